@@ -1,0 +1,195 @@
+package dev.watchpost.ringbuffer;
+
+import dev.watchpost.ringbuffer.codec.EventFrame;
+import dev.watchpost.ringbuffer.codec.NackCode;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * One pre-allocated entry of the ring. The producer (an I/O thread) copies a frame's bytes in and
+ * sets where it came from; each stage then reads the frame through {@link #frame()} and records its
+ * verdict in the slot for the stages after it. Nothing here is shared between two events: a slot is
+ * reused for the next event once every stage has passed it.
+ *
+ * <p>The frame buffer starts small and grows, once, to the largest frame this slot has carried
+ * (at most {@link dev.watchpost.ringbuffer.codec.Protocol#MAX_FRAME_LENGTH}), so a steady stream of
+ * frames of similar size allocates nothing while the ring's memory stays proportional to real frames.
+ */
+public final class EventSlot {
+    /** A detector's or HTTP client's EVENT frame. */
+    public static final int KIND_EVENT = 0;
+    /**
+     * A request to close the origin after everything before it in the ring is handled; carries the
+     * optional {@link #nack()} (with {@link #nackSeq()}) to send before closing.
+     */
+    public static final int KIND_CLOSE = 1;
+
+    /** Value of {@link #journalSeq()} before the sequencer has given one. */
+    public static final long NO_SEQ = 0;
+
+    private final EventFrame frame = new EventFrame();
+    private ByteBuffer buffer;
+    private ByteBuffer extra;
+
+    private int kind;
+    private int length;
+    private long receivedAtUs;
+    private Origin origin;
+    private long originSeq;
+    private int metaLength;
+    private int receiptTextLength;
+
+    private NackCode nack;
+    private long nackSeq;
+    private boolean duplicate;
+    private long journalSeq;
+
+    public EventSlot(int initialCapacity) {
+        this.buffer = ByteBuffer.allocate(initialCapacity).order(ByteOrder.LITTLE_ENDIAN);
+        this.extra = ByteBuffer.allocate(0).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /**
+     * Resets the slot for a new EVENT of {@code length} bytes and returns the buffer to copy it into,
+     * at index 0. Producer only.
+     */
+    public ByteBuffer claimEvent(int length, Origin origin, long originSeq, long receivedAtUs) {
+        reset(KIND_EVENT, origin, originSeq, receivedAtUs);
+        if (buffer.capacity() < length) {
+            buffer = ByteBuffer.allocate(Math.max(length, Integer.highestOneBit(length - 1) << 1)).order(ByteOrder.LITTLE_ENDIAN);
+        }
+        this.length = length;
+        frame.wrap(buffer, 0);
+        return buffer;
+    }
+
+    /** Resets the slot as a close request: send {@code nack} (may be null) with {@code nackSeq}, then close. */
+    public void claimClose(Origin origin, NackCode nack, long nackSeq, long receivedAtUs) {
+        reset(KIND_CLOSE, origin, 0, receivedAtUs);
+        this.nack = nack;
+        this.nackSeq = nackSeq;
+    }
+
+    /**
+     * Gives room for the HTTP-only extras: {@code metaLength} bytes of the {@code meta} JSON object
+     * followed by {@code receiptTextLength} bytes of a non-UUID receipt key as sent. Producer only,
+     * after {@link #claimEvent}.
+     */
+    public ByteBuffer claimExtra(int metaLength, int receiptTextLength) {
+        int need = metaLength + receiptTextLength;
+        if (extra.capacity() < need) {
+            extra = ByteBuffer.allocate(need).order(ByteOrder.LITTLE_ENDIAN);
+        }
+        this.metaLength = metaLength;
+        this.receiptTextLength = receiptTextLength;
+        return extra;
+    }
+
+    private void reset(int kind, Origin origin, long originSeq, long receivedAtUs) {
+        this.kind = kind;
+        this.origin = origin;
+        this.originSeq = originSeq;
+        this.receivedAtUs = receivedAtUs;
+        this.length = 0;
+        this.metaLength = 0;
+        this.receiptTextLength = 0;
+        this.nack = null;
+        this.nackSeq = 0;
+        this.duplicate = false;
+        this.journalSeq = NO_SEQ;
+    }
+
+    public int kind() {
+        return kind;
+    }
+
+    public boolean isEvent() {
+        return kind == KIND_EVENT;
+    }
+
+    /** The frame flyweight, wrapped at index 0 of {@link #buffer()}. */
+    public EventFrame frame() {
+        return frame;
+    }
+
+    public ByteBuffer buffer() {
+        return buffer;
+    }
+
+    public int length() {
+        return length;
+    }
+
+    public ByteBuffer extra() {
+        return extra;
+    }
+
+    /** Length of the {@code meta} JSON at index 0 of {@link #extra()}; 0 for none. */
+    public int metaLength() {
+        return metaLength;
+    }
+
+    /** Length of the receipt text, at index {@link #metaLength()} of {@link #extra()}; 0 when the key is a UUID. */
+    public int receiptTextLength() {
+        return receiptTextLength;
+    }
+
+    public int extraLength() {
+        return metaLength + receiptTextLength;
+    }
+
+    public long receivedAtUs() {
+        return receivedAtUs;
+    }
+
+    public Origin origin() {
+        return origin;
+    }
+
+    /** The origin's own number for this slot: the frame's seq on TCP, the event's index in an HTTP body. */
+    public long originSeq() {
+        return originSeq;
+    }
+
+    /** The rejection, or {@code null} while the event is valid. */
+    public NackCode nack() {
+        return nack;
+    }
+
+    /** For a close request: the seq to put in the NACK frame. */
+    public long nackSeq() {
+        return nackSeq;
+    }
+
+    public void reject(NackCode code) {
+        this.nack = code;
+        this.nackSeq = originSeq;
+    }
+
+    public boolean isDuplicate() {
+        return duplicate;
+    }
+
+    /** The event's journal seq: its own when new, the stored original's when a duplicate. */
+    public long journalSeq() {
+        return journalSeq;
+    }
+
+    /** Marks a new event to be stored under {@code seq}. Sequencer only. */
+    public void sequence(long seq) {
+        this.duplicate = false;
+        this.journalSeq = seq;
+    }
+
+    /** Marks a duplicate of the event stored under {@code originalSeq}. Sequencer only. */
+    public void duplicateOf(long originalSeq) {
+        this.duplicate = true;
+        this.journalSeq = originalSeq;
+    }
+
+    /** True when the journal must store this slot: a valid, new event. */
+    public boolean isToStore() {
+        return kind == KIND_EVENT && nack == null && !duplicate && journalSeq != NO_SEQ;
+    }
+}
