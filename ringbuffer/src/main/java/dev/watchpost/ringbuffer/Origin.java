@@ -5,16 +5,24 @@ package dev.watchpost.ringbuffer;
  * One long-lived object per connection or request, referenced from each of its slots, so that
  * publishing a frame allocates nothing.
  *
- * <p>Both methods are called only by the pipeline's last stage, on its one thread, in ring order.
- * Implementations must not block: they hand bytes to their I/O thread and return.
+ * <p>Both methods are called only by the ack stage, on its one thread, in ring order, after the
+ * journal stage has made the slot durable. {@link #onHandled} only records; nothing may reach the
+ * network before {@link #flush}, which comes after the batch's fsync. Implementations must not
+ * block: they hand bytes to their I/O thread and return.
  */
 public interface Origin {
     /**
      * The slot has been handled: stored durably, found a duplicate, rejected (and dead-lettered),
-     * or it is a control slot asking to close the origin. Called once per slot of this origin.
+     * or it is a close request. Called once per slot of this origin.
+     *
+     * @return true when this origin had nothing pending before, so the caller must call
+     *         {@link #flush} at the end of the batch
      */
-    void onHandled(EventSlot slot);
+    boolean onHandled(EventSlot slot);
 
-    /** End of a ring batch in which {@link #onHandled} was called at least once: send what is pending. */
+    /** End of the batch: send what is pending. */
     void flush();
+
+    /** Who this is, for the dead-letter store and logs, e.g. {@code tcp 10.0.0.7:51234}; cached UTF-8. */
+    byte[] describeUtf8();
 }

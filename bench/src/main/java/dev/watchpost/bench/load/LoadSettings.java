@@ -1,0 +1,38 @@
+package dev.watchpost.bench.load;
+
+import java.nio.file.Path;
+
+/**
+ * The load generator's settings, checked by {@link LoadGenerator} before anything connects.
+ *
+ * @param rate events/s over all connections; 0 for closed loop (as fast as the window allows)
+ * @param window most unacknowledged events per connection
+ * @param labelBytes label size, or -1 for the natural labels
+ * @param payloadBytes payload size, or -1 for the natural payloads
+ * @param token HELLO token, or {@code null} to send no HELLO
+ * @param json where to write the results as JSON, or {@code null}
+ * @param histogramLog where to write the interval histogram log, or {@code null}
+ */
+record LoadSettings(
+    String host,
+    int port,
+    int connections,
+    double rate,
+    double durationSeconds,
+    double warmupSeconds,
+    double graceSeconds,
+    int window,
+    double duplicates,
+    double invalid,
+    double motionShare,
+    int labelBytes,
+    int payloadBytes,
+    String token,
+    long seed,
+    Path json,
+    Path histogramLog) {
+
+    boolean openLoop() {
+        return rate > 0;
+    }
+}

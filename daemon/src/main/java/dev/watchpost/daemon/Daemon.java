@@ -1,0 +1,264 @@
+package dev.watchpost.daemon;
+
+import com.lmax.disruptor.EventHandler;
+import dev.watchpost.daemon.config.WatchpostConfig;
+import dev.watchpost.daemon.http.HttpServer;
+import dev.watchpost.daemon.http.StreamHub;
+import dev.watchpost.daemon.ingest.TcpIngestServer;
+import dev.watchpost.daemon.ingest.UdpIngestServer;
+import dev.watchpost.handlers.AckHandler;
+import dev.watchpost.handlers.DedupHandler;
+import dev.watchpost.handlers.ErrorLog;
+import dev.watchpost.handlers.JournalHandler;
+import dev.watchpost.handlers.PublishHandler;
+import dev.watchpost.handlers.ValidateHandler;
+import dev.watchpost.persistence.deadletter.DeadLetterStore;
+import dev.watchpost.persistence.dedup.DedupConfig;
+import dev.watchpost.persistence.dedup.DedupStore;
+import dev.watchpost.persistence.journal.Journal;
+import dev.watchpost.persistence.journal.JournalConfig;
+import dev.watchpost.persistence.journal.JournalReader;
+import dev.watchpost.persistence.journal.JournalRecord;
+import dev.watchpost.persistence.journal.RecoveryReport;
+import dev.watchpost.ringbuffer.Counters;
+import dev.watchpost.ringbuffer.EventSlot;
+import dev.watchpost.ringbuffer.codec.EventFrame;
+import dev.watchpost.ringbuffer.codec.EventTypeRegistry;
+import dev.watchpost.ringbuffer.codec.EventValidator;
+import dev.watchpost.ringbuffer.pipeline.Pipeline;
+import dev.watchpost.ringbuffer.pipeline.Stage;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The running daemon: opens and recovers the stores in the data directory, assembles the pipeline,
+ * starts the listeners, and on {@link #close} drains: stop reading, let the ring empty, fsync, send
+ * the last ACKs, close. Start-up and shutdown happen here and nowhere else.
+ *
+ * <pre>
+ *   data/
+ *     .lock              held while a daemon uses the directory
+ *     journal/           events, segments named by first seq
+ *     deadletter/        rejected frames, same format
+ *     dedup/             receipt_id store (Chronicle Map) and its clean-shutdown marker
+ * </pre>
+ */
+public final class Daemon implements AutoCloseable {
+    /** After an unclean stop, receipts of this many of the journal's last events are put back in the dedup store. */
+    static final long DEDUP_REBUILD_TAIL = 1_000_000;
+    private static final long DRAIN_TIMEOUT_SECONDS = 30;
+
+    private final WatchpostConfig config;
+    private final Counters counters = new Counters();
+    private final long startedAtMillis = System.currentTimeMillis();
+    private final Consumer<Throwable> onFatal;
+    private FileChannel lockChannel;
+    private FileLock lock;
+    private Journal journal;
+    private DeadLetterStore deadLetters;
+    private DedupStore dedup;
+    private Pipeline pipeline;
+    private StreamHub hub;
+    private TcpIngestServer tcp;
+    private UdpIngestServer udp;
+    private HttpServer http;
+    private volatile String state = "starting";
+    private boolean closed;
+
+    private Daemon(WatchpostConfig config, Consumer<Throwable> onFatal) {
+        this.config = config;
+        this.onFatal = onFatal;
+    }
+
+    /**
+     * Starts a daemon on {@code config}. {@code onFatal} is told when the pipeline cannot go on
+     * (a journal write failed); the daemon has stopped acknowledging by then and should exit.
+     */
+    public static Daemon start(WatchpostConfig config, Consumer<Throwable> onFatal) throws IOException, InterruptedException {
+        Daemon daemon = new Daemon(config, onFatal);
+        try {
+            daemon.open();
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            daemon.close();
+            throw e;
+        }
+        return daemon;
+    }
+
+    private void open() throws IOException, InterruptedException {
+        Path dataDir = config.dataDir().toAbsolutePath().normalize();
+        Files.createDirectories(dataDir);
+        lockChannel = FileChannel.open(dataDir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        lock = lockChannel.tryLock();
+        if (lock == null) {
+            throw new IOException("data directory " + dataDir + " is in use by another watchpostd");
+        }
+
+        journal = Journal.open(JournalConfig.of(dataDir.resolve("journal")).withSegmentSize(config.journal().segmentBytes()));
+        RecoveryReport report = journal.recoveryReport();
+        Log.info("journal " + dataDir.resolve("journal") + ": " + report);
+        deadLetters = DeadLetterStore.open(dataDir.resolve("deadletter"));
+
+        dedup = DedupStore.open(new DedupConfig(dataDir.resolve("dedup"), config.dedup().capacity(), config.dedup().ttl().toMillis()));
+        if (dedup.recovered()) {
+            rebuildDedupAfterCrash();
+        }
+
+        EventTypeRegistry registry = EventTypeRegistry.v1().withSiteTypes(config.eventTypes());
+        ErrorLog errors = new ErrorLog(counters, Log::error);
+        hub = new StreamHub(registry, journal, counters, config.http().streamOutbox());
+
+        Map<Stage, EventHandler<EventSlot>> stages = new EnumMap<>(Stage.class);
+        stages.put(Stage.VALIDATE, new ValidateHandler(new EventValidator(registry, config.ingest().maxClockSkew().toNanos() / 1000), counters, errors));
+        stages.put(Stage.DEDUP, new DedupHandler(dedup, journal.lastSeq() + 1, counters, errors));
+        stages.put(Stage.JOURNAL, new JournalHandler(journal, deadLetters, config.journal().fsync(),
+                config.journal().batchMaxRecords(), config.journal().batchMaxDelay().toNanos(), counters));
+        stages.put(Stage.ACK, new AckHandler(errors));
+        stages.put(Stage.PUBLISH, new PublishHandler(hub, errors));
+        pipeline = new Pipeline(config.pipeline(), stages, this::fatal).start();
+
+        http = new HttpServer(config.http(), registry, pipeline.ring(), journal, hub, counters, () -> "ready".equals(state), this::status).start();
+        tcp = new TcpIngestServer(config.ingest(), pipeline.ring(), counters).start();
+        if (config.ingest().udpEnabled()) {
+            udp = new UdpIngestServer(config.ingest(), pipeline.ring(), counters).start();
+        }
+        state = "ready";
+        Log.info("watchpostd ready: tcp " + tcp.port() + (udp == null ? "" : ", udp " + udp.port()) + ", http " + http.port()
+                + ", data " + dataDir + ", fsync " + config.journal().fsync().configName()
+                + ", journal last seq " + journal.lastSeq());
+    }
+
+    /**
+     * After a crash the dedup store may hold receipts of events that never reached the journal (they
+     * were inserted before the journal wrote them): a resend would be called a duplicate and lost.
+     * Remove every entry above the journal's last seq, then put back the journal tail's receipts in
+     * case the store lost writes the journal kept.
+     */
+    private void rebuildDedupAfterCrash() throws IOException {
+        long last = journal.lastSeq();
+        long removed = dedup.removeSeqsAbove(last);
+        long reinserted = 0;
+        long from = Math.max(1, last - DEDUP_REBUILD_TAIL + 1);
+        EventFrame frame = new EventFrame();
+        JournalRecord record = new JournalRecord();
+        try (JournalReader reader = journal.reader(from)) {
+            while (reader.next(record)) {
+                frame.wrap(record.buffer(), record.frameOffset());
+                dedup.reinsert(frame.receiptIdMsb(), frame.receiptIdLsb(), record.seq(), record.receivedAtUs() / 1000);
+                reinserted++;
+            }
+        }
+        Log.info("dedup store recovered after an unclean stop: removed " + removed
+                + " receipts above seq " + last + ", re-inserted " + reinserted + " from the journal tail");
+    }
+
+    private void fatal(Throwable error) {
+        state = "failed";
+        Log.error("pipeline stopped, no further events are acknowledged: " + error);
+        if (tcp != null) {
+            tcp.stopReading();
+        }
+        onFatal.accept(error);
+    }
+
+    private Map<String, Object> status() {
+        Map<String, Object> status = new LinkedHashMap<>();
+        status.put("state", state);
+        status.put("uptime_ms", System.currentTimeMillis() - startedAtMillis);
+        status.put("data_dir", config.dataDir().toAbsolutePath().normalize().toString());
+        status.put("fsync", config.journal().fsync().configName());
+        status.put("journal_last_seq", journal.flushedSeq());
+        status.put("journal_durable_seq", journal.durableSeq());
+        status.put("dedup_entries", dedup.size());
+        status.put("deadletters", deadLetters.count());
+        status.put("tcp_connections", tcp == null ? 0 : tcp.openConnections());
+        return status;
+    }
+
+    public Counters counters() {
+        return counters;
+    }
+
+    public int tcpPort() {
+        return tcp.port();
+    }
+
+    public int udpPort() {
+        return udp == null ? -1 : udp.port();
+    }
+
+    public int httpPort() {
+        return http.port();
+    }
+
+    public Journal journal() {
+        return journal;
+    }
+
+    public String state() {
+        return state;
+    }
+
+    /** Drains and stops: stop reading, let the ring empty, fsync, send the last ACKs, close. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        state = "stopping";
+        if (tcp != null) {
+            tcp.stopReading();
+        }
+        if (udp != null) {
+            udp.stopReading();
+        }
+        if (http != null) {
+            http.stopIngest();
+        }
+        if (pipeline != null && !pipeline.drainAndStop(DRAIN_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            Log.warn("pipeline did not drain within " + DRAIN_TIMEOUT_SECONDS + " s");
+        }
+        closeQuietly(tcp);
+        closeQuietly(udp);
+        closeQuietly(http);
+        closeQuietly(hub);
+        closeQuietly(journal);
+        closeQuietly(deadLetters);
+        closeQuietly(dedup);
+        try {
+            if (lock != null) {
+                lock.release();
+            }
+            if (lockChannel != null) {
+                lockChannel.close();
+            }
+        } catch (IOException e) {
+            Log.warn("releasing the data directory lock: " + e);
+        }
+        state = "stopped";
+        Log.info("watchpostd stopped");
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        if (closeable == null) {
+            return;
+        }
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            Log.warn("closing " + closeable.getClass().getSimpleName() + ": " + e);
+        }
+    }
+
+}

@@ -1,0 +1,446 @@
+package dev.watchpost.daemon.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.lmax.disruptor.InsufficientCapacityException;
+import com.lmax.disruptor.RingBuffer;
+import dev.watchpost.daemon.Log;
+import dev.watchpost.daemon.json.JsonBodyException;
+import dev.watchpost.daemon.json.ParsedEvent;
+import dev.watchpost.ringbuffer.Counter;
+import dev.watchpost.ringbuffer.Counters;
+import dev.watchpost.ringbuffer.EventSlot;
+import dev.watchpost.ringbuffer.WallClock;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
+import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+import io.netty.util.ReferenceCountUtil;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Answers the requests of one HTTP connection, in order. Runs on the connection's event loop.
+ *
+ * <p>{@code POST /v1/events}: the body is read into events (400 when it is not JSON), which go into
+ * the ring in input order, in chunks of up to {@link #PUBLISH_CHUNK} slots. When the ring is full the
+ * rest is tried again after {@link #RETRY_MICROS} from the event loop's timer rather than by waiting on
+ * the I/O thread, so stream clients on the same thread keep being served; nothing is dropped. Every
+ * event is received at the same wall-clock time, {@link WallClock#nowMicros()} when the body was read.
+ * The answer comes when the ack stage has handled the last event ({@link HttpIngestOrigin}); until then
+ * the connection does not read, and requests already read behind it wait their turn.
+ */
+final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
+    /** Slots claimed from the ring at once. */
+    static final int PUBLISH_CHUNK = 64;
+    /** Wait before trying a full ring again. */
+    static final long RETRY_MICROS = 50;
+
+    private static final ObjectMapper STATUS_JSON = new ObjectMapper();
+    private static final byte[] HEALTH_OK = "{\"status\":\"ok\"}".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EMPTY_RESULTS = "{\"results\":[]}".getBytes(StandardCharsets.US_ASCII);
+    private static final String NDJSON = "application/x-ndjson";
+
+    private final HttpServer server;
+    private final Counters counters;
+    private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>(2);
+    private final Runnable publishTask = this::publishPending;
+    private ChannelHandlerContext ctx;
+    private byte[] description;
+    private Ingest inFlight;
+
+    /** A body being put into the ring and awaiting its answer. */
+    private static final class Ingest {
+        final HttpIngestOrigin origin;
+        final boolean keepAlive;
+        final long receivedAtUs;
+        List<ParsedEvent> events;
+        int next;
+
+        Ingest(List<ParsedEvent> events, HttpIngestOrigin origin, boolean keepAlive, long receivedAtUs) {
+            this.events = events;
+            this.origin = origin;
+            this.keepAlive = keepAlive;
+            this.receivedAtUs = receivedAtUs;
+        }
+    }
+
+    HttpRequestHandler(HttpServer server) {
+        this.server = server;
+        this.counters = server.counters();
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof FullHttpRequest)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        FullHttpRequest request = (FullHttpRequest) msg;
+        if (inFlight != null || !waiting.isEmpty()) {
+            waiting.add(request); // read in the same batch as the request in flight; autoRead is off now
+            return;
+        }
+        handle(request);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        inFlight = null;
+        FullHttpRequest request;
+        while ((request = waiting.poll()) != null) {
+            request.release();
+        }
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+
+    private void handle(FullHttpRequest request) {
+        boolean upgraded = false;
+        try {
+            counters.increment(Counter.HTTP_REQUESTS);
+            boolean keepAlive = HttpUtil.isKeepAlive(request);
+            if (!request.decoderResult().isSuccess()) {
+                error(HttpResponseStatus.BAD_REQUEST, "malformed HTTP request: " + request.decoderResult().cause(), false);
+                return;
+            }
+            QueryStringDecoder query = new QueryStringDecoder(request.uri());
+            HttpMethod method = request.method();
+            switch (query.path()) {
+                case "/v1/health":
+                    if (isGet(method, keepAlive)) {
+                        health(keepAlive);
+                    }
+                    break;
+                case "/v1/status":
+                    if (isGet(method, keepAlive)) {
+                        status(keepAlive);
+                    }
+                    break;
+                case "/v1/events":
+                    if (method.equals(HttpMethod.POST)) {
+                        ingest(request, keepAlive);
+                    } else {
+                        methodNotAllowed("POST", keepAlive);
+                    }
+                    break;
+                case "/v1/stream":
+                    if (isGet(method, keepAlive)) {
+                        upgraded = stream(request, query, keepAlive);
+                    }
+                    break;
+                default:
+                    error(HttpResponseStatus.NOT_FOUND, "no such path: " + query.path(), keepAlive);
+            }
+        } finally {
+            request.release();
+            if (upgraded) {
+                FullHttpRequest left;
+                while ((left = waiting.poll()) != null) {
+                    left.release();
+                }
+            }
+        }
+    }
+
+    private boolean isGet(HttpMethod method, boolean keepAlive) {
+        if (method.equals(HttpMethod.GET)) {
+            return true;
+        }
+        methodNotAllowed("GET", keepAlive);
+        return false;
+    }
+
+    // ---- health and status
+
+    private void health(boolean keepAlive) {
+        if (server.isReady()) {
+            respond(Responses.json(HttpResponseStatus.OK, Unpooled.wrappedBuffer(HEALTH_OK), keepAlive), keepAlive);
+        } else {
+            ByteBuf body = ctx.alloc().buffer(32);
+            body.writeCharSequence(server.isStopping() ? "{\"status\":\"stopping\"}" : "{\"status\":\"starting\"}",
+                    StandardCharsets.US_ASCII);
+            respond(Responses.json(HttpResponseStatus.SERVICE_UNAVAILABLE, body, keepAlive), keepAlive);
+        }
+    }
+
+    private void status(boolean keepAlive) {
+        Map<String, Object> fields = new LinkedHashMap<>(server.statusFields());
+        Map<String, Long> values = new LinkedHashMap<>();
+        for (Counter counter : Counter.values()) {
+            values.put(counter.metricName(), counters.get(counter));
+        }
+        fields.put("counters", values);
+        Map<String, Long> nacks = new LinkedHashMap<>();
+        for (int code = 0; code < Counters.nackCodeLimit(); code++) {
+            long n = counters.nackCount(code);
+            if (n != 0) {
+                nacks.put(Integer.toString(code), n);
+            }
+        }
+        fields.put("nacks", nacks);
+        byte[] json;
+        try {
+            json = STATUS_JSON.writeValueAsBytes(fields);
+        } catch (JsonProcessingException e) {
+            error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "status could not be written: " + e.getOriginalMessage(), keepAlive);
+            return;
+        }
+        respond(Responses.json(HttpResponseStatus.OK, Unpooled.wrappedBuffer(json), keepAlive), keepAlive);
+    }
+
+    // ---- POST /v1/events
+
+    private void ingest(FullHttpRequest request, boolean keepAlive) {
+        if (server.isIngestStopped()) {
+            error(HttpResponseStatus.SERVICE_UNAVAILABLE, "the daemon is stopping", false);
+            return;
+        }
+        long receivedAtUs = WallClock.nowMicros();
+        ByteBuf content = request.content();
+        int length = content.readableBytes();
+        byte[] body;
+        int offset;
+        if (content.hasArray()) {
+            body = content.array();
+            offset = content.arrayOffset() + content.readerIndex();
+        } else {
+            body = ByteBufUtil.getBytes(content);
+            offset = 0;
+        }
+        String contentType = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
+        CharSequence mime = contentType == null ? null : HttpUtil.getMimeType(contentType);
+        boolean ndjson = mime != null && NDJSON.equalsIgnoreCase(mime.toString().trim());
+        List<ParsedEvent> events;
+        try {
+            events = server.reader().read(body, offset, length, ndjson);
+        } catch (JsonBodyException e) {
+            error(HttpResponseStatus.BAD_REQUEST, e.getMessage(), keepAlive);
+            return;
+        }
+        counters.add(Counter.HTTP_EVENTS_RECEIVED, events.size());
+        if (events.isEmpty()) {
+            respond(Responses.json(HttpResponseStatus.OK, Unpooled.wrappedBuffer(EMPTY_RESULTS), keepAlive), keepAlive);
+            return;
+        }
+        HttpIngestOrigin origin = new HttpIngestOrigin(events, description(), this::answerLater);
+        inFlight = new Ingest(events, origin, keepAlive, receivedAtUs);
+        ctx.channel().config().setAutoRead(false);
+        publishPending();
+    }
+
+    /** Puts the rest of the body in flight into the ring; on a full ring, tries again later. Event loop. */
+    private void publishPending() {
+        Ingest ingest = inFlight;
+        if (ingest == null || ingest.events == null) {
+            return;
+        }
+        RingBuffer<EventSlot> ring = server.ring();
+        List<ParsedEvent> events = ingest.events;
+        int n = events.size();
+        while (ingest.next < n) {
+            if (server.isIngestStopped() || !ctx.channel().isActive()) {
+                // Events already in the ring are handled; the client gets no answer and retries the
+                // body, which the receipt_ids make safe.
+                inFlight = null;
+                ctx.close();
+                return;
+            }
+            int chunk = Math.min(n - ingest.next, Math.min(PUBLISH_CHUNK, ring.getBufferSize()));
+            long hi;
+            try {
+                hi = ring.tryNext(chunk);
+            } catch (InsufficientCapacityException e) {
+                ctx.executor().schedule(publishTask, RETRY_MICROS, TimeUnit.MICROSECONDS);
+                return;
+            }
+            long lo = hi - chunk + 1;
+            long sequence = lo;
+            try {
+                for (; sequence <= hi; sequence++) {
+                    events.get(ingest.next).copyInto(ring.get(sequence), ingest.origin, ingest.next, ingest.receivedAtUs);
+                    ingest.next++;
+                }
+            } catch (RuntimeException e) {
+                // A claimed slot must be published; what was not filled passes the stages as a no-op.
+                for (; sequence <= hi; sequence++) {
+                    ring.get(sequence).claimClose(null, null, 0, ingest.receivedAtUs);
+                }
+                ring.publish(lo, hi);
+                Log.error("http ingest: event " + ingest.next + " could not be put into the ring: " + e);
+                inFlight = null;
+                error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "event " + ingest.next + " could not be queued", false);
+                return;
+            }
+            ring.publish(lo, hi);
+        }
+        ingest.events = null; // the ring holds the frames now
+    }
+
+    /** From the ack thread: every event is handled; answer on the event loop. */
+    private void answerLater(HttpIngestOrigin origin) {
+        try {
+            ctx.executor().execute(() -> answer(origin));
+        } catch (RejectedExecutionException e) {
+            // Shutting down: the connection is being closed anyway.
+        }
+    }
+
+    private void answer(HttpIngestOrigin origin) {
+        Ingest ingest = inFlight;
+        if (ingest == null || ingest.origin != origin) {
+            return; // dropped with its connection
+        }
+        inFlight = null;
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        ByteBuf body = ctx.alloc().buffer(16 + origin.count() * 32);
+        origin.writeResults(body);
+        respond(Responses.json(HttpResponseStatus.OK, body, ingest.keepAlive), ingest.keepAlive);
+        if (ingest.keepAlive) {
+            ctx.channel().config().setAutoRead(true);
+            FullHttpRequest next;
+            while (inFlight == null && ctx.channel().isActive() && (next = waiting.poll()) != null) {
+                handle(next);
+            }
+        }
+    }
+
+    // ---- GET /v1/stream
+
+    /** Validates the query and upgrades; returns true when this handler has left the pipeline. */
+    private boolean stream(FullHttpRequest request, QueryStringDecoder query, boolean keepAlive) {
+        if (!request.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)) {
+            FullHttpResponse response = Responses.error(ctx.alloc(), HttpResponseStatus.UPGRADE_REQUIRED,
+                    "GET /v1/stream is a WebSocket: send Upgrade: websocket", keepAlive);
+            response.headers().set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
+            respond(response, keepAlive);
+            return false;
+        }
+        long fromSeq = StreamSubscriber.LIVE_ONLY;
+        StreamFilter filter;
+        try {
+            String from = single(query, "from_seq");
+            if (from != null) {
+                fromSeq = parseFromSeq(from);
+            }
+            filter = StreamFilter.parse(single(query, "types"), single(query, "camera"), server.registry());
+        } catch (IllegalArgumentException e) {
+            error(HttpResponseStatus.BAD_REQUEST, e.getMessage(), keepAlive);
+            return false;
+        }
+        WebSocketServerHandshaker handshaker = server.handshakers().newHandshaker(request);
+        if (handshaker == null) {
+            FullHttpResponse response = Responses.error(ctx.alloc(), HttpResponseStatus.UPGRADE_REQUIRED,
+                    "unsupported WebSocket version; use " + WebSocketVersion.V13.toHttpHeaderValue(), keepAlive);
+            response.headers().set(HttpHeaderNames.SEC_WEBSOCKET_VERSION, WebSocketVersion.V13.toHttpHeaderValue());
+            respond(response, keepAlive);
+            return false;
+        }
+        // Join the hub before the handshake answer leaves, so a client that sees the stream open
+        // already has its place: live-only clients get every event stored after that.
+        StreamSubscriber subscriber = server.hub().subscribe(ctx.channel(), filter, fromSeq);
+        server.nudgePipeline();
+        StreamChannelHandler streamHandler = new StreamChannelHandler(server, handshaker, subscriber);
+        ctx.pipeline().replace(this, "stream", streamHandler);
+        handshaker.handshake(ctx.channel(), request).addListener((ChannelFutureListener) f -> {
+            if (f.isSuccess()) {
+                streamHandler.opened();
+            } else {
+                f.channel().close();
+            }
+        });
+        return true;
+    }
+
+    private static String single(QueryStringDecoder query, String name) {
+        List<String> values = query.parameters().get(name);
+        if (values == null || values.isEmpty()) {
+            return null;
+        }
+        if (values.size() > 1) {
+            throw new IllegalArgumentException(name + ": given " + values.size() + " times");
+        }
+        return values.get(0);
+    }
+
+    private static long parseFromSeq(String text) {
+        try {
+            long seq = Long.parseLong(text);
+            if (seq >= 0) {
+                return seq;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("from_seq: not a seq (an integer >= 0): '" + text + "'");
+    }
+
+    // ---- answers
+
+    private void methodNotAllowed(String allowed, boolean keepAlive) {
+        FullHttpResponse response = Responses.error(ctx.alloc(), HttpResponseStatus.METHOD_NOT_ALLOWED,
+                "method not allowed; use " + allowed, keepAlive);
+        response.headers().set(HttpHeaderNames.ALLOW, allowed);
+        respond(response, keepAlive);
+    }
+
+    private void error(HttpResponseStatus status, String reason, boolean keepAlive) {
+        respond(Responses.error(ctx.alloc(), status, reason, keepAlive), keepAlive);
+    }
+
+    /** Writes a response, counting 4xx as bad requests; closes after it unless kept alive. */
+    private void respond(FullHttpResponse response, boolean keepAlive) {
+        int code = response.status().code();
+        if (code >= 400 && code < 500) {
+            counters.increment(Counter.HTTP_BAD_REQUESTS);
+        }
+        ChannelFuture written = ctx.writeAndFlush(response);
+        if (!keepAlive) {
+            written.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /** {@code http <address>:<port>} of the client, as UTF-8, for the dead-letter store. */
+    private byte[] description() {
+        if (description == null) {
+            SocketAddress remote = ctx.channel().remoteAddress();
+            String text = remote instanceof InetSocketAddress
+                    ? ((InetSocketAddress) remote).getAddress().getHostAddress() + ":" + ((InetSocketAddress) remote).getPort()
+                    : String.valueOf(remote);
+            description = ("http " + text).getBytes(StandardCharsets.UTF_8);
+        }
+        return description;
+    }
+}

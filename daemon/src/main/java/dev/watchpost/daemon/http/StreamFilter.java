@@ -1,0 +1,102 @@
+package dev.watchpost.daemon.http;
+
+import dev.watchpost.ringbuffer.codec.EventFrame;
+import dev.watchpost.ringbuffer.codec.EventTypeRegistry;
+
+import java.util.Arrays;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * What one stream client asked to see: a set of event types and one camera, either absent (every
+ * event). Immutable; {@link #matches} reads two fields of the frame and allocates nothing.
+ */
+final class StreamFilter {
+    static final StreamFilter ALL = new StreamFilter(null, false, 0, 0);
+
+    private static final Pattern UUID_TEXT = Pattern.compile(
+            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+
+    /** Bit per event type code, only as long as the highest code asked for; null for every type. */
+    private final long[] types;
+    private final boolean hasCamera;
+    private final long cameraMsb;
+    private final long cameraLsb;
+
+    private StreamFilter(long[] types, boolean hasCamera, long cameraMsb, long cameraLsb) {
+        this.types = types;
+        this.hasCamera = hasCamera;
+        this.cameraMsb = cameraMsb;
+        this.cameraLsb = cameraLsb;
+    }
+
+    /**
+     * Builds a filter from the query values {@code types} (comma-separated registry names) and
+     * {@code camera} (canonical UUID text), each null when absent.
+     *
+     * @throws IllegalArgumentException with the reason for the client, naming the bad value
+     */
+    static StreamFilter parse(String typesParam, String cameraParam, EventTypeRegistry registry) {
+        long[] types = null;
+        if (typesParam != null) {
+            int[] codes = new int[16];
+            int count = 0;
+            int max = 0;
+            for (String name : typesParam.split(",", -1)) {
+                String trimmed = name.trim();
+                if (trimmed.isEmpty()) {
+                    throw new IllegalArgumentException("types: empty event type name in '" + typesParam + "'");
+                }
+                int code = registry.code(trimmed);
+                if (code < 0) {
+                    throw new IllegalArgumentException("types: unknown event type '" + trimmed + "'");
+                }
+                if (count == codes.length) {
+                    codes = Arrays.copyOf(codes, count * 2);
+                }
+                codes[count++] = code;
+                max = Math.max(max, code);
+            }
+            types = new long[(max >>> 6) + 1];
+            for (int i = 0; i < count; i++) {
+                types[codes[i] >>> 6] |= 1L << codes[i];
+            }
+        }
+        boolean hasCamera = false;
+        long msb = 0;
+        long lsb = 0;
+        if (cameraParam != null) {
+            if (!UUID_TEXT.matcher(cameraParam).matches()) {
+                throw new IllegalArgumentException("camera: not a UUID: '" + cameraParam + "'");
+            }
+            UUID camera = UUID.fromString(cameraParam);
+            hasCamera = true;
+            msb = camera.getMostSignificantBits();
+            lsb = camera.getLeastSignificantBits();
+        }
+        return types == null && !hasCamera ? ALL : new StreamFilter(types, hasCamera, msb, lsb);
+    }
+
+    /** True when an event of this type from this camera (UUID halves as {@link EventFrame#uuidMsb} gives them) passes. */
+    boolean matches(int eventType, long cameraMsb, long cameraLsb) {
+        if (types != null) {
+            int word = eventType >>> 6;
+            if (word >= types.length || (types[word] & (1L << eventType)) == 0) {
+                return false;
+            }
+        }
+        return !hasCamera || (cameraMsb == this.cameraMsb && cameraLsb == this.cameraLsb);
+    }
+
+    /** {@link #matches} for a frame. */
+    boolean matches(EventFrame frame) {
+        if (this == ALL) {
+            return true;
+        }
+        return matches(frame.eventType(), frame.uuidMsb(EventFrame.CAMERA_ID_OFFSET), frame.uuidLsb(EventFrame.CAMERA_ID_OFFSET));
+    }
+
+    boolean needsCamera() {
+        return hasCamera;
+    }
+}

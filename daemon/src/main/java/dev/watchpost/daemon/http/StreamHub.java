@@ -1,0 +1,330 @@
+package dev.watchpost.daemon.http;
+
+import dev.watchpost.daemon.Log;
+import dev.watchpost.daemon.json.EventJsonWriter;
+import dev.watchpost.handlers.EventSink;
+import dev.watchpost.persistence.journal.Journal;
+import dev.watchpost.persistence.journal.JournalFormat;
+import dev.watchpost.persistence.journal.JournalReader;
+import dev.watchpost.persistence.journal.JournalRecord;
+import dev.watchpost.ringbuffer.Counter;
+import dev.watchpost.ringbuffer.Counters;
+import dev.watchpost.ringbuffer.EventSlot;
+import dev.watchpost.ringbuffer.codec.EventFrame;
+import dev.watchpost.ringbuffer.codec.EventTypeRegistry;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The live side of {@code GET /v1/stream}: the publish stage hands it every newly stored event, and it
+ * fans each one out to the WebSocket clients whose filter takes it, and starts each client's replay
+ * from the journal when it asked for {@code from_seq}.
+ *
+ * <pre>
+ *  publish thread ── encode once ──► outbox (SPSC, bounded) ──► event loop: drain ──► text frames
+ *                                      │ full: cut off, never wait
+ *  replay thread ── journal from_seq..P ─────────────────────────────────────────────► text frames
+ * </pre>
+ *
+ * <p>Single writer: only the publish thread touches the list of subscribers. The I/O threads ask for
+ * changes through a queue that the publish thread applies at the end of each batch, so a subscriber
+ * joins between two events: with P the last seq published then, its replay covers
+ * {@code from_seq..P} (everything up to P is in the journal, since publishing runs after the journal
+ * stage) and its live part starts at P + 1, queued in its outbox but not written until the replay is.
+ * That is how a stream has no gap and no duplicate. A change only takes effect when the publish
+ * thread next ends a batch; an idle pipeline must be nudged (see {@code HttpServer}).
+ *
+ * <p>Construct it after the journal is open and before the pipeline starts: it takes the journal's
+ * last seq as the last published one.
+ */
+public final class StreamHub implements EventSink, AutoCloseable {
+    /** Threads that write replays; a replay mostly waits for its client. */
+    static final int REPLAY_THREADS = 2;
+    /** Replays waiting for a thread; a client beyond it is told to try again. */
+    static final int REPLAY_QUEUE = 256;
+    /** Replay writes between flushes. */
+    static final int REPLAY_FLUSH_EVERY = 64;
+
+    private static final int HUB_NEW = 0;
+    private static final int HUB_ATTACHED = 1;
+    private static final int HUB_DETACHED = 2;
+
+    private final EventJsonWriter writer;
+    private final Journal journal;
+    private final Counters counters;
+    private final int outboxCapacity;
+    private final ConcurrentLinkedQueue<StreamSubscriber> changes = new ConcurrentLinkedQueue<>();
+    private final ThreadPoolExecutor replays;
+    private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
+    private volatile boolean closed;
+
+    // publish thread
+    private StreamSubscriber[] subscribers = new StreamSubscriber[8];
+    private StreamSubscriber[] matched = new StreamSubscriber[8];
+    private int count;
+    private long lastPublishedSeq;
+
+    /**
+     * @param outboxCapacity events queued for one client before it is cut off (rounded up to a power of two)
+     */
+    public StreamHub(EventTypeRegistry registry, Journal journal, Counters counters, int outboxCapacity) {
+        if (outboxCapacity < 1) {
+            throw new IllegalArgumentException("stream outbox capacity must be at least 1, was " + outboxCapacity);
+        }
+        this.writer = new EventJsonWriter(registry);
+        this.journal = Objects.requireNonNull(journal, "journal");
+        this.counters = counters;
+        this.outboxCapacity = outboxCapacity;
+        this.lastPublishedSeq = journal.lastSeq();
+        this.replays = new ThreadPoolExecutor(REPLAY_THREADS, REPLAY_THREADS, 0, TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(REPLAY_QUEUE), new DefaultThreadFactory("watchpost-replay", true));
+    }
+
+    // ---- I/O threads
+
+    /**
+     * Registers a client on {@code channel}; it starts once the hub has applied the change and
+     * {@link StreamSubscriber#onHandshakeComplete} has been called. Any thread.
+     *
+     * @param fromSeq the first seq to send, or {@link StreamSubscriber#LIVE_ONLY}
+     */
+    StreamSubscriber subscribe(Channel channel, StreamFilter filter, long fromSeq) {
+        StreamSubscriber subscriber = new StreamSubscriber(this, channel, filter, fromSeq, outboxCapacity, counters);
+        changes.add(subscriber);
+        return subscriber;
+    }
+
+    /** Asks the hub to let go of a subscriber whose connection has closed. Any thread. */
+    void unsubscribe(StreamSubscriber subscriber) {
+        changes.add(subscriber);
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    // ---- publish thread
+
+    @Override
+    public void publish(EventSlot slot) {
+        long seq = slot.journalSeq();
+        lastPublishedSeq = seq;
+        if (count == 0) {
+            return;
+        }
+        EventFrame frame = slot.frame();
+        int type = frame.eventType();
+        long cameraMsb = frame.uuidMsb(EventFrame.CAMERA_ID_OFFSET);
+        long cameraLsb = frame.uuidLsb(EventFrame.CAMERA_ID_OFFSET);
+        int matches = 0;
+        for (int i = 0; i < count; i++) {
+            StreamSubscriber s = subscribers[i];
+            if (seq >= s.liveFrom && !s.isClosed() && s.filter.matches(type, cameraMsb, cameraLsb)) {
+                matched[matches++] = s;
+            }
+        }
+        if (matches == 0) {
+            return;
+        }
+        ByteBuf entry = alloc.buffer(Long.BYTES + 2 * slot.length() + slot.extraLength() + 512);
+        try {
+            entry.writeLong(seq);
+            writer.write(slot, entry);
+        } catch (RuntimeException e) {
+            entry.release();
+            Arrays.fill(matched, 0, matches, null);
+            throw e;
+        }
+        entry.retain(matches);
+        for (int i = 0; i < matches; i++) {
+            StreamSubscriber s = matched[i];
+            matched[i] = null;
+            if (s.outbox.offer(entry)) {
+                s.offered = true;
+            } else {
+                entry.release();
+                detach(s);
+                counters.increment(Counter.STREAM_CLIENTS_CUT_OFF);
+                s.cutOff();
+            }
+        }
+        entry.release();
+    }
+
+    @Override
+    public void endOfBatch() {
+        applyChanges();
+        for (int i = 0; i < count; i++) {
+            StreamSubscriber s = subscribers[i];
+            if (s.offered) {
+                s.offered = false;
+                s.scheduleDrain();
+            }
+        }
+    }
+
+    /** Seq of the last event published (or the journal's last at start). Publish thread. */
+    long lastPublishedSeq() {
+        return lastPublishedSeq;
+    }
+
+    /** Subscribers attached. Publish thread. */
+    int subscriberCount() {
+        return count;
+    }
+
+    private void applyChanges() {
+        StreamSubscriber s;
+        while ((s = changes.poll()) != null) {
+            if (s.hubState == HUB_NEW && !s.isClosed()) {
+                attach(s);
+            } else if (s.isClosed()) {
+                if (s.hubState == HUB_ATTACHED) {
+                    detach(s);
+                }
+                s.hubState = HUB_DETACHED;
+                s.released();
+            }
+        }
+    }
+
+    private void attach(StreamSubscriber s) {
+        long last = lastPublishedSeq;
+        long from = s.fromSeq == 0 ? 1 : s.fromSeq;
+        long replayFrom = 1;
+        long replayTo = 0;
+        long liveFrom;
+        if (from == StreamSubscriber.LIVE_ONLY) {
+            liveFrom = last + 1;
+        } else if (from > last) {
+            liveFrom = from;
+        } else {
+            replayFrom = from;
+            replayTo = last;
+            liveFrom = last + 1;
+        }
+        if (count == subscribers.length) {
+            subscribers = Arrays.copyOf(subscribers, count * 2);
+            matched = new StreamSubscriber[subscribers.length];
+        }
+        s.liveFrom = liveFrom;
+        s.hubIndex = count;
+        s.hubState = HUB_ATTACHED;
+        subscribers[count++] = s;
+        s.attached(replayFrom, replayTo, liveFrom);
+    }
+
+    private void detach(StreamSubscriber s) {
+        int i = s.hubIndex;
+        if (i < 0) {
+            return;
+        }
+        StreamSubscriber last = subscribers[--count];
+        subscribers[i] = last;
+        last.hubIndex = i;
+        subscribers[count] = null;
+        s.hubIndex = -1;
+        s.hubState = HUB_DETACHED;
+    }
+
+    // ---- replay
+
+    /** Queues the replay of {@code from..to} for a subscriber. Event loop. */
+    void startReplay(StreamSubscriber s, long from, long to) {
+        try {
+            replays.execute(() -> replay(s, from, to));
+        } catch (RejectedExecutionException e) {
+            s.replayFinished(from - 1, 0, closed ? StreamSubscriber.REPLAY_CLOSED : StreamSubscriber.REPLAY_BUSY);
+        }
+    }
+
+    /** Writes the stored events {@code from..to} that pass the filter, in seq order. Replay thread. */
+    private void replay(StreamSubscriber s, long from, long to) {
+        s.replayStarting();
+        EventFrame frame = new EventFrame();
+        JournalRecord record = new JournalRecord();
+        StoredExtras extras = new StoredExtras();
+        long last = from - 1;
+        int sent = 0;
+        int outcome = StreamSubscriber.REPLAY_COMPLETE;
+        try (JournalReader reader = journal.reader(from, to)) {
+            while (last < to) {
+                if (s.isClosed() || closed) {
+                    outcome = StreamSubscriber.REPLAY_CLOSED;
+                    break;
+                }
+                if (!reader.next(record)) {
+                    break;
+                }
+                long seq = record.seq();
+                if (record.type() != JournalFormat.TYPE_EVENT) {
+                    last = seq;
+                    continue;
+                }
+                frame.wrap(record.buffer(), record.frameOffset());
+                if (!s.filter.matches(frame)) {
+                    last = seq;
+                    continue;
+                }
+                int metaLength = extras.metaLength(record.buffer(), record.extraOffset(), record.extraLength(), frame);
+                ByteBuf json = s.channel.alloc().buffer(2 * record.frameLength() + record.extraLength() + 512);
+                try {
+                    writer.write(seq, record.receivedAtUs(), frame, record.buffer(), record.extraOffset(),
+                            metaLength, record.extraLength() - metaLength, json);
+                } catch (RuntimeException e) {
+                    json.release();
+                    throw e;
+                }
+                outcome = s.writeReplayed(json, (sent + 1) % REPLAY_FLUSH_EVERY == 0);
+                if (outcome == StreamSubscriber.REPLAY_DROPPED) {
+                    outcome = StreamSubscriber.REPLAY_CLOSED; // closed before the write: seq was not sent
+                    break;
+                }
+                sent++;
+                last = seq;
+                if (outcome != StreamSubscriber.REPLAY_COMPLETE) {
+                    break;
+                }
+            }
+            if (outcome == StreamSubscriber.REPLAY_COMPLETE && last < to) {
+                Log.warn("stream replay " + from + ".." + to + " found the journal ending at seq " + last);
+                outcome = StreamSubscriber.REPLAY_FAILED;
+            }
+        } catch (Exception e) {
+            Log.warn("stream replay " + from + ".." + to + " failed at seq " + (last + 1) + ": " + e);
+            outcome = StreamSubscriber.REPLAY_FAILED;
+        }
+        s.replayFinished(last, sent, outcome);
+    }
+
+    /**
+     * Stops the replays and gives back what the outboxes still hold. Call after the pipeline has
+     * stopped and the HTTP server is closed.
+     */
+    @Override
+    public void close() {
+        closed = true;
+        replays.shutdownNow();
+        try {
+            replays.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        applyChanges();
+        for (int i = 0; i < count; i++) {
+            subscribers[i].released();
+            subscribers[i] = null;
+        }
+        count = 0;
+    }
+}

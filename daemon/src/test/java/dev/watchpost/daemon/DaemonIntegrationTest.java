@@ -1,0 +1,291 @@
+package dev.watchpost.daemon;
+
+import dev.watchpost.daemon.config.ConfigLoader;
+import dev.watchpost.daemon.config.WatchpostConfig;
+import dev.watchpost.ringbuffer.Counter;
+import dev.watchpost.ringbuffer.client.DetectorClient;
+import dev.watchpost.ringbuffer.codec.NackCode;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Starts a daemon on ephemeral ports and drives TCP, UDP, HTTP and WebSocket against it. */
+class DaemonIntegrationTest {
+    private static final Duration TIMEOUT = Duration.ofSeconds(20);
+
+    @TempDir
+    Path dataDir;
+
+    private Daemon daemon;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+
+    @AfterEach
+    void stop() {
+        if (daemon != null) {
+            daemon.close();
+        }
+    }
+
+    private Daemon start(String extraYaml) throws Exception {
+        WatchpostConfig config = ConfigLoader.parse("data_dir: " + dataDir + "\n"
+                + "ingest: {bind: 127.0.0.1, tcp_port: 0, udp_port: 0" + extraYaml + "}\n"
+                + "http: {bind: 127.0.0.1, port: 0}\n"
+                + "dedup: {capacity: 100000}\n"
+                + "journal: {segment_size: 1MiB}\n", "test", ConfigLoader.Overrides.NONE);
+        daemon = Daemon.start(config, fault -> { });
+        return daemon;
+    }
+
+    private DetectorClient detector() throws Exception {
+        return DetectorClient.connect("127.0.0.1", daemon.tcpPort(), TIMEOUT);
+    }
+
+    @Test
+    void shouldAckValidEventsNackInvalidOnesAndStoreDuplicatesOnce() throws Exception {
+        start("");
+        UUID first = UUID.randomUUID();
+        try (DetectorClient detector = detector()) {
+            byte[] frame = TestEvents.valid(first);
+            detector.send(frame, 0, frame.length);
+            byte[] second = TestEvents.valid(UUID.randomUUID());
+            detector.send(second, 0, second.length);
+            byte[] invalid = TestEvents.frame(UUID.randomUUID(), 2.0f, TestEvents.CAMERA);
+            long invalidSeq = detector.send(invalid, 0, invalid.length);
+            byte[] retry = TestEvents.valid(first);
+            long last = detector.send(retry, 0, retry.length);
+
+            assertTrue(detector.awaitAck(last));
+            assertEquals(List.of(new DetectorClient.Nack(invalidSeq, 12, NackCode.BAD_CONFIDENCE.reason())), detector.nacks());
+        }
+        assertEquals(2, daemon.counters().get(Counter.EVENTS_STORED));
+        assertEquals(1, daemon.counters().get(Counter.EVENTS_DUPLICATE));
+        assertEquals(1, daemon.counters().get(Counter.DEADLETTERS_STORED));
+        assertEquals(2, daemon.journal().durableSeq());
+    }
+
+    @Test
+    void shouldAckWhatWasReadThenNackABadHeaderAndClose() throws Exception {
+        start("");
+        try (DetectorClient detector = detector()) {
+            byte[] frame = TestEvents.valid(UUID.randomUUID());
+            long seq = detector.send(frame, 0, frame.length);
+            byte[] garbage = new byte[32];
+            garbage[0] = 32;
+            garbage[4] = 'X';
+            detector.sendRaw(garbage);
+            assertTrue(detector.awaitClose());
+            assertEquals(seq, detector.ackedSeq());
+            assertEquals(List.of(new DetectorClient.Nack(0, 1, NackCode.BAD_MAGIC.reason())), detector.nacks());
+        }
+    }
+
+    @Test
+    void shouldCloseOnASeqGapWithNack20() throws Exception {
+        start("");
+        try (DetectorClient detector = detector()) {
+            byte[] frame = TestEvents.valid(UUID.randomUUID());
+            detector.send(frame, 0, frame.length);
+            byte[] skipped = TestEvents.valid(UUID.randomUUID());
+            java.nio.ByteBuffer.wrap(skipped).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(8, 5);
+            detector.sendRaw(skipped);
+            assertTrue(detector.awaitClose());
+            assertEquals(1, detector.ackedSeq());
+            assertEquals(1, detector.nacks().size());
+            assertEquals(5, detector.nacks().get(0).seq());
+            assertEquals(20, detector.nacks().get(0).code());
+        }
+        assertEquals(1, daemon.journal().durableSeq());
+    }
+
+    @Test
+    void shouldRequireAValidTokenWhenTokensAreConfigured() throws Exception {
+        start(", tokens: [s3cret]");
+        try (DetectorClient anonymous = detector()) {
+            byte[] frame = TestEvents.valid(UUID.randomUUID());
+            anonymous.send(frame, 0, frame.length);
+            assertTrue(anonymous.awaitClose());
+            assertEquals(30, anonymous.nacks().get(0).code());
+            assertEquals(1, anonymous.nacks().get(0).seq());
+        }
+        try (DetectorClient wrong = detector()) {
+            assertFalse(wrong.hello("nope", "cam-1"));
+            assertTrue(wrong.awaitClose());
+            assertEquals(30, wrong.nacks().get(0).code());
+        }
+        try (DetectorClient good = detector()) {
+            assertTrue(good.hello("s3cret", "cam-1"));
+            assertEquals(65536, good.welcomeMaxFrame());
+            byte[] frame = TestEvents.valid(UUID.randomUUID());
+            long seq = good.send(frame, 0, frame.length);
+            assertTrue(good.awaitAck(seq));
+            assertTrue(good.nacks().isEmpty());
+        }
+    }
+
+    @Test
+    void shouldRejectASecondHelloWithNack5() throws Exception {
+        start("");
+        try (DetectorClient detector = detector()) {
+            assertTrue(detector.hello("ignored", "cam-1"));
+            assertFalse(detector.hello("ignored", "cam-1"));
+            assertTrue(detector.awaitClose());
+            assertEquals(5, detector.nacks().get(0).code());
+        }
+    }
+
+    @Test
+    void shouldStoreUdpEventsAndStreamThemLive() throws Exception {
+        start("");
+        Subscriber subscriber = subscribe("/v1/stream?from_seq=1");
+        UUID receipt = UUID.randomUUID();
+        byte[] frame = TestEvents.valid(receipt);
+        try (DatagramSocket udp = new DatagramSocket()) {
+            udp.send(new DatagramPacket(frame, frame.length, InetAddress.getLoopbackAddress(), daemon.udpPort()));
+        }
+        String json = subscriber.next();
+        assertNotNull(json, "the UDP event reached the stream");
+        assertTrue(json.contains("\"receipt_id\":\"" + receipt + "\""), json);
+        assertTrue(json.contains("\"seq\":1"), json);
+        subscriber.close();
+    }
+
+    @Test
+    void shouldAnswerHttpIngestWithEachEventsOutcome() throws Exception {
+        start("");
+        String receipt = UUID.randomUUID().toString();
+        String event = "{\"receipt_id\":\"" + receipt + "\",\"event_name\":\"object.detected\",\"ts\":\"2026-11-23T07:00:00.123456Z\","
+                + "\"store_id\":\"" + TestEvents.STORE + "\",\"source\":\"backend\",\"confidence\":0.5,\"label\":\"car\"}";
+        String bad = event.replace(receipt, UUID.randomUUID().toString()).replace("0.5", "1.5");
+        HttpResponse<String> response = post("[" + event + "," + event + "," + bad + "]", "application/json");
+        assertEquals(200, response.statusCode(), response.body());
+        String body = response.body().replace(" ", "");
+        assertTrue(body.contains("{\"status\":\"accepted\",\"seq\":1}"), body);
+        assertTrue(body.contains("{\"status\":\"duplicate\",\"seq\":1}"), body);
+        assertTrue(body.contains("\"status\":\"rejected\",\"code\":12"), body);
+
+        HttpResponse<String> ndjson = post(event + "\n" + event.replace(receipt, "order-42") + "\n", "application/x-ndjson");
+        assertEquals(200, ndjson.statusCode(), ndjson.body());
+        assertTrue(ndjson.body().replace(" ", "").contains("{\"status\":\"accepted\",\"seq\":2}"), ndjson.body());
+
+        assertEquals(400, post("{not json", "application/json").statusCode());
+        assertEquals(2, daemon.journal().durableSeq());
+    }
+
+    @Test
+    void shouldReplayFromSeqThenContinueLiveWithoutGapOrDuplicate() throws Exception {
+        start("");
+        try (DetectorClient detector = detector()) {
+            for (int i = 0; i < 5; i++) {
+                byte[] frame = TestEvents.valid(UUID.randomUUID());
+                detector.send(frame, 0, frame.length);
+            }
+            assertTrue(detector.awaitAck(5));
+            Subscriber subscriber = subscribe("/v1/stream?from_seq=3");
+            for (int i = 0; i < 3; i++) {
+                byte[] frame = TestEvents.valid(UUID.randomUUID());
+                detector.send(frame, 0, frame.length);
+            }
+            assertTrue(detector.awaitAck(8));
+            for (int seq = 3; seq <= 8; seq++) {
+                String json = subscriber.next();
+                assertNotNull(json, "event " + seq + " streamed");
+                assertTrue(json.startsWith("{\"seq\":" + seq + ","), json);
+            }
+            subscriber.close();
+        }
+    }
+
+    @Test
+    void shouldRecogniseRetriesAcrossARestart() throws Exception {
+        start("");
+        UUID receipt = UUID.randomUUID();
+        try (DetectorClient detector = detector()) {
+            byte[] frame = TestEvents.valid(receipt);
+            assertTrue(detector.awaitAck(detector.send(frame, 0, frame.length)));
+        }
+        daemon.close();
+        start("");
+        try (DetectorClient detector = detector()) {
+            byte[] frame = TestEvents.valid(receipt);
+            assertTrue(detector.awaitAck(detector.send(frame, 0, frame.length)));
+        }
+        assertEquals(1, daemon.journal().durableSeq());
+        assertEquals(1, daemon.counters().get(Counter.EVENTS_DUPLICATE));
+    }
+
+    @Test
+    void shouldAnswerHealthAndStatus() throws Exception {
+        start("");
+        HttpResponse<String> health = http.send(HttpRequest.newBuilder(uri("/v1/health")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, health.statusCode());
+        HttpResponse<String> status = http.send(HttpRequest.newBuilder(uri("/v1/status")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, status.statusCode());
+        assertTrue(status.body().contains("\"events_stored\""), status.body());
+    }
+
+    private URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + daemon.httpPort() + path);
+    }
+
+    private HttpResponse<String> post(String body, String contentType) throws Exception {
+        return http.send(HttpRequest.newBuilder(uri("/v1/events")).timeout(TIMEOUT)
+                .header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private Subscriber subscribe(String path) throws Exception {
+        Subscriber subscriber = new Subscriber();
+        subscriber.socket = http.newWebSocketBuilder()
+                .buildAsync(URI.create("ws://127.0.0.1:" + daemon.httpPort() + path), subscriber)
+                .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        return subscriber;
+    }
+
+    /** A WebSocket stream client that queues each text message. */
+    private static final class Subscriber implements WebSocket.Listener {
+        final BlockingQueue<String> messages = new LinkedBlockingQueue<>();
+        private final StringBuilder partial = new StringBuilder();
+        WebSocket socket;
+
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                messages.add(partial.toString());
+                partial.setLength(0);
+            }
+            webSocket.request(1);
+            return null;
+        }
+
+        String next() throws InterruptedException {
+            return messages.poll(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        }
+
+        void close() {
+            socket.abort();
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package dev.watchpost.handlers;
+
+import com.lmax.disruptor.EventHandler;
+import dev.watchpost.persistence.dedup.DedupStore;
+import dev.watchpost.persistence.dedup.DedupStoreFullException;
+import dev.watchpost.ringbuffer.Counter;
+import dev.watchpost.ringbuffer.Counters;
+import dev.watchpost.ringbuffer.EventSlot;
+import dev.watchpost.ringbuffer.codec.EventFrame;
+
+/**
+ * The dedup stage, which is also the sequencer: a valid event whose receipt_id was stored within the
+ * retention is marked a duplicate of the stored original; any other valid event gets the next
+ * journal seq, and its receipt_id is remembered under that seq. Because this stage is the only writer
+ * of the dedup store and sees slots in ring order, a retry that arrives while its original is still
+ * in flight is recognised too.
+ *
+ * <p>Expired receipt_ids are purged a slice at a time at the end of a batch, so the store stays
+ * bounded without a pause.
+ */
+public final class DedupHandler implements EventHandler<EventSlot> {
+    /** Entries visited by one purge slice. */
+    static final int PURGE_SLICE = 4096;
+    /** Slices at most this often, in received-time microseconds. */
+    static final long PURGE_INTERVAL_US = 100_000;
+
+    private final DedupStore store;
+    private final Counters counters;
+    private final ErrorLog errors;
+    private long nextSeq;
+    private long lastPurgeUs;
+    private long lastReceivedUs;
+    private long duplicates;
+
+    /** @param nextSeq the journal seq the next new event gets: the journal's last seq + 1 */
+    public DedupHandler(DedupStore store, long nextSeq, Counters counters, ErrorLog errors) {
+        this.store = store;
+        this.nextSeq = nextSeq;
+        this.counters = counters;
+        this.errors = errors;
+    }
+
+    @Override
+    public void onEvent(EventSlot slot, long sequence, boolean endOfBatch) {
+        if (slot.isEvent() && slot.nack() == null) {
+            sequence(slot);
+        }
+        if (endOfBatch) {
+            counters.add(Counter.EVENTS_DUPLICATE, duplicates);
+            duplicates = 0;
+            purgeIfDue();
+        }
+    }
+
+    private void sequence(EventSlot slot) {
+        EventFrame frame = slot.frame();
+        long receivedUs = slot.receivedAtUs();
+        lastReceivedUs = receivedUs;
+        long original;
+        try {
+            original = store.lookupOrInsert(frame.receiptIdMsb(), frame.receiptIdLsb(), nextSeq, receivedUs / 1000);
+        } catch (DedupStoreFullException e) {
+            // Storing without a dedup entry keeps the event; refusing it would lose it.
+            counters.increment(Counter.DEDUP_STORE_FULL);
+            original = DedupStore.NOT_FOUND;
+        }
+        if (original != DedupStore.NOT_FOUND) {
+            slot.duplicateOf(original);
+            duplicates++;
+        } else {
+            slot.sequence(nextSeq++);
+        }
+    }
+
+    private void purgeIfDue() {
+        if (lastReceivedUs - lastPurgeUs < PURGE_INTERVAL_US) {
+            return;
+        }
+        lastPurgeUs = lastReceivedUs;
+        try {
+            counters.add(Counter.DEDUP_PURGED, store.purgeExpired(lastReceivedUs / 1000, PURGE_SLICE));
+        } catch (RuntimeException e) {
+            errors.record("dedup purge", e);
+        }
+    }
+
+    /** The seq the next new event will get. */
+    public long nextSeq() {
+        return nextSeq;
+    }
+}

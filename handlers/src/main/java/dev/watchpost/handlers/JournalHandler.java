@@ -1,0 +1,113 @@
+package dev.watchpost.handlers;
+
+import com.lmax.disruptor.EventHandler;
+import dev.watchpost.persistence.deadletter.DeadLetterStore;
+import dev.watchpost.persistence.journal.Journal;
+import dev.watchpost.ringbuffer.Counter;
+import dev.watchpost.ringbuffer.Counters;
+import dev.watchpost.ringbuffer.EventSlot;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * The journal stage: appends each new event to the journal and each rejected frame to the dead-letter
+ * store, then commits under the {@link FsyncPolicy}: the appends reach the operating system, and are
+ * forced to disk unless the policy is {@code never}, before the stage lets the ack stage see them.
+ *
+ * <p>Group commit: under {@code batch} one fsync covers the ring batch, with a commit forced early
+ * after {@code maxBatchRecords} records or {@code maxBatchDelayNanos} since the first uncommitted one.
+ *
+ * <p>A failed write is fatal and thrown: an event that may not be durable must never be acknowledged,
+ * and with cumulative ACKs nothing after it could be either. The pipeline stops; the daemon exits.
+ */
+public final class JournalHandler implements EventHandler<EventSlot> {
+    private final Journal journal;
+    private final DeadLetterStore deadLetters;
+    private final FsyncPolicy policy;
+    private final int maxBatchRecords;
+    private final long maxBatchDelayNanos;
+    private final Counters counters;
+
+    private int uncommitted;
+    private long firstUncommittedNanos;
+    private long stored;
+    private long deadLettered;
+    private long bytes;
+    private long fsyncs;
+
+    public JournalHandler(Journal journal, DeadLetterStore deadLetters, FsyncPolicy policy,
+                          int maxBatchRecords, long maxBatchDelayNanos, Counters counters) {
+        if (maxBatchRecords < 1) {
+            throw new IllegalArgumentException("maxBatchRecords must be at least 1, was " + maxBatchRecords);
+        }
+        this.journal = journal;
+        this.deadLetters = deadLetters;
+        this.policy = policy;
+        this.maxBatchRecords = maxBatchRecords;
+        this.maxBatchDelayNanos = maxBatchDelayNanos;
+        this.counters = counters;
+    }
+
+    @Override
+    public void onEvent(EventSlot slot, long sequence, boolean endOfBatch) throws IOException {
+        if (slot.isToStore()) {
+            journal.append(slot.journalSeq(), slot.receivedAtUs(), slot.frame().tsUs(),
+                    slot.buffer(), 0, slot.length(), slot.extra(), 0, slot.extraLength());
+            stored++;
+            bytes += slot.length() + slot.extraLength();
+            noteUncommitted();
+        } else if (slot.isEvent() && slot.nack() != null) {
+            deadLetters.append(slot.receivedAtUs(), slot.nack().code(), slot.nack().reasonUtf8(),
+                    slot.origin() == null ? EMPTY : slot.origin().describeUtf8(), slot.buffer(), 0, slot.length());
+            deadLettered++;
+            noteUncommitted();
+        }
+        if (uncommitted > 0 && (endOfBatch || policy == FsyncPolicy.ALWAYS || uncommitted >= maxBatchRecords
+                || (uncommitted % 64 == 0 && System.nanoTime() - firstUncommittedNanos >= maxBatchDelayNanos))) {
+            commit();
+        }
+        if (endOfBatch) {
+            counters.add(Counter.EVENTS_STORED, stored);
+            counters.add(Counter.DEADLETTERS_STORED, deadLettered);
+            counters.add(Counter.JOURNAL_BYTES, bytes);
+            counters.add(Counter.JOURNAL_FSYNCS, fsyncs);
+            stored = deadLettered = bytes = fsyncs = 0;
+        }
+    }
+
+    private static final byte[] EMPTY = new byte[0];
+
+    private void noteUncommitted() {
+        if (uncommitted++ == 0 && policy == FsyncPolicy.BATCH) {
+            firstUncommittedNanos = System.nanoTime();
+        }
+    }
+
+    private void commit() throws IOException {
+        try {
+            if (policy == FsyncPolicy.NEVER) {
+                journal.flush();
+                deadLetters.flush();
+            } else {
+                journal.force();
+                deadLetters.force();
+                fsyncs++;
+            }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        uncommitted = 0;
+    }
+
+    @Override
+    public void onShutdown() {
+        try {
+            if (uncommitted > 0) {
+                commit();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,510 @@
+package dev.watchpost.persistence.journal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.zip.CRC32C;
+
+/**
+ * The segmented append-only journal: the durable record of every stored event, in seq order.
+ * Layout of the files: {@link JournalFormat}.
+ *
+ * <p><b>Threads.</b> One writer thread owns {@link #append}, {@link #flush}, {@link #force},
+ * {@link #lastSeq} and {@link #close}. Any thread may call {@link #reader}, {@link #flushedSeq},
+ * {@link #durableSeq}, {@link #seqForTime} and {@link #stats}; readers see exactly the records up to
+ * {@link #flushedSeq()}, never a partly written one.
+ *
+ * <p><b>Durability.</b> {@code append} only copies into a write buffer: no allocation, no system call.
+ * {@link #flush()} hands the buffer to the operating system (the records survive a crash of the
+ * daemon, and readers can see them); {@link #force()} also fsyncs them (they survive a power loss).
+ * When to call which is the caller's group-commit policy; an event may be acknowledged only once
+ * {@link #durableSeq()} (or {@link #flushedSeq()} under a no-fsync policy) covers it. Two things write
+ * inside {@code append} without being asked: a full write buffer, and a segment roll, which also
+ * forces the finished segment and creates the next (once per segment).
+ *
+ * <p><b>Recovery.</b> {@link #open} checks the chain of segment names and headers and scans the last
+ * segment record by record. Earlier segments were forced before the next one was created, so they are
+ * complete by construction; {@link #verify} scans them all when asked. At the first record of the last
+ * segment that is cut short or fails its length, CRC32C or seq check, the segment is truncated and the
+ * journal continues from the last good record. A damaged record in the middle of the last segment
+ * therefore cuts everything after it too: without a trustworthy length nothing after it can be found.
+ * The cut bytes are kept beside the segment ({@code <segment>.wpj.<position>.cut}) for inspection, and
+ * {@link #recoveryReport()} says what happened.
+ */
+public final class Journal implements AutoCloseable {
+    /** Held (locked) by the one writer of a directory. */
+    public static final String LOCK_FILE_NAME = "writer.lock";
+
+    private final JournalConfig config;
+    private final Path directory;
+    private final long segmentSize;
+    private final int indexInterval;
+    private final int maxRecordLength;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final CRC32C crc = new CRC32C();
+
+    // Writer thread only.
+    private ByteBuffer writeBuffer;
+    private ByteBuffer crcView;
+    private FileChannel channel;
+    private Segment active;
+    private SegmentIndex activeIndex;
+    private long activeWritten;
+    private long recordsInSegment;
+    private long lastSeq;
+    private boolean closed;
+    private RecoveryReport recoveryReport;
+
+    // Read by any thread.
+    private volatile Segment[] segments;
+    private volatile long flushedSeq;
+    private volatile long durableSeq;
+    private volatile long sealedBytes;
+    private volatile long activeFlushedBytes;
+
+    private Journal(JournalConfig config, FileChannel lockChannel, FileLock lock) {
+        this.config = config;
+        this.directory = config.directory();
+        this.segmentSize = config.segmentSize();
+        this.indexInterval = config.indexInterval();
+        this.maxRecordLength = config.maxRecordLength();
+        this.lockChannel = lockChannel;
+        this.lock = lock;
+        allocateWriteBuffer(config.writeBufferSize());
+    }
+
+    /**
+     * Opens (creating when missing) the journal in {@code config.directory()}, recovering a torn tail;
+     * see {@link #recoveryReport()}. The calling thread may hand the journal to its writer thread.
+     *
+     * @throws JournalCorruptException on damage that is not a torn tail (a bad header in an earlier
+     *                                 segment, a file name that is not a seq)
+     * @throws IOException             also when another writer holds the directory
+     */
+    public static Journal open(JournalConfig config) throws IOException {
+        Path directory = config.directory();
+        Files.createDirectories(directory);
+        FileChannel lockChannel = FileChannel.open(directory.resolve(LOCK_FILE_NAME),
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = lockChannel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null;
+        } catch (IOException | RuntimeException e) {
+            lockChannel.close();
+            throw e;
+        }
+        if (lock == null) {
+            lockChannel.close();
+            throw new IOException("journal directory " + directory + " is in use by another writer");
+        }
+        Journal journal = new Journal(config, lockChannel, lock);
+        try {
+            journal.recover();
+            return journal;
+        } catch (IOException | RuntimeException e) {
+            journal.closeQuietly();
+            throw e;
+        }
+    }
+
+    /** The defaults of {@link JournalConfig#of} in {@code directory}. */
+    public static Journal open(Path directory) throws IOException {
+        return open(JournalConfig.of(directory));
+    }
+
+    private void recover() throws IOException {
+        long[] seqs = SegmentFiles.list(directory);
+        int n = seqs.length;
+        long truncatedBytes = 0;
+        Damage damage = null;
+        String detail = "clean";
+        Path savedTail = null;
+
+        // A roll that crashed before its header reached the disk leaves a file too short to hold one.
+        long reuseFirstSeq = 1;
+        if (n > 0) {
+            Path last = directory.resolve(JournalFormat.segmentFileName(seqs[n - 1]));
+            long size = Files.size(last);
+            if (size <= JournalFormat.SEGMENT_HEADER_LENGTH && headerProblem(last, seqs[n - 1]) != null) {
+                Files.delete(last);
+                SegmentFiles.syncDirectory(directory);
+                truncatedBytes = size;
+                damage = Damage.BAD_HEADER;
+                detail = last.getFileName() + ": removed, " + size + " bytes and no whole header (an interrupted roll)";
+                reuseFirstSeq = seqs[n - 1];
+                n--;
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            Path path = directory.resolve(JournalFormat.segmentFileName(seqs[i]));
+            String problem = headerProblem(path, seqs[i]);
+            if (problem != null) {
+                throw new JournalCorruptException(path + ": " + problem);
+            }
+        }
+
+        Segment[] list = new Segment[Math.max(1, n)];
+        long sealed = 0;
+        for (int i = 0; i < n - 1; i++) {
+            list[i] = new Segment(directory, seqs[i]);
+            sealed += Files.size(list[i].path);
+        }
+        if (n == 0) {
+            active = new Segment(directory, reuseFirstSeq);
+            channel = SegmentFiles.create(directory, reuseFirstSeq);
+            activeIndex = newIndex();
+            activeWritten = JournalFormat.SEGMENT_HEADER_LENGTH;
+            recordsInSegment = 0;
+            lastSeq = reuseFirstSeq - 1;
+        } else {
+            active = new Segment(directory, seqs[n - 1]);
+            Files.deleteIfExists(active.indexPath);
+            channel = FileChannel.open(active.path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            long size = channel.size();
+            SegmentScanner.Result scan = SegmentScanner.scan(channel, size, active.firstSeq, indexInterval);
+            if (scan.end < size) {
+                long cut = size - scan.end;
+                savedTail = directory.resolve(active.path.getFileName() + "." + scan.end + JournalFormat.CUT_SUFFIX);
+                saveTail(channel, scan.end, cut, savedTail);
+                channel.truncate(scan.end);
+                channel.force(true);
+                truncatedBytes += cut;
+                damage = scan.damage;
+                detail = active.path.getFileName() + ": " + scan.damage.description() + " at position " + scan.end
+                        + " (seq " + scan.damageSeq + "); cut " + cut + " bytes, kept in " + savedTail.getFileName()
+                        + (detail.equals("clean") ? "" : "; " + detail);
+            }
+            channel.force(false);
+            activeIndex = scan.index;
+            activeWritten = scan.end;
+            recordsInSegment = scan.records;
+            lastSeq = scan.lastSeq;
+        }
+        channel.position(activeWritten);
+        active.activate(activeIndex);
+        list[list.length - 1] = active;
+        segments = list;
+        sealedBytes = sealed;
+        activeFlushedBytes = activeWritten;
+        flushedSeq = lastSeq;
+        durableSeq = lastSeq;
+        recoveryReport = new RecoveryReport(list.length, list[0].firstSeq, lastSeq, truncatedBytes, damage, detail, savedTail);
+    }
+
+    private static String headerProblem(Path path, long firstSeq) throws IOException {
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            return SegmentFiles.readHeaderProblem(ch, firstSeq);
+        }
+    }
+
+    private static void saveTail(FileChannel from, long position, long count, Path to) throws IOException {
+        try (FileChannel out = FileChannel.open(to, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            long done = 0;
+            while (done < count) {
+                long n = from.transferTo(position + done, count - done, out);
+                if (n <= 0) {
+                    break;
+                }
+                done += n;
+            }
+            out.force(true);
+        }
+    }
+
+    private SegmentIndex newIndex() {
+        return new SegmentIndex((int) Math.min(1 << 16, segmentSize / (256L * indexInterval) + 1));
+    }
+
+    private void allocateWriteBuffer(int capacity) {
+        writeBuffer = ByteBuffer.allocateDirect(capacity).order(ByteOrder.LITTLE_ENDIAN);
+        crcView = writeBuffer.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** What {@link #open} found and did. */
+    public RecoveryReport recoveryReport() {
+        return recoveryReport;
+    }
+
+    public JournalConfig config() {
+        return config;
+    }
+
+    /**
+     * Appends an event record ({@link JournalFormat#TYPE_EVENT}). Writer thread only.
+     *
+     * @param extra may be {@code null} when {@code extraLength} is 0
+     * @throws IllegalStateException    when {@code seq} is not {@link #lastSeq()} + 1, or the journal is closed
+     * @throws IllegalArgumentException when the record cannot fit in a segment
+     */
+    public void append(long seq, long receivedAtUs, long tsUs, ByteBuffer frame, int frameOffset, int frameLength,
+                       ByteBuffer extra, int extraOffset, int extraLength) throws IOException {
+        append(seq, receivedAtUs, tsUs, JournalFormat.TYPE_EVENT, frame, frameOffset, frameLength,
+                extra, extraOffset, extraLength);
+    }
+
+    /**
+     * Appends a record of the given {@code type}; copies the bytes into the write buffer, which is
+     * written out (without an fsync) only when full. Writer thread only.
+     */
+    public void append(long seq, long receivedAtUs, long tsUs, int type, ByteBuffer frame, int frameOffset,
+                       int frameLength, ByteBuffer extra, int extraOffset, int extraLength) throws IOException {
+        if (closed) {
+            throw new IllegalStateException("journal " + directory + " is closed");
+        }
+        if (seq != lastSeq + 1) {
+            throw new IllegalStateException("append of seq " + seq + " after " + lastSeq + " in " + directory
+                    + ": seqs must follow one another");
+        }
+        if (frameLength < 0 || extraLength < 0) {
+            throw new IllegalArgumentException("negative length: frame " + frameLength + ", extra " + extraLength);
+        }
+        int length = JournalFormat.recordLength(frameLength, extraLength);
+        if (length < 0 || length > maxRecordLength) {
+            throw new IllegalArgumentException("record of frame " + frameLength + " and extra " + extraLength
+                    + " bytes does not fit in a segment of " + segmentSize + " bytes");
+        }
+        if (activeWritten + writeBuffer.position() + length > segmentSize) {
+            roll(seq);
+        }
+        if (length > writeBuffer.remaining()) {
+            flushBuffer();
+            if (length > writeBuffer.capacity()) {
+                allocateWriteBuffer(Integer.highestOneBit(length - 1) << 1);
+            }
+        }
+        ByteBuffer b = writeBuffer;
+        int p = b.position();
+        b.putInt(p + JournalFormat.LENGTH_OFFSET, length);
+        b.putLong(p + JournalFormat.SEQ_OFFSET, seq);
+        b.putLong(p + JournalFormat.RECEIVED_AT_US_OFFSET, receivedAtUs);
+        b.putLong(p + JournalFormat.TS_US_OFFSET, tsUs);
+        b.putShort(p + JournalFormat.TYPE_OFFSET, (short) type);
+        b.putShort(p + JournalFormat.FLAGS_OFFSET, (short) 0);
+        b.putInt(p + JournalFormat.FRAME_LENGTH_OFFSET, frameLength);
+        b.putInt(p + JournalFormat.EXTRA_LENGTH_OFFSET, extraLength);
+        b.putInt(p + JournalFormat.EXTRA_LENGTH_OFFSET + 4, 0);
+        int at = p + JournalFormat.RECORD_HEADER_LENGTH;
+        if (frameLength > 0) {
+            b.put(at, frame, frameOffset, frameLength);
+            at += frameLength;
+        }
+        if (extraLength > 0) {
+            b.put(at, extra, extraOffset, extraLength);
+            at += extraLength;
+        }
+        int end = p + length;
+        while (at < end) {
+            b.put(at++, (byte) 0);
+        }
+        b.putInt(p + JournalFormat.CRC_OFFSET, JournalFormat.crc32c(crc, crcView, p + JournalFormat.CRC_START_OFFSET, end));
+        b.position(end);
+
+        if (recordsInSegment % indexInterval == 0) {
+            activeIndex.add(seq, activeWritten + p, activeIndex.maxTsUs());
+        }
+        activeIndex.noteTs(tsUs);
+        recordsInSegment++;
+        lastSeq = seq;
+    }
+
+    /** Writes the buffered records to the operating system; readers can see them afterwards. Writer thread only. */
+    public void flush() throws IOException {
+        checkOpen();
+        flushBuffer();
+    }
+
+    /** {@link #flush()}, then fsync (data only) of the active segment; one call covers every record before it. */
+    public void force() throws IOException {
+        checkOpen();
+        flushBuffer();
+        if (durableSeq != lastSeq) {
+            channel.force(false);
+            durableSeq = lastSeq;
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("journal " + directory + " is closed");
+        }
+    }
+
+    private void flushBuffer() throws IOException {
+        ByteBuffer b = writeBuffer;
+        if (b.position() > 0) {
+            b.flip();
+            int bytes = b.remaining();
+            while (b.hasRemaining()) {
+                channel.write(b);
+            }
+            b.clear();
+            activeWritten += bytes;
+            activeFlushedBytes = activeWritten;
+        }
+        if (flushedSeq != lastSeq) {
+            flushedSeq = lastSeq;
+        }
+    }
+
+    /**
+     * Seals the active segment (flushed, forced, index file written) and starts a new one at
+     * {@code nextSeq}. Once per segment, so its allocations and fsyncs do not matter.
+     */
+    private void roll(long nextSeq) throws IOException {
+        flushBuffer();
+        channel.force(false);
+        durableSeq = lastSeq;
+        Segment sealed = active;
+        SegmentIndex sealedIndex = activeIndex;
+        sealedIndex.write(sealed.indexPath, sealed.firstSeq, lastSeq, activeWritten, indexInterval);
+        channel.close();
+        long sealedLength = activeWritten;
+
+        channel = SegmentFiles.create(directory, nextSeq);
+        channel.position(JournalFormat.SEGMENT_HEADER_LENGTH);
+        Segment next = new Segment(directory, nextSeq);
+        SegmentIndex nextIndex = newIndex();
+        next.activate(nextIndex);
+        active = next;
+        activeIndex = nextIndex;
+        activeWritten = JournalFormat.SEGMENT_HEADER_LENGTH;
+        recordsInSegment = 0;
+
+        Segment[] old = segments;
+        Segment[] grown = Arrays.copyOf(old, old.length + 1);
+        grown[old.length] = next;
+        sealedBytes += sealedLength;
+        activeFlushedBytes = activeWritten;
+        segments = grown;
+        sealed.seal(sealedIndex.maxTsUs());
+    }
+
+    /** Seq of the last appended record (buffered or not); 0 for a new journal. Writer thread only. */
+    public long lastSeq() {
+        return lastSeq;
+    }
+
+    /** Seq of the last record written to the operating system and visible to readers. Any thread. */
+    public long flushedSeq() {
+        return flushedSeq;
+    }
+
+    /** Seq of the last record forced to disk. Any thread. */
+    public long durableSeq() {
+        return durableSeq;
+    }
+
+    /** First seq the journal holds (or will hold, when empty). Any thread. */
+    public long firstSeq() {
+        return segments[0].firstSeq;
+    }
+
+    public Path directory() {
+        return directory;
+    }
+
+    Segment[] segments() {
+        return segments;
+    }
+
+    int indexInterval() {
+        return indexInterval;
+    }
+
+    /** A reader from {@code fromSeq} (or the first seq held, when earlier) onwards, following the tail. Any thread. */
+    public JournalReader reader(long fromSeq) {
+        return reader(fromSeq, Long.MAX_VALUE);
+    }
+
+    /** A reader of {@code fromSeq..toSeqInclusive}; see {@link #reader(long)}. Any thread. */
+    public JournalReader reader(long fromSeq, long toSeqInclusive) {
+        return new JournalReader(this, fromSeq, toSeqInclusive);
+    }
+
+    /**
+     * The seq to start reading from to see every record whose event time is at or after {@code tsUs}:
+     * every record before it has an earlier tsUs. Records after it may still be earlier (event times
+     * arrive out of order), so the caller filters on {@link JournalRecord#tsUs()}. When no record is that
+     * late, returns {@code flushedSeq() + 1}: only records yet to come can match. Any thread; may read
+     * index files, or scan a sealed segment that has none.
+     */
+    public long seqForTime(long tsUs) throws IOException {
+        long flushed = flushedSeq;
+        Segment[] list = segments;
+        for (Segment segment : list) {
+            if (segment.maxTsUs(indexInterval) >= tsUs) {
+                SegmentIndex index = segment.indexForReading();
+                if (index == null) {
+                    return segment.firstSeq;
+                }
+                int entry = index.lastBeforeTime(tsUs);
+                return entry < 0 ? segment.firstSeq : index.seq(entry);
+            }
+        }
+        return flushed + 1;
+    }
+
+    /** A snapshot of counts; during a roll the byte count may be off by one segment for a moment. Any thread. */
+    public JournalStats stats() {
+        Segment[] list = segments;
+        long flushed = flushedSeq;
+        long durable = durableSeq;
+        long first = list[0].firstSeq;
+        return new JournalStats(list.length, flushed - first + 1, sealedBytes + activeFlushedBytes, first, flushed, durable);
+    }
+
+    /**
+     * Flushes, forces and closes the files and releases the directory. Writer thread only. Readers
+     * already open keep working on what was written.
+     */
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            flushBuffer();
+            channel.force(false);
+            durableSeq = lastSeq;
+        } finally {
+            closeQuietly();
+        }
+    }
+
+    private void closeQuietly() {
+        closed = true;
+        try {
+            if (channel != null) {
+                channel.close();
+            }
+        } catch (IOException ignored) {
+            // closing after a failure: the first exception is the one that matters
+        }
+        try {
+            lock.release();
+            lockChannel.close();
+        } catch (IOException ignored) {
+            // as above
+        }
+    }
+
+    /**
+     * Scans every segment in {@code directory} (which a writer may hold open; its unflushed tail then
+     * shows as damage) and reports counts and the first problem. Reads only; repairs nothing.
+     */
+    public static VerifyReport verify(Path directory) throws IOException {
+        return JournalVerifier.verify(directory);
+    }
+}

@@ -1,0 +1,505 @@
+package dev.watchpost.persistence.journal;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class JournalTest {
+    /** Small enough that a few dozen records span several segments. */
+    private static final long TINY_SEGMENT = 2048;
+
+    @TempDir
+    Path dir;
+
+    private JournalConfig tiny() {
+        return new JournalConfig(dir, TINY_SEGMENT, 4096, 4);
+    }
+
+    @Test
+    void shouldReadBackEveryRecordAcrossSeveralSmallSegments() throws IOException {
+        try (Journal journal = Journal.open(tiny())) {
+            appendRange(journal, 1, 100);
+            journal.flush();
+            assertTrue(journal.segments().length >= 5, "segments: " + journal.segments().length);
+            assertReads(journal.reader(1), 1, 100);
+        }
+        assertTrue(Files.exists(dir.resolve("00000000000000000001.wpj")));
+        assertEquals(segmentFiles().size(), indexFiles().size() + 1, "every sealed segment has its index file");
+    }
+
+    @Test
+    void shouldStartReaderInTheMiddleThroughTheIndex() throws IOException {
+        try (Journal journal = Journal.open(new JournalConfig(dir, 1 << 20, 1 << 16, 8))) {
+            appendRange(journal, 1, 500);
+            journal.flush();
+            try (JournalReader reader = journal.reader(277, 281)) {
+                assertReads(reader, 277, 281);
+                assertTrue(reader.skipped() < 8, "skipped " + reader.skipped());
+            }
+        }
+    }
+
+    @Test
+    void shouldSeekThroughIndexFilesOfSealedSegmentsAfterReopen() throws IOException {
+        try (Journal journal = Journal.open(tiny())) {
+            appendRange(journal, 1, 120);
+        }
+        try (Journal journal = Journal.open(tiny())) {
+            for (long from : new long[] {1, 2, 17, 18, 19, 63, 64, 65, 118, 120}) {
+                try (JournalReader reader = journal.reader(from)) {
+                    assertReads(reader, from, 120);
+                    assertTrue(reader.skipped() < 4, "from " + from + " skipped " + reader.skipped());
+                }
+            }
+        }
+    }
+
+    @Test
+    void shouldFindSeqInSealedSegmentWithoutIndexFileByScanningIt() throws IOException {
+        try (Journal journal = Journal.open(tiny())) {
+            appendRange(journal, 1, 60);
+        }
+        for (Path index : indexFiles()) {
+            Files.delete(index);
+        }
+        try (Journal journal = Journal.open(tiny())) {
+            assertReads(journal.reader(30, 45), 30, 45);
+        }
+    }
+
+    @Test
+    void shouldReadOnlyTheRequestedRangeAndRaiseAnEarlyStartToTheFirstSeq() throws IOException {
+        try (Journal journal = Journal.open(tiny())) {
+            appendRange(journal, 1, 30);
+            journal.flush();
+            assertReads(journal.reader(0, 3), 1, 3);
+            assertReads(journal.reader(28, 1000), 28, 30);
+        }
+    }
+
+    @Test
+    void shouldTruncateTornTailAndContinueSeq() throws IOException {
+        try (Journal journal = Journal.open(tiny())) {
+            appendRange(journal, 1, 40);
+        }
+        Path last = lastSegment();
+        long size = Files.size(last);
+        try (FileChannel channel = FileChannel.open(last, StandardOpenOption.WRITE)) {
+            channel.truncate(size - 5);
+        }
+        try (Journal journal = Journal.open(tiny())) {
+            RecoveryReport report = journal.recoveryReport();
+            assertEquals(Damage.SHORT_RECORD, report.damage());
+            assertEquals(39, report.lastSeq());
+            assertEquals(39, journal.lastSeq());
+            assertEquals(lengthOfRecord(40) - 5, report.truncatedBytes());
+            assertNotNull(report.savedTail());
+            assertEquals(report.truncatedBytes(), Files.size(report.savedTail()));
+            assertThrows(IllegalStateException.class, () -> append(journal, 41));
+            append(journal, 40);
+            journal.flush();
+            assertReads(journal.reader(1), 1, 40);
+        }
+        assertTrue(Journal.verify(dir).isClean());
+    }
+
+    @Test
+    void shouldCutAtFlippedByteInLastRecord() throws IOException {
+        try (Journal journal = Journal.open(tiny())) {
+            appendRange(journal, 1, 40);
+        }
+        long position = positionOf(40);
+        flipByte(lastSegment(), position + JournalFormat.RECORD_HEADER_LENGTH + 3);
+        try (Journal journal = Journal.open(tiny())) {
+            RecoveryReport report = journal.recoveryReport();
+            assertEquals(Damage.CRC_MISMATCH, report.damage());
+            assertEquals(39, journal.lastSeq());
+            assertEquals(lengthOfRecord(40), report.truncatedBytes());
+            append(journal, 40);
+            journal.flush();
+            assertReads(journal.reader(1), 1, 40);
+        }
+    }
+
+    @Test
+    void shouldCutFromCorruptRecordInTheMiddleOfTheLastSegment() throws IOException {
+        long lastFirstSeq;
+        try (Journal journal = Journal.open(tiny())) {
+            appendRange(journal, 1, 40);
+            lastFirstSeq = journal.segments()[journal.segments().length - 1].firstSeq;
+        }
+        assertTrue(40 - lastFirstSeq >= 3, "the last segment holds a few records");
+        long middle = lastFirstSeq + 1;
+        long sizeBefore = Files.size(lastSegment());
+        long position = positionOf(middle);
+        flipByte(lastSegment(), position + JournalFormat.SEQ_OFFSET);
+        try (Journal journal = Journal.open(tiny())) {
+            RecoveryReport report = journal.recoveryReport();
+            assertEquals(Damage.CRC_MISMATCH, report.damage());
+            assertEquals(middle - 1, journal.lastSeq());
+            assertEquals(sizeBefore - position, report.truncatedBytes());
+            assertEquals(position, Files.size(lastSegment()));
+            appendRange(journal, middle, 45);
+            journal.flush();
+            assertReads(journal.reader(1), 1, 45);
+        }
+    }
+
+    @Test
+    void shouldStartNewJournalAtSeqOneInAnEmptyDirectory() throws IOException {
+        Path fresh = dir.resolve("not-yet");
+        try (Journal journal = Journal.open(JournalConfig.of(fresh))) {
+            RecoveryReport report = journal.recoveryReport();
+            assertTrue(report.isClean());
+            assertEquals(1, report.segments());
+            assertEquals(0, report.lastSeq());
+            assertEquals(1, report.firstSeq());
+            assertEquals(0, journal.lastSeq());
+            assertFalse(journal.reader(1).next(new JournalRecord()));
+            assertThrows(IllegalStateException.class, () -> append(journal, 2));
+            append(journal, 1);
+            journal.force();
+            assertEquals(1, journal.durableSeq());
+        }
+        VerifyReport report = Journal.verify(fresh);
+        assertTrue(report.isClean());
+        assertEquals(1, report.records());
+    }
+
+    @Test
+    void shouldNeverShowUnflushedRecordsToReaders() throws IOException {
+        // large enough that neither a full buffer nor a roll writes anything before flush()
+        try (Journal journal = Journal.open(new JournalConfig(dir, 1 << 20, 1 << 16, 4))) {
+            JournalReader reader = journal.reader(1);
+            JournalRecord record = new JournalRecord();
+            appendRange(journal, 1, 3);
+            assertFalse(reader.next(record), "nothing flushed yet");
+            journal.flush();
+            appendRange(journal, 4, 30);
+            assertReads(reader, 1, 3);
+            assertEquals(3, journal.flushedSeq());
+            journal.force();
+            assertEquals(30, journal.durableSeq());
+            assertReads(reader, 4, 30);
+            reader.close();
+        }
+    }
+
+    @Test
+    void shouldFollowTheLiveTailFromAnotherThread() throws Exception {
+        int total = 20_000;
+        try (Journal journal = Journal.open(new JournalConfig(dir, 256 << 10, 16 << 10, 16))) {
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            Thread writer = new Thread(() -> {
+                try {
+                    for (long seq = 1; seq <= total; seq++) {
+                        append(journal, seq);
+                        if (seq % 97 == 0) {
+                            journal.flush();
+                        }
+                    }
+                    journal.flush();
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            }, "journal-writer");
+            writer.start();
+            long expected = 1;
+            JournalRecord record = new JournalRecord();
+            try (JournalReader reader = journal.reader(1)) {
+                while (expected <= total) {
+                    if (reader.next(record)) {
+                        assertRecord(record, expected++);
+                    } else if (!writer.isAlive() && journal.flushedSeq() < expected) {
+                        break;
+                    } else {
+                        Thread.onSpinWait();
+                    }
+                }
+            }
+            writer.join();
+            assertNull(failure.get());
+            assertEquals(total + 1, expected);
+        }
+    }
+
+    @Test
+    void shouldReportCleanJournalOnVerify() throws IOException {
+        try (Journal journal = Journal.open(tiny())) {
+            appendRange(journal, 1, 80);
+        }
+        VerifyReport report = Journal.verify(dir);
+        assertTrue(report.isClean(), report.detail());
+        assertEquals(80, report.records());
+        assertEquals(1, report.firstSeq());
+        assertEquals(80, report.lastSeq());
+        assertEquals(segmentFiles().size(), report.segments());
+        long bytes = 0;
+        for (Path p : segmentFiles()) {
+            bytes += Files.size(p);
+        }
+        assertEquals(bytes, report.bytes());
+    }
+
+    @Test
+    void shouldReportFirstCorruptRecordOnVerify() throws IOException {
+        try (Journal journal = Journal.open(tiny())) {
+            appendRange(journal, 1, 80);
+        }
+        Path second = segmentFiles().get(1);
+        long firstSeq = JournalFormat.parseSegmentFileName(second.getFileName().toString());
+        long position = positionOf(firstSeq + 1);
+        flipByte(second, position + JournalFormat.RECORD_HEADER_LENGTH);
+        VerifyReport report = Journal.verify(dir);
+        assertFalse(report.isClean());
+        assertEquals(Damage.CRC_MISMATCH, report.damage());
+        assertEquals(second, report.problemFile());
+        assertEquals(position, report.problemPosition());
+        assertEquals(80, report.lastSeq());
+    }
+
+    @Test
+    void shouldRemoveSegmentLeftWithoutHeaderByAnInterruptedRoll() throws IOException {
+        try (Journal journal = Journal.open(tiny())) {
+            appendRange(journal, 1, 20);
+        }
+        Path torn = dir.resolve(JournalFormat.segmentFileName(21));
+        Files.write(torn, new byte[] {'W', 'P'});
+        try (Journal journal = Journal.open(tiny())) {
+            assertEquals(Damage.BAD_HEADER, journal.recoveryReport().damage());
+            assertFalse(Files.exists(torn));
+            assertEquals(20, journal.lastSeq());
+            appendRange(journal, 21, 50);
+            journal.flush();
+            assertReads(journal.reader(1), 1, 50);
+        }
+    }
+
+    @Test
+    void shouldRefuseToOpenWhenAnEarlierSegmentHeaderIsDamaged() throws IOException {
+        try (Journal journal = Journal.open(tiny())) {
+            appendRange(journal, 1, 60);
+        }
+        flipByte(segmentFiles().get(0), 9);
+        assertThrows(JournalCorruptException.class, () -> Journal.open(tiny()));
+    }
+
+    @Test
+    void shouldGrowTheWriteBufferForARecordLargerThanIt() throws IOException {
+        JournalConfig config = new JournalConfig(dir, 1 << 20, 4096, 4);
+        byte[] big = new byte[50_000];
+        for (int i = 0; i < big.length; i++) {
+            big[i] = (byte) (i * 7);
+        }
+        try (Journal journal = Journal.open(config)) {
+            append(journal, 1);
+            journal.append(2, 2, 2, ByteBuffer.wrap(big), 0, big.length, null, 0, 0);
+            append(journal, 3);
+            journal.flush();
+            JournalReader reader = journal.reader(1);
+            JournalRecord record = new JournalRecord();
+            assertTrue(reader.next(record));
+            assertRecord(record, 1);
+            assertTrue(reader.next(record));
+            assertArrayEquals(big, record.frameToArray());
+            assertTrue(reader.next(record));
+            assertRecord(record, 3);
+            reader.close();
+        }
+    }
+
+    @Test
+    void shouldRejectARecordThatCannotFitInASegment() throws IOException {
+        try (Journal journal = Journal.open(tiny())) {
+            ByteBuffer huge = ByteBuffer.allocate((int) TINY_SEGMENT);
+            assertThrows(IllegalArgumentException.class,
+                    () -> journal.append(1, 1, 1, huge, 0, huge.capacity(), null, 0, 0));
+            append(journal, 1);
+        }
+    }
+
+    @Test
+    void shouldRefuseASecondWriterOnTheSameDirectory() throws IOException {
+        try (Journal journal = Journal.open(tiny())) {
+            IOException e = assertThrows(IOException.class, () -> Journal.open(tiny()));
+            assertTrue(e.getMessage().contains("another writer"), e.getMessage());
+        }
+        Journal.open(tiny()).close();
+    }
+
+    @Test
+    void shouldContinueFromTheLastSeqAfterACleanReopen() throws IOException {
+        try (Journal journal = Journal.open(tiny())) {
+            appendRange(journal, 1, 33);
+        }
+        try (Journal journal = Journal.open(tiny())) {
+            assertTrue(journal.recoveryReport().isClean());
+            assertEquals(33, journal.lastSeq());
+            assertEquals(33, journal.durableSeq());
+            JournalStats stats = journal.stats();
+            assertEquals(33, stats.records());
+            assertEquals(1, stats.firstSeq());
+            assertEquals(segmentFiles().size(), stats.segments());
+            appendRange(journal, 34, 40);
+            journal.force();
+            assertReads(journal.reader(30), 30, 40);
+        }
+    }
+
+    @Test
+    void shouldStartReplayByTimeBeforeEveryRecordAtOrAfterThatTime() throws IOException {
+        int total = 300;
+        long[] ts = new long[total + 1];
+        for (int seq = 1; seq <= total; seq++) {
+            // rising time with events up to 40 us late
+            ts[seq] = 1_000L * seq - (seq * 7919L) % 40_000;
+        }
+        try (Journal journal = Journal.open(tiny())) {
+            for (int seq = 1; seq <= total; seq++) {
+                ByteBuffer frame = frame(seq);
+                journal.append(seq, seq, ts[seq], frame, 0, frame.limit(), null, 0, 0);
+            }
+            journal.flush();
+            checkTimeSeek(journal, ts, total);
+        }
+        try (Journal journal = Journal.open(tiny())) {
+            checkTimeSeek(journal, ts, total);
+            assertEquals(total + 1, journal.seqForTime(Long.MAX_VALUE));
+            assertEquals(1, journal.seqForTime(Long.MIN_VALUE));
+        }
+        for (Path index : indexFiles()) {
+            Files.delete(index);
+        }
+        try (Journal journal = Journal.open(tiny())) {
+            checkTimeSeek(journal, ts, total);
+        }
+    }
+
+    private static void checkTimeSeek(Journal journal, long[] ts, int total) throws IOException {
+        for (long t = 0; t <= 310_000; t += 2_500) {
+            long start = journal.seqForTime(t);
+            for (int seq = 1; seq < start && seq <= total; seq++) {
+                assertTrue(ts[seq] < t, "seq " + seq + " at " + ts[seq] + " skipped for time " + t);
+            }
+            assertTrue(start <= total + 1);
+        }
+    }
+
+    // helpers
+
+    private static void appendRange(Journal journal, long from, long to) throws IOException {
+        for (long seq = from; seq <= to; seq++) {
+            append(journal, seq);
+        }
+    }
+
+    private static void append(Journal journal, long seq) throws IOException {
+        ByteBuffer frame = frame(seq);
+        ByteBuffer extra = extra(seq);
+        journal.append(seq, 1_000_000 + seq, 2_000_000 + seq, frame, 0, frame.limit(), extra, 0, extra.limit());
+    }
+
+    private static ByteBuffer frame(long seq) {
+        int length = 60 + (int) (seq * 37 % 200);
+        ByteBuffer frame = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < length; i++) {
+            frame.put(i, (byte) (seq * 31 + i));
+        }
+        return frame;
+    }
+
+    private static ByteBuffer extra(long seq) {
+        int length = seq % 3 == 0 ? 0 : 5 + (int) (seq % 20);
+        ByteBuffer extra = ByteBuffer.allocate(length);
+        for (int i = 0; i < length; i++) {
+            extra.put(i, (byte) (seq + 100 + i));
+        }
+        return extra;
+    }
+
+    private static int lengthOfRecord(long seq) {
+        return JournalFormat.recordLength(frame(seq).limit(), extra(seq).limit());
+    }
+
+    private static void assertRecord(JournalRecord record, long seq) {
+        assertEquals(seq, record.seq());
+        assertEquals(1_000_000 + seq, record.receivedAtUs());
+        assertEquals(2_000_000 + seq, record.tsUs());
+        assertEquals(JournalFormat.TYPE_EVENT, record.type());
+        assertArrayEquals(frame(seq).array(), record.frameToArray(), "frame of seq " + seq);
+        assertArrayEquals(extra(seq).array(), record.extraToArray(), "extra of seq " + seq);
+    }
+
+    private static void assertReads(JournalReader reader, long from, long to) throws IOException {
+        JournalRecord record = new JournalRecord();
+        for (long seq = from; seq <= to; seq++) {
+            assertTrue(reader.next(record), "record " + seq);
+            assertRecord(record, seq);
+        }
+        assertFalse(reader.next(record), "nothing after " + to);
+    }
+
+    /** Position of a record in its segment file, found by scanning that segment. */
+    private long positionOf(long seq) throws IOException {
+        long[] seqs = SegmentFiles.list(dir);
+        int i = seqs.length - 1;
+        while (seqs[i] > seq) {
+            i--;
+        }
+        Path path = dir.resolve(JournalFormat.segmentFileName(seqs[i]));
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+            SegmentScanner.Result scan = SegmentScanner.scan(channel, channel.size(), seqs[i], 1);
+            int entry = scan.index.floor(seq);
+            assertEquals(seq, scan.index.seq(entry));
+            return scan.index.position(entry);
+        }
+    }
+
+    private static void flipByte(Path file, long position) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer one = ByteBuffer.allocate(1);
+            channel.read(one, position);
+            one.put(0, (byte) (one.get(0) ^ 0x5A));
+            one.rewind();
+            channel.write(one, position);
+        }
+    }
+
+    private List<Path> segmentFiles() throws IOException {
+        return files(JournalFormat.SEGMENT_SUFFIX);
+    }
+
+    private List<Path> indexFiles() throws IOException {
+        return files(JournalFormat.INDEX_SUFFIX);
+    }
+
+    private List<Path> files(String suffix) throws IOException {
+        try (Stream<Path> list = Files.list(dir)) {
+            return new ArrayList<>(list.filter(p -> p.getFileName().toString().endsWith(suffix)).sorted().toList());
+        }
+    }
+
+    private Path lastSegment() throws IOException {
+        List<Path> files = segmentFiles();
+        return files.get(files.size() - 1);
+    }
+}

@@ -1,0 +1,54 @@
+package dev.watchpost.ringbuffer;
+
+/**
+ * Every counter the daemon keeps, with a stable name and help text. The names are an interface:
+ * {@code /v1/status}, {@code /metrics} and the CLI show them as they are, so never rename one.
+ * The help says which part of the daemon counts it.
+ */
+public enum Counter {
+    TCP_CONNECTIONS_OPENED("tcp_connections_opened", "TCP detector connections accepted (I/O thread)"),
+    TCP_CONNECTIONS_CLOSED("tcp_connections_closed", "TCP detector connections closed for any reason (I/O thread)"),
+    TCP_CONNECTIONS_REFUSED("tcp_connections_refused", "TCP connections refused over the connection limit (I/O thread)"),
+    TCP_PROTOCOL_ERRORS("tcp_protocol_errors", "TCP connections closed for a bad header, seq gap, bad HELLO or authentication (I/O thread)"),
+    TCP_IDLE_TIMEOUTS("tcp_idle_timeouts", "TCP connections closed after the idle timeout (I/O thread)"),
+    TCP_FRAMES_RECEIVED("tcp_frames_received", "frames read from TCP, of any type (I/O thread)"),
+    TCP_BACKPRESSURE_PAUSES("tcp_backpressure_pauses", "times a TCP connection stopped reading because the ring was full (I/O thread)"),
+    UDP_FRAMES_RECEIVED("udp_frames_received", "UDP datagrams received (UDP thread)"),
+    UDP_FRAMES_DROPPED("udp_frames_dropped", "UDP datagrams dropped: bad header or ring full (UDP thread)"),
+    HTTP_REQUESTS("http_requests", "HTTP requests received (HTTP thread)"),
+    HTTP_EVENTS_RECEIVED("http_events_received", "events received in POST /v1/events bodies (HTTP thread)"),
+    HTTP_BAD_REQUESTS("http_bad_requests", "HTTP requests answered 4xx (HTTP thread)"),
+    EVENTS_VALID("events_valid", "events that passed validation (validate stage)"),
+    EVENTS_REJECTED("events_rejected", "events rejected with a NACK code, any source (validate stage)"),
+    EVENTS_STORED("events_stored", "events appended to the journal (journal stage)"),
+    EVENTS_DUPLICATE("events_duplicate", "events recognised as retries of a stored receipt_id (dedup stage)"),
+    DEDUP_PURGED("dedup_purged", "expired receipt_ids purged from the dedup store (dedup stage)"),
+    DEDUP_STORE_FULL("dedup_store_full", "events stored without a dedup entry because the store was full (dedup stage)"),
+    DEADLETTERS_STORED("deadletters_stored", "rejected frames kept in the dead-letter store (journal stage)"),
+    JOURNAL_FSYNCS("journal_fsyncs", "fsync calls on the journal (journal stage)"),
+    JOURNAL_BYTES("journal_bytes", "bytes appended to the journal (journal stage)"),
+    JOURNAL_ERRORS("journal_errors", "journal or dead-letter writes that failed (journal stage)"),
+    ACKS_SENT("acks_sent", "ACK frames sent to detectors (ack stage)"),
+    NACKS_SENT("nacks_sent", "NACK frames sent to detectors (ack stage)"),
+    STREAM_CLIENTS_OPENED("stream_clients_opened", "WebSocket stream clients accepted (HTTP thread)"),
+    STREAM_CLIENTS_CLOSED("stream_clients_closed", "WebSocket stream clients closed (HTTP thread)"),
+    STREAM_CLIENTS_CUT_OFF("stream_clients_cut_off", "stream clients disconnected because their outbox overflowed (publish stage)"),
+    STREAM_MESSAGES_SENT("stream_messages_sent", "events written to stream clients (HTTP thread)"),
+    HANDLER_ERRORS("handler_errors", "exceptions caught in a pipeline stage (any stage)");
+
+    private final String metricName;
+    private final String help;
+
+    Counter(String metricName, String help) {
+        this.metricName = metricName;
+        this.help = help;
+    }
+
+    public String metricName() {
+        return metricName;
+    }
+
+    public String help() {
+        return help;
+    }
+}

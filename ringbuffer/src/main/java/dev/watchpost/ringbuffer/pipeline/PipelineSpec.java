@@ -1,0 +1,62 @@
+package dev.watchpost.ringbuffer.pipeline;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The shape of the pipeline: ring size, wait strategy, and which stages share a thread. Threads are
+ * given as consecutive runs of stages in {@link Stage} order; each thread runs its stages one after
+ * the other on every slot, and waits for the thread before it.
+ *
+ * @param ringSize       slots in the ring, a power of two
+ * @param waitStrategy   how stage threads wait
+ * @param threads        the stages of each thread, in order, covering every stage once
+ * @param slotInitialCapacity bytes each slot's frame buffer starts with
+ */
+public record PipelineSpec(int ringSize, WaitStrategyKind waitStrategy, List<List<Stage>> threads, int slotInitialCapacity) {
+    public static final int RING_SIZE_DEFAULT = 16384;
+    public static final int SLOT_INITIAL_CAPACITY_DEFAULT = 512;
+    /** Chosen by measurement on a 2-core box: see docs/benchmarks.md. */
+    public static final WaitStrategyKind WAIT_STRATEGY_DEFAULT = WaitStrategyKind.BLOCKING;
+    /**
+     * Validate to ack on one thread and publish on a second: on 2 cores the I/O thread and this
+     * thread share the cores; the fsync wait at the end of a batch lets the ring fill and the next
+     * batch grow, which is group commit without a second thread.
+     */
+    public static final List<List<Stage>> THREADS_DEFAULT = List.of(
+            List.of(Stage.VALIDATE, Stage.DEDUP, Stage.JOURNAL, Stage.ACK),
+            List.of(Stage.PUBLISH));
+
+    public PipelineSpec {
+        threads = List.copyOf(threads.stream().map(List::copyOf).toList());
+        String problem = problem(ringSize, threads, slotInitialCapacity);
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
+        }
+    }
+
+    public static PipelineSpec defaults() {
+        return new PipelineSpec(RING_SIZE_DEFAULT, WAIT_STRATEGY_DEFAULT, THREADS_DEFAULT, SLOT_INITIAL_CAPACITY_DEFAULT);
+    }
+
+    /** What is wrong with these values, or {@code null}; configuration validation uses the same words. */
+    public static String problem(int ringSize, List<List<Stage>> threads, int slotInitialCapacity) {
+        if (ringSize < 2 || Integer.bitCount(ringSize) != 1 || ringSize > (1 << 22)) {
+            return "ring size must be a power of two between 2 and 4194304, was " + ringSize;
+        }
+        if (slotInitialCapacity < 158 || slotInitialCapacity > 65536) {
+            return "slot initial capacity must be 158..65536 bytes, was " + slotInitialCapacity;
+        }
+        List<Stage> flat = new ArrayList<>();
+        for (List<Stage> thread : threads) {
+            if (thread.isEmpty()) {
+                return "a pipeline thread has no stages";
+            }
+            flat.addAll(thread);
+        }
+        if (!flat.equals(List.of(Stage.values()))) {
+            return "pipeline threads must list every stage once, in the order validate, dedup, journal, ack, publish; was " + threads;
+        }
+        return null;
+    }
+}

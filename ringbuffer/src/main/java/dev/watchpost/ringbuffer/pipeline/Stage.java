@@ -1,0 +1,30 @@
+package dev.watchpost.ringbuffer.pipeline;
+
+import java.util.Locale;
+
+/** The pipeline's stages in the only order they run: each sees a slot after the one before it. */
+public enum Stage {
+    /** Checks every rule of protocol v1 and rejects with a NACK code. */
+    VALIDATE,
+    /** Recognises retried receipt_ids and gives each new event its journal seq. */
+    DEDUP,
+    /** Appends new events to the journal and rejected frames to the dead-letter store; group commit. */
+    JOURNAL,
+    /** Answers the origins: ACK/NACK frames, HTTP results, closes. */
+    ACK,
+    /** Hands stored events to the live streams. */
+    PUBLISH;
+
+    public String configName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static Stage fromConfigName(String name) {
+        for (Stage stage : values()) {
+            if (stage.configName().equals(name)) {
+                return stage;
+            }
+        }
+        return null;
+    }
+}
