@@ -341,13 +341,6 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
 
     /** Validates the query and upgrades; returns true when this handler has left the pipeline. */
     private boolean stream(FullHttpRequest request, QueryStringDecoder query, boolean keepAlive) {
-        if (!request.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)) {
-            FullHttpResponse response = Responses.error(ctx.alloc(), HttpResponseStatus.UPGRADE_REQUIRED,
-                    "GET /v1/stream is a WebSocket: send Upgrade: websocket", keepAlive);
-            response.headers().set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
-            respond(response, keepAlive);
-            return false;
-        }
         long fromSeq = StreamSubscriber.LIVE_ONLY;
         StreamFilter filter;
         try {
@@ -358,6 +351,13 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
             filter = StreamFilter.parse(single(query, "types"), single(query, "camera"), server.registry());
         } catch (IllegalArgumentException e) {
             error(HttpResponseStatus.BAD_REQUEST, e.getMessage(), keepAlive);
+            return false;
+        }
+        if (!request.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)) {
+            FullHttpResponse response = Responses.error(ctx.alloc(), HttpResponseStatus.UPGRADE_REQUIRED,
+                    "GET /v1/stream is a WebSocket: send Upgrade: websocket", keepAlive);
+            response.headers().set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
+            respond(response, keepAlive);
             return false;
         }
         WebSocketServerHandshaker handshaker = server.handshakers().newHandshaker(request);

@@ -41,8 +41,9 @@ import java.util.concurrent.TimeUnit;
  * joins between two events: with P the last seq published then, its replay covers
  * {@code from_seq..P} (everything up to P is in the journal, since publishing runs after the journal
  * stage) and its live part starts at P + 1, queued in its outbox but not written until the replay is.
- * That is how a stream has no gap and no duplicate. A change only takes effect when the publish
- * thread next ends a batch; an idle pipeline must be nudged (see {@code HttpServer}).
+ * That is how a stream has no gap and no duplicate. Changes are applied before the next event is
+ * published and at the end of each batch; an idle pipeline must be nudged to apply them (see
+ * {@code HttpServer}).
  *
  * <p>Construct it after the journal is open and before the pipeline starts: it takes the journal's
  * last seq as the last published one.
@@ -104,7 +105,7 @@ public final class StreamHub implements EventSink, AutoCloseable {
         return subscriber;
     }
 
-    /** Asks the hub to let go of a subscriber whose connection has closed. Any thread. */
+    /** Asks the hub to let go of a subscriber whose connection has closed (apply with a nudge). Any thread. */
     void unsubscribe(StreamSubscriber subscriber) {
         changes.add(subscriber);
     }
@@ -117,6 +118,9 @@ public final class StreamHub implements EventSink, AutoCloseable {
 
     @Override
     public void publish(EventSlot slot) {
+        if (!changes.isEmpty()) {
+            applyChanges(); // before this event: a client that joined before it was stored gets it
+        }
         long seq = slot.journalSeq();
         lastPublishedSeq = seq;
         if (count == 0) {

@@ -54,7 +54,7 @@ final class StreamSubscriber {
     /** From {@link #writeReplayed}: closed before the write, the event was not sent. */
     static final int REPLAY_DROPPED = 5;
     /** How long a closing client gets to take the close frame before the connection is dropped. */
-    private static final long CLOSE_GRACE_SECONDS = 2;
+    private static final long CLOSE_GRACE_SECONDS = 5;
 
     final Channel channel;
     final StreamFilter filter;

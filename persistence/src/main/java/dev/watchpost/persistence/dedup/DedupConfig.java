@@ -8,8 +8,8 @@ import java.util.Objects;
  *
  * @param directory the daemon's data directory; the store keeps {@code receipts.cmap} and its
  *                  clean-shutdown marker {@code receipts.clean} there
- * @param capacity  the most receipts held at once; the map file is sized for it (about 46 bytes a
- *                  receipt, so 460 MB at the default) and {@link DedupStore#lookupOrInsert} refuses new
+ * @param capacity  the most receipts held at once; the map file is sized for it (about 45 bytes a
+ *                  receipt, so 444 MB at the default) and {@link DedupStore#lookupOrInsert} refuses new
  *                  receipts beyond it. It must cover the peak event rate times the TTL, and it is fixed
  *                  when the file is created: to change it, delete {@code receipts.cmap} while the daemon
  *                  is stopped (the journal tail refills it at start-up)

@@ -78,6 +78,7 @@ public final class DedupStore implements AutoCloseable {
     private long scanBound;
     private long scanRemoved;
     private RuntimeException insertFailure;
+    private int fullSegment = -1;
     private boolean closed;
 
     private DedupStore(ChronicleMap<ReceiptKey, ReceiptRecord> map, DedupConfig config, Path mapFile, Path cleanMarker,
@@ -96,8 +97,9 @@ public final class DedupStore implements AutoCloseable {
 
     /**
      * Creates or reopens {@code receipts.cmap} in the configured directory, recovering it when the
-     * last run did not {@link #close()} it. Takes 1–3 s (Chronicle generates and compiles code; a
-     * recovery scans the file). Only one process may have the file open.
+     * last run did not {@link #close()} it. Takes 1–4 s in a fresh JVM (Chronicle generates and
+     * compiles code; a recovery scans the file). Only one process may have the file open; nothing
+     * here enforces it.
      */
     public static DedupStore open(DedupConfig config) throws IOException {
         Path directory = config.directory();
@@ -204,8 +206,10 @@ public final class DedupStore implements AutoCloseable {
             try {
                 c.absentEntry().doInsert(c.wrapValueAsData(record));
             } catch (IllegalStateException e) {
-                // Chronicle found no room in the key's segment (all its tiers used).
+                // Chronicle found no room in the key's segment (all its tiers used): the map holds
+                // more than it was created for, or the keys are badly spread.
                 insertFailure = e;
+                fullSegment = c.segmentIndex();
                 return FULL;
             }
             size++;
@@ -214,25 +218,39 @@ public final class DedupStore implements AutoCloseable {
     }
 
     private long retryWhenFull(long msb, long lsb, long seqIfNew, long nowMillis) {
+        RuntimeException cause = insertFailure;
+        int segment = fullSegment;
+        insertFailure = null;
+        fullSegment = -1;
         if (nowMillis >= nextFullPurgeMillis) {
             nextFullPurgeMillis = nowMillis + FULL_PURGE_INTERVAL_MILLIS;
-            insertFailure = null;
-            if (purgeExpired(nowMillis, FULL_PURGE_VISIT) > 0) {
+            long purged;
+            if (segment >= 0) {
+                scanBound = nowMillis - ttlMillis;
+                scanRemoved = 0;
+                scanSegment(segment, removeIfExpired);
+                size -= scanRemoved;
+                purged = scanRemoved;
+            } else {
+                purged = purgeExpired(nowMillis, FULL_PURGE_VISIT);
+            }
+            if (purged > 0) {
                 long result = lookupOrInsertOnce(msb, lsb, seqIfNew, nowMillis);
                 if (result != FULL) {
                     return result;
                 }
+                cause = insertFailure != null ? insertFailure : cause;
+                insertFailure = null;
+                fullSegment = -1;
             }
         }
-        RuntimeException cause = insertFailure;
-        insertFailure = null;
         throw new DedupStoreFullException(size, capacity, cause);
     }
 
     /**
      * Start-up recovery: removes every receipt whose seq is above {@code lastDurableSeq}, the journal's
-     * last durable seq; their events never reached the journal. Scans the whole map (about a second
-     * per few million receipts).
+     * last durable seq; their events never reached the journal. Scans the whole map (about 0.1 s per
+     * million receipts).
      *
      * @return the number of receipts removed
      */
@@ -240,9 +258,7 @@ public final class DedupStore implements AutoCloseable {
         scanBound = lastDurableSeq;
         scanRemoved = 0;
         for (int segment = 0, segments = map.segments(); segment < segments; segment++) {
-            try (MapSegmentContext<ReceiptKey, ReceiptRecord, ?> c = map.segmentContext(segment)) {
-                c.forEachSegmentEntry(removeIfSeqAbove);
-            }
+            scanSegment(segment, removeIfSeqAbove);
         }
         size -= scanRemoved;
         return scanRemoved;
@@ -304,14 +320,20 @@ public final class DedupStore implements AutoCloseable {
         scanRemoved = 0;
         long visited = 0;
         for (int n = 0, segments = map.segments(); n < segments && visited < maxEntriesToVisit; n++) {
-            try (MapSegmentContext<ReceiptKey, ReceiptRecord, ?> c = map.segmentContext(purgeCursor)) {
-                visited += c.size();
-                c.forEachSegmentEntry(removeIfExpired);
-            }
+            visited += scanSegment(purgeCursor, removeIfExpired);
             purgeCursor = purgeCursor + 1 == segments ? 0 : purgeCursor + 1;
         }
         size -= scanRemoved;
         return (int) scanRemoved;
+    }
+
+    /** Runs {@code action} on each entry of one segment, under its lock; returns how many entries it held. */
+    private long scanSegment(int segment, Consumer<MapEntry<ReceiptKey, ReceiptRecord>> action) {
+        try (MapSegmentContext<ReceiptKey, ReceiptRecord, ?> c = map.segmentContext(segment)) {
+            long entries = c.size();
+            c.forEachSegmentEntry(action);
+            return entries;
+        }
     }
 
     private void removeIfExpired(MapEntry<ReceiptKey, ReceiptRecord> entry) {

@@ -62,11 +62,10 @@ public final class DetectorClient implements AutoCloseable {
         int n = ControlFrames.writeHello(scratch, 0, token.getBytes(StandardCharsets.UTF_8), name.getBytes(StandardCharsets.UTF_8));
         out.write(scratch.array(), 0, n);
         out.flush();
+        welcomeMaxFrame = -1;
+        int nacksBefore = nacks.size();
         while (welcomeMaxFrame < 0) {
-            if (!readAnswer()) {
-                return false;
-            }
-            if (!nacks.isEmpty()) {
+            if (!readAnswer() || nacks.size() > nacksBefore) {
                 return false;
             }
         }
