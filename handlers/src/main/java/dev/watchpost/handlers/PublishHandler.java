@@ -19,15 +19,19 @@ public final class PublishHandler implements EventHandler<EventSlot> {
 
     @Override
     public void onEvent(EventSlot slot, long sequence, boolean endOfBatch) {
-        try {
-            if (slot.isToStore()) {
+        if (slot.isToStore()) {
+            try {
                 sink.publish(slot);
+            } catch (RuntimeException e) {
+                errors.record("publish", e);
             }
-            if (endOfBatch) {
+        }
+        if (endOfBatch) {
+            try {
                 sink.endOfBatch();
+            } catch (RuntimeException e) {
+                errors.record("publish end of batch", e);
             }
-        } catch (RuntimeException e) {
-            errors.record("publish", e);
         }
     }
 }

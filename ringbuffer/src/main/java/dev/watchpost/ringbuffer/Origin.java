@@ -5,9 +5,10 @@ package dev.watchpost.ringbuffer;
  * One long-lived object per connection or request, referenced from each of its slots, so that
  * publishing a frame allocates nothing.
  *
- * <p>Both methods are called only by the ack stage, on its one thread, in ring order, after the
- * journal stage has made the slot durable. {@link #onHandled} only records; nothing may reach the
- * network before {@link #flush}, which comes after the batch's fsync. Implementations must not
+ * <p>Both methods are called only by the ack stage, on its one thread, in ring order. When the
+ * journal and ack stages share a thread, {@link #onHandled} runs on a slot before its batch's fsync,
+ * so it must only record; {@link #flush} comes after the fsync that covers every slot handled
+ * since the last flush, and only then may anything reach the network. Implementations must not
  * block: they hand bytes to their I/O thread and return.
  */
 public interface Origin {

@@ -2,6 +2,8 @@ package dev.watchpost.daemon.http;
 
 import io.netty.buffer.ByteBuf;
 
+import java.nio.charset.StandardCharsets;
+
 /** The little JSON the HTTP answers need, written straight into a {@link ByteBuf} as UTF-8. */
 final class JsonText {
     private static final byte[] HEX = {'0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
@@ -57,7 +59,7 @@ final class JsonText {
     /** Appends a long in decimal without building a string. */
     static void writeLong(long value, ByteBuf out) {
         if (value == Long.MIN_VALUE) {
-            out.writeCharSequence("-9223372036854775808", java.nio.charset.StandardCharsets.US_ASCII);
+            out.writeCharSequence("-9223372036854775808", StandardCharsets.US_ASCII);
             return;
         }
         if (value < 0) {
@@ -79,7 +81,7 @@ final class JsonText {
 
     /** Appends {@code {"error":"<reason>"}}. */
     static void writeError(String reason, ByteBuf out) {
-        out.writeCharSequence("{\"error\":", java.nio.charset.StandardCharsets.US_ASCII);
+        out.writeCharSequence("{\"error\":", StandardCharsets.US_ASCII);
         writeString(reason, out);
         out.writeByte('}');
     }

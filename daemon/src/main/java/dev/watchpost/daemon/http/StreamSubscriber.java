@@ -82,6 +82,7 @@ final class StreamSubscriber {
     private boolean attached;
     private boolean started;
     private boolean live;
+    private boolean draining;
     private long replayFrom;
     private long replayTo;
     private long liveStart;
@@ -198,16 +199,25 @@ final class StreamSubscriber {
             releaseOutbox();
             return;
         }
-        if (!live) {
-            return; // held: goLive drains
+        if (!live || draining) {
+            return; // held (goLive drains), or called back from inside a drain's write or flush
         }
+        draining = true;
+        try {
+            drainOutbox();
+        } finally {
+            draining = false;
+        }
+    }
+
+    private void drainOutbox() {
         int sent = 0;
         for (;;) {
             ByteBuf entry;
-            while ((entry = outbox.poll()) != null) {
-                long seq = entry.getLong(0);
+            while (!closed && (entry = outbox.poll()) != null) {
+                // Noted before the write: anything written later (a close frame) goes out after it.
+                lastSent = entry.getLong(0);
                 channel.write(new TextWebSocketFrame(entry.slice(Long.BYTES, entry.writerIndex() - Long.BYTES)), channel.voidPromise());
-                lastSent = seq;
                 sent++;
                 if (!channel.isWritable()) {
                     channel.flush();
@@ -221,6 +231,10 @@ final class StreamSubscriber {
                 channel.flush();
                 counters.add(Counter.STREAM_MESSAGES_SENT, sent);
                 sent = 0;
+            }
+            if (closed) {
+                releaseOutbox();
+                return;
             }
             drainScheduled.set(false);
             if (outbox.isEmpty() || !drainScheduled.compareAndSet(false, true)) {
@@ -275,6 +289,10 @@ final class StreamSubscriber {
     }
 
     private void sendClose(int status, String reason, boolean resumeHint) {
+        if (!handshakeDone) {
+            channel.close(); // no WebSocket yet to send a close frame on
+            return;
+        }
         String text = resumeHint ? reason + "; reconnect with from_seq=" + (lastSent + 1) : reason;
         channel.writeAndFlush(new CloseWebSocketFrame(status, text)).addListener(ChannelFutureListener.CLOSE);
         channel.eventLoop().schedule(() -> {
@@ -307,6 +325,8 @@ final class StreamSubscriber {
             case REPLAY_COMPLETE:
                 goLive();
                 break;
+            case REPLAY_CLOSED:
+                break; // the connection or the hub is going away; its own close follows
             case REPLAY_STALLED:
                 counters.increment(Counter.STREAM_CLIENTS_CUT_OFF);
                 closeTooSlow("replay stalled");

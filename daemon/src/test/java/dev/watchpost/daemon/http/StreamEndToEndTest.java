@@ -184,53 +184,78 @@ class StreamEndToEndTest {
     @Test
     void shouldCutOffAClientThatStopsReadingAndTellItWhereToResume() throws Exception {
         start(16);
-        try (Socket socket = new Socket()) {
-            socket.setReceiveBufferSize(4096);
-            socket.connect(new InetSocketAddress("127.0.0.1", test.server.port()));
-            OutputStream out = socket.getOutputStream();
-            out.write(("GET /v1/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            DataInputStream in = new DataInputStream(socket.getInputStream());
-            String head = readHead(in);
-            assertTrue(head.startsWith("HTTP/1.1 101"), head);
-
+        try (Socket socket = openStream("/v1/stream")) {
             // Stop reading; keep storing events until the server gives up on this client.
             int batches = 0;
             while (test.counter(Counter.STREAM_CLIENTS_CUT_OFF) == 0) {
                 assertTrue(batches++ < 400, "never cut off");
                 test.postEvents(250, "object.detected", CAMERA_A);
             }
-
-            long expected = 1;
-            for (;;) {
-                int b0 = in.readUnsignedByte();
-                int b1 = in.readUnsignedByte();
-                long length = b1 & 0x7F;
-                if (length == 126) {
-                    length = in.readUnsignedShort();
-                } else if (length == 127) {
-                    length = in.readLong();
-                }
-                byte[] payload = new byte[(int) length];
-                in.readFully(payload);
-                int opcode = b0 & 0x0F;
-                if (opcode == 1) {
-                    String json = new String(payload, StandardCharsets.UTF_8);
-                    assertTrue(json.startsWith("{\"seq\":" + expected + ","), "expected seq " + expected + ": " + json);
-                    expected++;
-                } else {
-                    assertEquals(8, opcode, "a close frame after the events");
-                    int status = (payload[0] & 0xFF) << 8 | payload[1] & 0xFF;
-                    String reason = new String(payload, 2, payload.length - 2, StandardCharsets.UTF_8);
-                    assertEquals(1008, status);
-                    assertTrue(reason.endsWith("reconnect with from_seq=" + expected), reason);
-                    break;
-                }
-            }
+            assertEventsThenTooSlow(socket, 1);
         }
         // The pipeline never waited for the slow client: every event was stored and answered.
         assertTrue(test.journal.flushedSeq() >= 250);
+    }
+
+    @Test
+    void shouldCutOffAClientThatStopsReadingDuringItsReplayAfterWhatTheReplayWrote() throws Exception {
+        start(16);
+        for (int i = 0; i < 80; i++) {
+            test.postEvents(250, "object.detected", CAMERA_A);
+        }
+        try (Socket socket = openStream("/v1/stream?from_seq=1")) {
+            int batches = 0;
+            while (test.counter(Counter.STREAM_CLIENTS_CUT_OFF) == 0) {
+                assertTrue(batches++ < 400, "never cut off");
+                test.postEvents(10, "object.detected", CAMERA_A);
+            }
+            assertEventsThenTooSlow(socket, 1);
+        }
+    }
+
+    /** Connects, upgrades, and reads nothing more. */
+    private Socket openStream(String path) throws IOException {
+        Socket socket = new Socket();
+        socket.setReceiveBufferSize(4096);
+        socket.connect(new InetSocketAddress("127.0.0.1", test.server.port()));
+        OutputStream out = socket.getOutputStream();
+        out.write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        String head = readHead(socket.getInputStream());
+        assertTrue(head.startsWith("HTTP/1.1 101"), head);
+        return socket;
+    }
+
+    /** Reads events numbered from {@code first} with no gap, then a 1008 close naming the next seq. */
+    private static void assertEventsThenTooSlow(Socket socket, long first) throws IOException {
+        DataInputStream in = new DataInputStream(socket.getInputStream());
+        long expected = first;
+        for (;;) {
+            int b0 = in.readUnsignedByte();
+            int b1 = in.readUnsignedByte();
+            long length = b1 & 0x7F;
+            if (length == 126) {
+                length = in.readUnsignedShort();
+            } else if (length == 127) {
+                length = in.readLong();
+            }
+            byte[] payload = new byte[(int) length];
+            in.readFully(payload);
+            int opcode = b0 & 0x0F;
+            if (opcode == 1) {
+                String json = new String(payload, StandardCharsets.UTF_8);
+                assertTrue(json.startsWith("{\"seq\":" + expected + ","), "expected seq " + expected + ": " + json);
+                expected++;
+            } else {
+                assertEquals(8, opcode, "a close frame after the events");
+                int status = (payload[0] & 0xFF) << 8 | payload[1] & 0xFF;
+                String reason = new String(payload, 2, payload.length - 2, StandardCharsets.UTF_8);
+                assertEquals(1008, status);
+                assertTrue(reason.endsWith("reconnect with from_seq=" + expected), reason);
+                return;
+            }
+        }
     }
 
     private static String readHead(InputStream in) throws IOException {

@@ -150,7 +150,7 @@ class StreamHubTest {
         }
         CloseWebSocketFrame close = assertInstanceOf(CloseWebSocketFrame.class, message);
         assertEquals(1008, close.statusCode());
-        assertTrue(close.reasonText().endsWith("reconnect with from_seq=" + (last + 1)), close.reasonText());
+        assertTrue(close.reasonText().endsWith("reconnect with from_seq=" + (last + 1)), close.reasonText() + " after " + last + " of " + seq);
         close.release();
         assertFalse(slow.isOpen());
 

@@ -31,6 +31,8 @@ import java.util.function.Consumer;
 public final class Pipeline {
     private final Disruptor<EventSlot> disruptor;
     private final RingBuffer<EventSlot> ring;
+    private final EventHandler<EventSlot> lastHandler;
+    private volatile boolean failed;
 
     public Pipeline(PipelineSpec spec, Map<Stage, EventHandler<EventSlot>> stages, Consumer<Throwable> onFatal) {
         for (Stage stage : Stage.values()) {
@@ -49,13 +51,18 @@ public final class Pipeline {
                 },
                 ProducerType.MULTI,
                 spec.waitStrategy().create());
-        disruptor.setDefaultExceptionHandler(new FatalHandler(onFatal));
+        disruptor.setDefaultExceptionHandler(new FatalHandler(error -> {
+            failed = true;
+            onFatal.accept(error);
+        }));
 
         EventHandlerGroup<EventSlot> previous = null;
+        EventHandler<EventSlot> handler = null;
         for (List<Stage> thread : spec.threads()) {
-            EventHandler<EventSlot> handler = thread.size() == 1 ? stages.get(thread.get(0)) : new StageGroup(thread, stages);
+            handler = thread.size() == 1 ? stages.get(thread.get(0)) : new StageGroup(thread, stages);
             previous = previous == null ? disruptor.handleEventsWith(handler) : previous.then(handler);
         }
+        this.lastHandler = handler;
         this.ring = disruptor.getRingBuffer();
     }
 
@@ -73,16 +80,24 @@ public final class Pipeline {
      * Waits until every slot published so far has passed every stage, then stops the stage threads.
      * Producers must have stopped publishing.
      *
-     * @return false when the stages did not drain within the timeout (they are halted anyway)
+     * @return false when some published slot has not passed every stage: a stage failed, or the
+     *         stages did not drain within the timeout (they are halted anyway)
      */
     public boolean drainAndStop(long timeout, TimeUnit unit) {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        long published = ring.getCursor();
+        // Disruptor's own shutdown skips stage threads that are not running; wait on the last stage.
+        while (!failed && disruptor.getSequenceValueFor(lastHandler) < published && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+        }
+        boolean drained = !failed && disruptor.getSequenceValueFor(lastHandler) >= published;
         try {
-            disruptor.shutdown(timeout, unit);
-            return true;
+            disruptor.shutdown(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             disruptor.halt();
             return false;
         }
+        return drained;
     }
 
     /** Runs several stages on one thread, stage by stage for each slot. */
