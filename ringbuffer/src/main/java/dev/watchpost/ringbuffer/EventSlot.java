@@ -72,17 +72,20 @@ public final class EventSlot {
     }
 
     /**
-     * Gives room for the HTTP-only extras: {@code metaLength} bytes of the {@code meta} JSON object
-     * followed by {@code receiptTextLength} bytes of a non-UUID receipt key as sent. Producer only,
-     * after {@link #claimEvent}.
+     * Gives room for the HTTP-only extras in the {@link EventExtras} layout, with its header written:
+     * put {@code metaLength} bytes of {@code meta} at {@link EventExtras#META_OFFSET} and the receipt
+     * text right after. Producer only, after {@link #claimEvent}.
      */
     public ByteBuffer claimExtra(int metaLength, int receiptTextLength) {
-        int need = metaLength + receiptTextLength;
+        int need = EventExtras.length(metaLength, receiptTextLength);
         if (extra.capacity() < need) {
             extra = ByteBuffer.allocate(need).order(ByteOrder.LITTLE_ENDIAN);
         }
         this.metaLength = metaLength;
         this.receiptTextLength = receiptTextLength;
+        if (need > 0) {
+            extra.putInt(EventExtras.META_LENGTH_OFFSET, metaLength);
+        }
         return extra;
     }
 
@@ -125,18 +128,19 @@ public final class EventSlot {
         return extra;
     }
 
-    /** Length of the {@code meta} JSON at index 0 of {@link #extra()}; 0 for none. */
+    /** Length of the {@code meta} JSON in {@link #extra()}; 0 for none. */
     public int metaLength() {
         return metaLength;
     }
 
-    /** Length of the receipt text, at index {@link #metaLength()} of {@link #extra()}; 0 when the key is a UUID. */
+    /** Length of the receipt text in {@link #extra()}; 0 when the key is a UUID. */
     public int receiptTextLength() {
         return receiptTextLength;
     }
 
+    /** Bytes of {@link #extra()} in use, at index 0, in the {@link EventExtras} layout. */
     public int extraLength() {
-        return metaLength + receiptTextLength;
+        return EventExtras.length(metaLength, receiptTextLength);
     }
 
     public long receivedAtUs() {

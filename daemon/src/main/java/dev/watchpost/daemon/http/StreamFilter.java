@@ -95,8 +95,4 @@ final class StreamFilter {
         }
         return matches(frame.eventType(), frame.uuidMsb(EventFrame.CAMERA_ID_OFFSET), frame.uuidLsb(EventFrame.CAMERA_ID_OFFSET));
     }
-
-    boolean needsCamera() {
-        return hasCamera;
-    }
 }

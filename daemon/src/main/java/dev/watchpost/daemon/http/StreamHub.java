@@ -257,7 +257,6 @@ public final class StreamHub implements EventSink, AutoCloseable {
         s.replayStarting();
         EventFrame frame = new EventFrame();
         JournalRecord record = new JournalRecord();
-        StoredExtras extras = new StoredExtras();
         long last = from - 1;
         int sent = 0;
         int outcome = StreamSubscriber.REPLAY_COMPLETE;
@@ -280,11 +279,10 @@ public final class StreamHub implements EventSink, AutoCloseable {
                     last = seq;
                     continue;
                 }
-                int metaLength = extras.metaLength(record.buffer(), record.extraOffset(), record.extraLength(), frame);
                 ByteBuf json = s.channel.alloc().buffer(2 * record.frameLength() + record.extraLength() + 512);
                 try {
                     writer.write(seq, record.receivedAtUs(), frame, record.buffer(), record.extraOffset(),
-                            metaLength, record.extraLength() - metaLength, json);
+                            record.extraLength(), json);
                 } catch (RuntimeException e) {
                     json.release();
                     throw e;

@@ -1,6 +1,7 @@
 package dev.watchpost.daemon.json;
 
 import com.fasterxml.jackson.core.io.NumberOutput;
+import dev.watchpost.ringbuffer.EventExtras;
 import dev.watchpost.ringbuffer.EventSlot;
 import dev.watchpost.ringbuffer.codec.EventFrame;
 import dev.watchpost.ringbuffer.codec.EventTypeRegistry;
@@ -63,23 +64,24 @@ public final class EventJsonWriter {
      * @param seq               the event's journal seq
      * @param receivedAtUs      when the daemon received it, microseconds since the epoch
      * @param frame             the stored EVENT frame, already validated
-     * @param extra             the HTTP-only extras: {@code meta} then the receipt text; may be null
-     *                          when both lengths are 0
+     * @param extra             the HTTP-only extras in the {@link EventExtras} layout; may be null
+     *                          when {@code extraLength} is 0
      * @param extraOffset       index of the first extra byte in {@code extra}
-     * @param metaLength        bytes of the {@code meta} object, 0 for none
-     * @param receiptTextLength bytes of the receipt key as sent, 0 when the key is a UUID
+     * @param extraLength       bytes of extras, 0 for none
      */
     public void write(long seq, long receivedAtUs, EventFrame frame, ByteBuffer extra, int extraOffset,
-                      int metaLength, int receiptTextLength, ByteBuf out) {
+                      int extraLength, ByteBuf out) {
         ByteBuffer b = frame.buffer();
         int base = frame.offset();
+        int metaLength = EventExtras.metaLength(extra, extraOffset, extraLength);
+        int receiptTextLength = EventExtras.receiptTextLength(extra, extraOffset, extraLength);
 
         out.writeBytes(SEQ);
         writeLong(seq, out);
 
         out.writeBytes(RECEIPT_ID);
         if (receiptTextLength > 0) {
-            writeString(extra, extraOffset + metaLength, receiptTextLength, out);
+            writeString(extra, EventExtras.receiptTextIndex(extra, extraOffset, extraLength), receiptTextLength, out);
         } else {
             writeUuid(b, base + EventFrame.RECEIPT_ID_OFFSET, out);
         }
@@ -157,7 +159,7 @@ public final class EventJsonWriter {
 
         out.writeBytes(META);
         if (metaLength > 0) {
-            writeRaw(extra, extraOffset, metaLength, out);
+            writeRaw(extra, EventExtras.metaIndex(extraOffset), metaLength, out);
         } else {
             out.writeBytes(NULL);
         }
@@ -166,16 +168,15 @@ public final class EventJsonWriter {
 
     /** Appends a slot's stored event: its journal seq, receive time, frame and extras. */
     public void write(EventSlot slot, ByteBuf out) {
-        write(slot.journalSeq(), slot.receivedAtUs(), slot.frame(), slot.extra(), 0,
-                slot.metaLength(), slot.receiptTextLength(), out);
+        write(slot.journalSeq(), slot.receivedAtUs(), slot.frame(), slot.extra(), 0, slot.extraLength(), out);
     }
 
     /** The event's JSON object as a string; for the CLI and tests, not for the stream fan-out. */
     public String toJson(long seq, long receivedAtUs, EventFrame frame, ByteBuffer extra, int extraOffset,
-                         int metaLength, int receiptTextLength) {
+                         int extraLength) {
         ByteBuf out = Unpooled.buffer(512);
         try {
-            write(seq, receivedAtUs, frame, extra, extraOffset, metaLength, receiptTextLength, out);
+            write(seq, receivedAtUs, frame, extra, extraOffset, extraLength, out);
             return out.toString(StandardCharsets.UTF_8);
         } finally {
             out.release();

@@ -1,6 +1,8 @@
 package dev.watchpost.daemon.json;
 
+import dev.watchpost.ringbuffer.EventExtras;
 import dev.watchpost.ringbuffer.EventSlot;
+import dev.watchpost.ringbuffer.codec.Protocol;
 import dev.watchpost.ringbuffer.Origin;
 import dev.watchpost.ringbuffer.codec.NackCode;
 
@@ -89,8 +91,10 @@ public final class ParsedEvent {
      */
     public void copyInto(EventSlot slot, Origin origin, long originSeq, long receivedAtUs) {
         if (rejection != null) {
-            ByteBuffer buffer = slot.claimEvent(raw.length, origin, originSeq, receivedAtUs);
-            buffer.put(0, raw, 0, raw.length);
+            // The dead-letter store keeps at most a frame's worth of the event's JSON.
+            int kept = Math.min(raw.length, Protocol.MAX_FRAME_LENGTH);
+            ByteBuffer buffer = slot.claimEvent(kept, origin, originSeq, receivedAtUs);
+            buffer.put(0, raw, 0, kept);
             slot.reject(rejection);
             return;
         }
@@ -101,10 +105,10 @@ public final class ParsedEvent {
         if (metaLength + receiptTextLength > 0) {
             ByteBuffer extra = slot.claimExtra(metaLength, receiptTextLength);
             if (metaLength > 0) {
-                extra.put(0, meta, 0, metaLength);
+                extra.put(EventExtras.META_OFFSET, meta, 0, metaLength);
             }
             if (receiptTextLength > 0) {
-                extra.put(metaLength, receiptText, 0, receiptTextLength);
+                extra.put(EventExtras.META_OFFSET + metaLength, receiptText, 0, receiptTextLength);
             }
         }
     }

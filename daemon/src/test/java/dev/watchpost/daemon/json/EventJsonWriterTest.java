@@ -1,5 +1,6 @@
 package dev.watchpost.daemon.json;
 
+import dev.watchpost.ringbuffer.EventExtras;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.watchpost.ringbuffer.EventSlot;
@@ -87,10 +88,10 @@ class EventJsonWriterTest {
         minimal().finish();
         byte[] meta = ascii("{\"m\":true}");
         byte[] text = "order \"17\" é".getBytes(StandardCharsets.UTF_8);
-        ByteBuffer extra = ByteBuffer.allocate(64);
-        extra.put(5, meta).put(5 + meta.length, text);
+        ByteBuffer extra = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
+        extra.putInt(5, meta.length).put(9, meta).put(9 + meta.length, text);
 
-        String json = writer.toJson(1, TS_US, frameAt(0), extra, 5, meta.length, text.length);
+        String json = writer.toJson(1, TS_US, frameAt(0), extra, 5, EventExtras.length(meta.length, text.length));
 
         assertContains(json, "{\"seq\":1,\"receipt_id\":\"order \\\"17\\\" é\",\"event_name\"");
         assertContains(json, "\"meta\":{\"m\":true}}");
@@ -103,7 +104,7 @@ class EventJsonWriterTest {
         int length = encoder.wrap(big, 300).receiptId(RECEIPT).tsUs(TS_US).eventType(2).source(1).confidence(0.5f)
                 .storeId(STORE).label(ascii("person"), 0, 6).payload(ascii("{}"), 0, 2).finish();
 
-        String json = writer.toJson(9, TS_US, new EventFrame().wrap(big, 300), null, 0, 0, 0);
+        String json = writer.toJson(9, TS_US, new EventFrame().wrap(big, 300), null, 0, 0);
 
         assertContains(json, "\"event_name\":\"object.detected\"");
         assertContains(json, "\"label\":\"person\",\"payload\":{},\"meta\":null}");
@@ -116,7 +117,7 @@ class EventJsonWriterTest {
         ByteBuf out = Unpooled.buffer(8);
         out.writeBytes(ascii("data: "));
 
-        writer.write(3, TS_US, frameAt(0), null, 0, 0, 0, out);
+        writer.write(3, TS_US, frameAt(0), null, 0, 0, out);
 
         String text = out.toString(StandardCharsets.UTF_8);
         assertEquals("data: {\"seq\":3,", text.substring(0, 15));
@@ -130,7 +131,7 @@ class EventJsonWriterTest {
         EventSlot slot = new EventSlot(16);
         ByteBuffer into = slot.claimEvent(length, null, 1, TS_US + 5);
         into.put(0, buffer.array(), 0, length);
-        slot.claimExtra(0, 3).put(0, ascii("k-1"));
+        slot.claimExtra(0, 3).put(EventExtras.META_OFFSET, ascii("k-1"));
         slot.sequence(77);
         ByteBuf out = Unpooled.buffer();
 
@@ -163,7 +164,7 @@ class EventJsonWriterTest {
     private String json(long seq, long receivedAtUs, int length) {
         EventFrame frame = frameAt(0);
         assertEquals(length, frame.frameLength());
-        return writer.toJson(seq, receivedAtUs, frame, null, 0, 0, 0);
+        return writer.toJson(seq, receivedAtUs, frame, null, 0, 0);
     }
 
     private static void assertContains(String json, String part) {

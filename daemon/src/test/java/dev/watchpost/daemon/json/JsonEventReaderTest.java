@@ -1,5 +1,6 @@
 package dev.watchpost.daemon.json;
 
+import dev.watchpost.ringbuffer.EventExtras;
 import dev.watchpost.ringbuffer.EventSlot;
 import dev.watchpost.ringbuffer.codec.EventFrame;
 import dev.watchpost.ringbuffer.codec.EventTypeRegistry;
@@ -387,8 +388,8 @@ class JsonEventReaderTest {
         assertEquals(3, slot.originSeq());
         assertEquals(1234, slot.receivedAtUs());
         assertNull(slot.nack());
-        assertEquals("{\"m\":1}", text(slot.extra(), 0, slot.metaLength()));
-        assertEquals("key-1", text(slot.extra(), slot.metaLength(), slot.receiptTextLength()));
+        assertEquals("{\"m\":1}", text(slot.extra(), EventExtras.META_OFFSET, slot.metaLength()));
+        assertEquals("key-1", text(slot.extra(), EventExtras.META_OFFSET + slot.metaLength(), slot.receiptTextLength()));
         assertEquals(EventTypeRegistry.MOTION_DETECTED, slot.frame().eventType());
     }
 

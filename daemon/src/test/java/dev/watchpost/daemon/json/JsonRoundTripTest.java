@@ -112,8 +112,7 @@ class JsonRoundTripTest {
     private String roundTrip(String json) throws JsonBodyException {
         assertNull(validate(json), json);
         slot.sequence(1);
-        return writer.toJson(slot.journalSeq(), slot.receivedAtUs(), slot.frame(), slot.extra(), 0,
-                slot.metaLength(), slot.receiptTextLength());
+        return writer.toJson(slot.journalSeq(), slot.receivedAtUs(), slot.frame(), slot.extra(), 0, slot.extraLength());
     }
 
     private ParsedEvent only(String json) throws JsonBodyException {
