@@ -308,10 +308,12 @@ public final class DedupStore implements AutoCloseable {
 
     /**
      * Removes expired receipts, a few segments per call: it resumes where the last call stopped and
-     * visits whole segments until about {@code maxEntriesToVisit} entries are seen (at least one
-     * segment, so a call can visit up to one segment more than asked). Meant to be called about
-     * once a second by the writer thread; a pass over the whole map takes
-     * {@code size() / maxEntriesToVisit} calls.
+     * visits whole segments until about {@code maxEntriesToVisit} entries are seen, or until it has
+     * visited the segments that hold that many entries at full capacity (at least one segment, so a
+     * call can visit up to one segment more than asked). The second bound matters when the map is
+     * nearly empty: a segment costs its capacity to scan, not its entries, so one call never scans
+     * much more than {@code maxEntriesToVisit} slots. A pass over the whole map takes about
+     * {@code capacity() / maxEntriesToVisit} calls. Writer thread only.
      *
      * @return the number of receipts removed
      */
@@ -319,7 +321,9 @@ public final class DedupStore implements AutoCloseable {
         scanBound = nowMillis - ttlMillis;
         scanRemoved = 0;
         long visited = 0;
-        for (int n = 0, segments = map.segments(); n < segments && visited < maxEntriesToVisit; n++) {
+        int segments = map.segments();
+        long maxSegments = Math.max(1, (long) segments * maxEntriesToVisit / Math.max(1, capacity));
+        for (int n = 0; n < segments && n < maxSegments && visited < maxEntriesToVisit; n++) {
             visited += scanSegment(purgeCursor, removeIfExpired);
             purgeCursor = purgeCursor + 1 == segments ? 0 : purgeCursor + 1;
         }
