@@ -9,6 +9,7 @@ import dev.watchpost.persistence.journal.JournalReader;
 import dev.watchpost.persistence.journal.JournalRecord;
 import dev.watchpost.ringbuffer.Counter;
 import dev.watchpost.ringbuffer.Counters;
+import dev.watchpost.ringbuffer.EventExtras;
 import dev.watchpost.ringbuffer.EventSlot;
 import dev.watchpost.ringbuffer.WallClock;
 import dev.watchpost.ringbuffer.codec.NackCode;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
@@ -114,7 +116,7 @@ class JournalHandlerTest {
         byte[] meta = "{\"via\":\"http\"}".getBytes(StandardCharsets.UTF_8);
         byte[] receiptText = "order-17".getBytes(StandardCharsets.UTF_8);
         ByteBuffer extra = slot.claimExtra(meta.length, receiptText.length);
-        extra.put(0, meta).put(meta.length, receiptText);
+        extra.put(EventExtras.META_OFFSET, meta).put(EventExtras.META_OFFSET + meta.length, receiptText);
 
         handler.onEvent(slot, 0, true);
 
@@ -122,8 +124,11 @@ class JournalHandlerTest {
         try (JournalReader reader = journal.reader(1)) {
             assertTrue(reader.next(record));
         }
-        assertEquals("{\"via\":\"http\"}order-17", new String(record.extraToArray(), StandardCharsets.UTF_8));
-        assertEquals(slot.length() + meta.length + receiptText.length, counters.get(Counter.JOURNAL_BYTES));
+        byte[] stored = record.extraToArray();
+        ByteBuffer view = ByteBuffer.wrap(stored).order(ByteOrder.LITTLE_ENDIAN);
+        assertEquals(meta.length, EventExtras.metaLength(view, 0, stored.length));
+        assertEquals("{\"via\":\"http\"}order-17", new String(stored, EventExtras.META_OFFSET, stored.length - EventExtras.META_OFFSET, StandardCharsets.UTF_8));
+        assertEquals(slot.length() + slot.extraLength(), counters.get(Counter.JOURNAL_BYTES));
     }
 
     @Test

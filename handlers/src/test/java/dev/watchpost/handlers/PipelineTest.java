@@ -94,7 +94,7 @@ class PipelineTest {
 
     static Stream<Arguments> threadShapes() {
         return Stream.of(
-                Arguments.of("default", PipelineSpec.THREADS_DEFAULT),
+                Arguments.of("publish on its own thread", List.of(List.of(VALIDATE, DEDUP, JOURNAL, ACK), List.of(PUBLISH))),
                 Arguments.of("all in one", ALL_IN_ONE),
                 Arguments.of("one per stage", ONE_PER_STAGE));
     }

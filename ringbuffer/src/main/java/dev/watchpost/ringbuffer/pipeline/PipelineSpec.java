@@ -19,13 +19,14 @@ public record PipelineSpec(int ringSize, WaitStrategyKind waitStrategy, List<Lis
     /** Chosen by measurement on a 2-core box: see docs/benchmarks.md. */
     public static final WaitStrategyKind WAIT_STRATEGY_DEFAULT = WaitStrategyKind.BLOCKING;
     /**
-     * Validate to ack on one thread and publish on a second: on 2 cores the I/O thread and this
-     * thread share the cores; the fsync wait at the end of a batch lets the ring fill and the next
-     * batch grow, which is group commit without a second thread.
+     * Every stage on one thread, chosen by measurement on 2 cores (docs/benchmarks.md): a stage
+     * thread that waits on another stage thread (not on the producers) spins in every Disruptor wait
+     * strategy but the sleeping one, and on 2 cores that spin takes the core the I/O thread needs.
+     * One thread also makes group commit free: while it waits for an fsync the ring fills and the
+     * next batch grows.
      */
     public static final List<List<Stage>> THREADS_DEFAULT = List.of(
-            List.of(Stage.VALIDATE, Stage.DEDUP, Stage.JOURNAL, Stage.ACK),
-            List.of(Stage.PUBLISH));
+            List.of(Stage.VALIDATE, Stage.DEDUP, Stage.JOURNAL, Stage.ACK, Stage.PUBLISH));
 
     public PipelineSpec {
         threads = List.copyOf(threads.stream().map(List::copyOf).toList());
