@@ -24,7 +24,8 @@ public final class Watchpost {
 
     static CommandLine commandLine() {
         CommandLine cmd = new CommandLine(new Watchpost());
-        cmd.setExitCodeExceptionMapper(e -> e instanceof java.io.IOException ? EXIT_UNREACHABLE : EXIT_PARTIAL);
+        cmd.setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException ? EXIT_USAGE
+                : e instanceof java.io.IOException ? EXIT_UNREACHABLE : EXIT_PARTIAL);
         return cmd;
     }
 }

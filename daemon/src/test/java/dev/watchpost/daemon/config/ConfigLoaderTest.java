@@ -1,0 +1,139 @@
+package dev.watchpost.daemon.config;
+
+import dev.watchpost.handlers.FsyncPolicy;
+import dev.watchpost.ringbuffer.pipeline.PipelineSpec;
+import dev.watchpost.ringbuffer.pipeline.Stage;
+import dev.watchpost.ringbuffer.pipeline.WaitStrategyKind;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ConfigLoaderTest {
+    private static WatchpostConfig parse(String yaml) throws ConfigException {
+        return ConfigLoader.parse(yaml, "watchpost.yml", ConfigLoader.Overrides.NONE);
+    }
+
+    private static List<String> problems(String yaml) {
+        return assertThrows(ConfigException.class, () -> parse(yaml)).problems();
+    }
+
+    @Test
+    void shouldGiveEveryDefaultForAnEmptyFile() throws Exception {
+        WatchpostConfig config = parse("");
+        assertEquals(Path.of("./data"), config.dataDir());
+        assertEquals(7700, config.ingest().tcpPort());
+        assertEquals(7700, config.ingest().udpPort());
+        assertEquals(7780, config.http().port());
+        assertEquals(Duration.ofSeconds(30), config.ingest().idleTimeout());
+        assertEquals(Duration.ofSeconds(300), config.ingest().maxClockSkew());
+        assertEquals(FsyncPolicy.BATCH, config.journal().fsync());
+        assertEquals(Duration.ofHours(24), config.dedup().ttl());
+        assertEquals(PipelineSpec.defaults(), config.pipeline());
+    }
+
+    @Test
+    void shouldReadTheShippedDefaultFileWithoutProblems() throws Exception {
+        Path shipped = Path.of("").toAbsolutePath().getParent().resolve("config/watchpost.yml");
+        WatchpostConfig config = ConfigLoader.load(shipped, ConfigLoader.Overrides.NONE);
+        assertEquals(parse(""), config);
+    }
+
+    @Test
+    void shouldReadEveryKindOfValue() throws Exception {
+        WatchpostConfig config = parse("""
+                data_dir: /var/lib/watchpost
+                ingest: {tcp_port: 9000, idle_timeout: 2s, tokens: [a, b], udp_enabled: false}
+                http: {max_body: 64KiB}
+                pipeline: {ring_size: 1024, wait_strategy: sleeping, threads: [[validate, dedup], [journal, ack, publish]]}
+                journal: {fsync: always, segment_size: 2MiB, batch_max_delay: 500us}
+                dedup: {ttl: 7d, capacity: 5000}
+                event_types: {1000: shelf.empty}
+                """);
+        assertEquals(Path.of("/var/lib/watchpost"), config.dataDir());
+        assertEquals(9000, config.ingest().tcpPort());
+        assertEquals(Duration.ofSeconds(2), config.ingest().idleTimeout());
+        assertEquals(List.of("a", "b"), config.ingest().tokens());
+        assertEquals(false, config.ingest().udpEnabled());
+        assertEquals(65536, config.http().maxBodyBytes());
+        assertEquals(1024, config.pipeline().ringSize());
+        assertEquals(WaitStrategyKind.SLEEPING, config.pipeline().waitStrategy());
+        assertEquals(List.of(List.of(Stage.VALIDATE, Stage.DEDUP), List.of(Stage.JOURNAL, Stage.ACK, Stage.PUBLISH)), config.pipeline().threads());
+        assertEquals(FsyncPolicy.ALWAYS, config.journal().fsync());
+        assertEquals(2L << 20, config.journal().segmentBytes());
+        assertEquals(Duration.ofNanos(500_000), config.journal().batchMaxDelay());
+        assertEquals(Duration.ofDays(7), config.dedup().ttl());
+        assertEquals(Map.of(1000, "shelf.empty"), config.eventTypes());
+    }
+
+    @Test
+    void shouldReportEveryProblemOnItsOwnLineNamingTheKey() {
+        List<String> problems = problems("""
+                ingest: {tcp_port: http, idle_timeout: forever, colour: red}
+                http: {port: 70000}
+                journal: {fsync: sometimes}
+                pipeline: {ring_size: 1000}
+                dedup: {ttl: 0s}
+                event_types: {12: motion.again}
+                surprise: true
+                """);
+        assertEquals(9, problems.size(), String.join("\n", problems));
+        assertTrue(problems.get(0).startsWith("watchpost.yml: surprise: unknown key"), problems.get(0));
+        assertContainsLine(problems, "watchpost.yml: ingest.colour: unknown key");
+        assertContainsLine(problems, "watchpost.yml: ingest.tcp_port: must be an integer");
+        assertContainsLine(problems, "watchpost.yml: ingest.idle_timeout: must be a duration");
+        assertContainsLine(problems, "watchpost.yml: http.port: must be within 0..65535, was 70000");
+        assertContainsLine(problems, "watchpost.yml: journal.fsync: must be always, batch or never, was 'sometimes'");
+        assertContainsLine(problems, "watchpost.yml: pipeline: ring size must be a power of two");
+        assertContainsLine(problems, "watchpost.yml: dedup.ttl: must be within");
+        assertContainsLine(problems, "watchpost.yml: event_types.12: site event codes must be in 1000..32767");
+    }
+
+    @Test
+    void shouldRejectPipelineThreadsOutOfStageOrder() {
+        List<String> problems = problems("pipeline: {threads: [[dedup, validate, journal, ack, publish]]}\n");
+        assertEquals(1, problems.size());
+        assertTrue(problems.get(0).contains("pipeline: pipeline threads must list every stage once"), problems.get(0));
+    }
+
+    @Test
+    void shouldRejectAnEventTypeNameThatIsAlreadyTaken() {
+        assertContainsLine(problems("event_types: {1000: face.detected}\n"), "watchpost.yml: event_types.1000: the name 'face.detected' is already taken");
+    }
+
+    @Test
+    void shouldLetCommandLineFlagsWinOverTheFile(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("w.yml");
+        Files.writeString(file, "data_dir: /nowhere\ningest: {tcp_port: 1, udp_port: 2}\nhttp: {port: 3}\n");
+        WatchpostConfig config = ConfigLoader.load(file, new ConfigLoader.Overrides(dir, 0, 0, 0));
+        assertEquals(dir, config.dataDir());
+        assertEquals(0, config.ingest().tcpPort());
+        assertEquals(0, config.ingest().udpPort());
+        assertEquals(0, config.http().port());
+    }
+
+    @Test
+    void shouldNameAMissingFile(@TempDir Path dir) {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(dir.resolve("absent.yml"), ConfigLoader.Overrides.NONE));
+        assertTrue(e.problems().get(0).endsWith("absent.yml: no such file"), e.getMessage());
+    }
+
+    @Test
+    void shouldReportBrokenYamlWithItsLine() {
+        List<String> problems = problems("ingest: {tcp_port: 1\nhttp: [\n");
+        assertEquals(1, problems.size());
+        assertTrue(problems.get(0).startsWith("watchpost.yml: not valid YAML"), problems.get(0));
+    }
+
+    private static void assertContainsLine(List<String> lines, String start) {
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith(start)), "no line starting with '" + start + "' in:\n" + String.join("\n", lines));
+    }
+}
