@@ -1,11 +1,14 @@
 package dev.watchpost.daemon.http;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import dev.watchpost.daemon.json.ParsedEvent;
 import dev.watchpost.ringbuffer.EventSlot;
 import dev.watchpost.ringbuffer.Origin;
 import dev.watchpost.ringbuffer.codec.NackCode;
 import io.netty.buffer.ByteBuf;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.Consumer;
@@ -26,12 +29,6 @@ final class HttpIngestOrigin implements Origin {
     private static final byte DUPLICATE = 2;
     private static final byte REJECTED = 3;
 
-    private static final byte[] RESULTS_START = ascii("{\"results\":[");
-    private static final byte[] RESULTS_END = ascii("]}");
-    private static final byte[] ACCEPTED_START = ascii("{\"status\":\"accepted\",\"seq\":");
-    private static final byte[] DUPLICATE_START = ascii("{\"status\":\"duplicate\",\"seq\":");
-    private static final byte[] REJECTED_START = ascii("{\"status\":\"rejected\",\"code\":");
-    private static final byte[] REASON = ascii(",\"reason\":");
 
     private final int count;
     private final byte[] outcomes;
@@ -117,33 +114,35 @@ final class HttpIngestOrigin implements Origin {
 
     /** Appends the answer body, {@code {"results":[...]}}, one object per event in input order. */
     void writeResults(ByteBuf out) {
-        out.ensureWritable(16 + count * 40);
-        out.writeBytes(RESULTS_START);
-        for (int i = 0; i < count; i++) {
-            if (i > 0) {
-                out.writeByte(',');
+        try (JsonGenerator json = JsonText.generator(out)) {
+            json.writeStartObject();
+            json.writeArrayFieldStart("results");
+            for (int i = 0; i < count; i++) {
+                json.writeStartObject();
+                switch (outcomes[i]) {
+                    case ACCEPTED:
+                        json.writeStringField("status", "accepted");
+                        json.writeNumberField("seq", seqs[i]);
+                        break;
+                    case DUPLICATE:
+                        json.writeStringField("status", "duplicate");
+                        json.writeNumberField("seq", seqs[i]);
+                        break;
+                    case REJECTED:
+                        json.writeStringField("status", "rejected");
+                        json.writeNumberField("code", nacks[i].code());
+                        json.writeStringField("reason", reason(i));
+                        break;
+                    default:
+                        throw new IllegalStateException("event " + i + " of " + count + " is not handled yet");
+                }
+                json.writeEndObject();
             }
-            switch (outcomes[i]) {
-                case ACCEPTED:
-                    out.writeBytes(ACCEPTED_START);
-                    JsonText.writeLong(seqs[i], out);
-                    break;
-                case DUPLICATE:
-                    out.writeBytes(DUPLICATE_START);
-                    JsonText.writeLong(seqs[i], out);
-                    break;
-                case REJECTED:
-                    out.writeBytes(REJECTED_START);
-                    JsonText.writeLong(nacks[i].code(), out);
-                    out.writeBytes(REASON);
-                    JsonText.writeString(reason(i), out);
-                    break;
-                default:
-                    throw new IllegalStateException("event " + i + " of " + count + " is not handled yet");
-            }
-            out.writeByte('}');
+            json.writeEndArray();
+            json.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a ByteBuf does not fail to grow short of memory
         }
-        out.writeBytes(RESULTS_END);
     }
 
     /** The reader's specific reason when it rejected the event itself, else the NACK code's text. */

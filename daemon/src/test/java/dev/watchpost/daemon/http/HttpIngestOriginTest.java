@@ -85,10 +85,12 @@ class HttpIngestOriginTest {
     }
 
     @Test
-    void shouldEscapeReasonsAsJsonStrings() {
+    void shouldEscapeErrorReasonsAsJsonStrings() {
         ByteBuf out = Unpooled.buffer();
-        JsonText.writeString("a \"quoted\" \\ line\n\u0001 é 😀", out);
-        assertEquals("\"a \\\"quoted\\\" \\\\ line\\n\\u0001 é 😀\"", out.toString(StandardCharsets.UTF_8));
+        JsonText.writeError("a \"quoted\" \\ line\n\u0001 é 😀", out);
+        String json = out.toString(StandardCharsets.UTF_8);
+        assertTrue(json.startsWith("{\"error\":\"a \\\"quoted\\\" \\\\ line\\n\\u0001 é "), json);
+        assertEquals("a \"quoted\" \\ line\n\u0001 é 😀", parse(json).get("error").asText());
         out.release();
     }
 
@@ -120,5 +122,13 @@ class HttpIngestOriginTest {
     static String event(String receipt) {
         return "{\"receipt_id\":\"" + receipt + "\",\"event_name\":\"object.detected\",\"ts\":\"2026-01-01T00:00:00Z\","
                 + "\"store_id\":\"" + STORE + "\",\"confidence\":0.5,\"label\":\"car\"}";
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode parse(String json) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
+        } catch (java.io.IOException e) {
+            throw new AssertionError(json, e);
+        }
     }
 }

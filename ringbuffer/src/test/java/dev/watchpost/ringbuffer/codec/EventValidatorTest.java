@@ -6,6 +6,7 @@ import static dev.watchpost.ringbuffer.codec.TestBytes.utf8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
@@ -490,6 +491,8 @@ class EventValidatorTest {
             validate();
         }
         long allocated = threads.getCurrentThreadAllocatedBytes() - before;
-        assertEquals(0, allocated, "bytes allocated by 10,000 validations");
+        // Any allocation per validation is at least 16 bytes, 160,000 in all; a JIT recompilation
+        // during the loop may allocate a few bytes once.
+        assertTrue(allocated < 10_000, "bytes allocated by 10,000 validations: " + allocated);
     }
 }
