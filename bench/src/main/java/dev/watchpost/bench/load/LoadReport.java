@@ -1,5 +1,11 @@
 package dev.watchpost.bench.load;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import dev.watchpost.ringbuffer.codec.NackCode;
 import org.HdrHistogram.Histogram;
 
@@ -145,98 +151,94 @@ final class LoadReport {
     }
 
     String toJson() {
-        JsonWriter json = new JsonWriter();
-        json.beginObject(null);
-        json.field("tool", "watchpost-load");
-        json.beginObject("settings")
-            .field("host", settings.host())
-            .field("port", settings.port())
-            .field("connections", settings.connections())
-            .field("mode", settings.openLoop() ? "open" : "closed")
-            .field("rate", settings.rate(), 1)
-            .field("duration_s", settings.durationSeconds(), 3)
-            .field("warmup_s", settings.warmupSeconds(), 3)
-            .field("grace_s", settings.graceSeconds(), 3)
-            .field("window", settings.window())
-            .field("duplicates", settings.duplicates(), 6)
-            .field("invalid", settings.invalid(), 6)
-            .field("motion_share", settings.motionShare(), 6)
-            .field("label_bytes", settings.labelBytes())
-            .field("payload_bytes", settings.payloadBytes())
-            .field("hello", settings.token() != null)
-            .field("seed", settings.seed())
-            .endObject();
+        ObjectNode json = JSON.createObjectNode();
+        json.put("tool", "watchpost-load");
+        ObjectNode set = json.putObject("settings");
+        set.put("host", settings.host())
+            .put("port", settings.port())
+            .put("connections", settings.connections())
+            .put("mode", settings.openLoop() ? "open" : "closed")
+            .put("rate", round(settings.rate(), 1))
+            .put("duration_s", round(settings.durationSeconds(), 3))
+            .put("warmup_s", round(settings.warmupSeconds(), 3))
+            .put("grace_s", round(settings.graceSeconds(), 3))
+            .put("window", settings.window())
+            .put("duplicates", round(settings.duplicates(), 6))
+            .put("invalid", round(settings.invalid(), 6))
+            .put("motion_share", round(settings.motionShare(), 6))
+            .put("label_bytes", settings.labelBytes())
+            .put("payload_bytes", settings.payloadBytes())
+            .put("hello", settings.token() != null)
+            .put("seed", settings.seed());
         if (welcomeMaxFrame >= 0) {
-            json.beginObject("welcome")
-                .field("max_frame", welcomeMaxFrame)
-                .field("ack_interval_us", welcomeAckIntervalUs)
-                .endObject();
+            json.putObject("welcome")
+                .put("max_frame", welcomeMaxFrame)
+                .put("ack_interval_us", welcomeAckIntervalUs);
         }
-        json.field("sent", sent)
-            .field("acked", acked)
-            .field("nacked", nacked)
-            .field("duplicates_sent", duplicatesSent)
-            .field("invalid_sent", invalidSent);
-        codes(json, "nacks_by_code", nacksByCode);
-        codes(json, "invalid_sent_by_code", invalidByCode);
-        json.field("unexpected_nacks", unexpectedNacks)
-            .field("missing_nacks", missingNacks)
-            .field("window_stalls", windowStalls);
-        json.beginObject("measured")
-            .field("seconds", measuredSeconds(), 3)
-            .field("sent", measuredSent)
-            .field("acked", measuredAcked)
-            .field("acked_per_s", measuredAcked / measuredSeconds(), 1)
-            .field("sent_per_s", measuredSent / measuredSeconds(), 1)
-            .endObject();
-        json.beginObject("latency_us");
-        latency(json, "ack", ackLatency);
-        latency(json, "ack_from_send", ackLatencyFromSend);
+        json.put("sent", sent)
+            .put("acked", acked)
+            .put("nacked", nacked)
+            .put("duplicates_sent", duplicatesSent)
+            .put("invalid_sent", invalidSent);
+        codes(json.putObject("nacks_by_code"), nacksByCode);
+        codes(json.putObject("invalid_sent_by_code"), invalidByCode);
+        json.put("unexpected_nacks", unexpectedNacks)
+            .put("missing_nacks", missingNacks)
+            .put("window_stalls", windowStalls);
+        json.putObject("measured")
+            .put("seconds", round(measuredSeconds(), 3))
+            .put("sent", measuredSent)
+            .put("acked", measuredAcked)
+            .put("acked_per_s", round(measuredAcked / measuredSeconds(), 1))
+            .put("sent_per_s", round(measuredSent / measuredSeconds(), 1));
+        ObjectNode latency = json.putObject("latency_us");
+        latency(latency.putObject("ack"), ackLatency);
+        latency(latency.putObject("ack_from_send"), ackLatencyFromSend);
         if (settings.openLoop()) {
-            latency(json, "send_lag", sendLag);
+            latency(latency.putObject("send_lag"), sendLag);
         }
-        json.endObject();
-        json.beginArray("connections");
+        ArrayNode connections = json.putArray("connections");
         for (long[] c : perConnection) {
-            json.beginObject(null)
-                .field("index", c[0])
-                .field("sent", c[1])
-                .field("acked", c[2])
-                .field("nacked", c[3])
-                .endObject();
+            connections.addObject()
+                .put("index", c[0])
+                .put("sent", c[1])
+                .put("acked", c[2])
+                .put("nacked", c[3]);
         }
-        json.endArray();
-        json.beginArray("errors");
-        for (String e : errors) {
-            json.value(e);
+        ArrayNode errorList = json.putArray("errors");
+        errors.forEach(errorList::add);
+        json.put("all_acked", allAcked())
+            .put("exit_code", exitCode());
+        try {
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(json) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
         }
-        json.endArray();
-        json.field("all_acked", allAcked())
-            .field("exit_code", exitCode());
-        json.endObject();
-        return json + "\n";
     }
 
-    private static void codes(JsonWriter json, String name, long[] byCode) {
-        json.beginObject(name);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static double round(double value, int decimals) {
+        return BigDecimal.valueOf(value).setScale(decimals, RoundingMode.HALF_UP).doubleValue();
+    }
+
+    private static void codes(ObjectNode json, long[] byCode) {
         for (int code = 0; code < byCode.length; code++) {
             if (byCode[code] != 0) {
-                json.field(code == 0 ? "other" : Integer.toString(code), byCode[code]);
+                json.put(code == 0 ? "other" : Integer.toString(code), byCode[code]);
             }
         }
-        json.endObject();
     }
 
-    private static void latency(JsonWriter json, String name, Histogram h) {
-        json.beginObject(name).field("count", h.getTotalCount());
+    private static void latency(ObjectNode json, Histogram h) {
+        json.put("count", h.getTotalCount());
         if (h.getTotalCount() > 0) {
-            json.field("mean", h.getMean() / 1e3, 1);
+            json.put("mean", round(h.getMean() / 1e3, 1));
             for (int i = 0; i < PERCENTILES.length; i++) {
-                json.field(PERCENTILE_NAMES[i], micros(h.getValueAtPercentile(PERCENTILES[i])), 1);
+                json.put(PERCENTILE_NAMES[i], round(micros(h.getValueAtPercentile(PERCENTILES[i])), 1));
             }
-            json.field("max", micros(h.getMaxValue()), 1);
+            json.put("max", round(micros(h.getMaxValue()), 1));
         }
-        json.endObject();
     }
 
     private static void row(PrintStream out, String name, long value) {
