@@ -48,12 +48,16 @@ class DaemonIntegrationTest {
         }
     }
 
-    private Daemon start(String extraYaml) throws Exception {
+    private Daemon start(String extraIngestYaml) throws Exception {
+        return start(extraIngestYaml, "");
+    }
+
+    private Daemon start(String extraIngestYaml, String moreYaml) throws Exception {
         WatchpostConfig config = ConfigLoader.parse("data_dir: " + dataDir + "\n"
-                + "ingest: {bind: 127.0.0.1, tcp_port: 0, udp_port: 0" + extraYaml + "}\n"
+                + "ingest: {bind: 127.0.0.1, tcp_port: 0, udp_port: 0" + extraIngestYaml + "}\n"
                 + "http: {bind: 127.0.0.1, port: 0}\n"
                 + "dedup: {capacity: 100000}\n"
-                + "journal: {segment_size: 1MiB}\n", "test", ConfigLoader.Overrides.NONE);
+                + "journal: {segment_size: 1MiB}\n" + moreYaml, "test", ConfigLoader.Overrides.NONE);
         daemon = Daemon.start(config, fault -> { });
         return daemon;
     }
@@ -169,6 +173,54 @@ class DaemonIntegrationTest {
         assertTrue(json.contains("\"receipt_id\":\"" + receipt + "\""), json);
         assertTrue(json.contains("\"seq\":1"), json);
         subscriber.close();
+    }
+
+    @Test
+    void shouldDropAndCountUdpDatagramsWithABadHeader() throws Exception {
+        start("");
+        Subscriber subscriber = subscribe("/v1/stream?from_seq=1");
+        byte[] bad = TestEvents.valid(UUID.randomUUID());
+        bad[4] = 'X';
+        byte[] good = TestEvents.valid(UUID.randomUUID());
+        try (DatagramSocket udp = new DatagramSocket()) {
+            udp.send(new DatagramPacket(bad, bad.length, InetAddress.getLoopbackAddress(), daemon.udpPort()));
+            udp.send(new DatagramPacket(good, good.length, InetAddress.getLoopbackAddress(), daemon.udpPort()));
+        }
+        assertNotNull(subscriber.next(), "the good datagram, read after the bad one, was stored");
+        assertEquals(2, daemon.counters().get(Counter.UDP_FRAMES_RECEIVED));
+        assertEquals(1, daemon.counters().get(Counter.UDP_FRAMES_DROPPED));
+        assertEquals(1, daemon.journal().durableSeq());
+        subscriber.close();
+    }
+
+    @Test
+    void shouldStopReadingWhenTheRingIsFullAndLoseNothing() throws Exception {
+        start("", "pipeline: {ring_size: 4}\n");
+        int events = 3000;
+        try (DetectorClient detector = detector()) {
+            long last = 0;
+            for (int i = 0; i < events; i++) {
+                byte[] frame = TestEvents.valid(UUID.randomUUID());
+                last = detector.send(frame, 0, frame.length);
+            }
+            assertTrue(detector.awaitAck(last));
+            assertTrue(detector.nacks().isEmpty());
+        }
+        assertEquals(events, daemon.journal().durableSeq());
+        assertTrue(daemon.counters().get(Counter.TCP_BACKPRESSURE_PAUSES) > 0, "the I/O thread found the 4-slot ring full");
+    }
+
+    @Test
+    void shouldAckThenCloseAConnectionSilentForTheIdleTimeout() throws Exception {
+        start(", idle_timeout: 1s");
+        try (DetectorClient detector = detector()) {
+            byte[] frame = TestEvents.valid(UUID.randomUUID());
+            long seq = detector.send(frame, 0, frame.length);
+            assertTrue(detector.awaitClose(), "closed after a second of silence");
+            assertEquals(seq, detector.ackedSeq());
+            assertTrue(detector.nacks().isEmpty());
+        }
+        assertEquals(1, daemon.counters().get(Counter.TCP_IDLE_TIMEOUTS));
     }
 
     @Test
