@@ -114,8 +114,8 @@ public final class Daemon implements AutoCloseable {
         deadLetters = DeadLetterStore.open(dataDir.resolve("deadletter"));
 
         dedup = DedupStore.open(new DedupConfig(dataDir.resolve("dedup"), config.dedup().capacity(), config.dedup().ttl().toMillis()));
-        if (dedup.recovered()) {
-            rebuildDedupAfterCrash();
+        if (dedup.recovered() || (dedup.created() && journal.lastSeq() > 0)) {
+            rebuildDedup();
         }
 
         EventTypeRegistry registry = EventTypeRegistry.v1().withSiteTypes(config.eventTypes());
@@ -146,9 +146,10 @@ public final class Daemon implements AutoCloseable {
      * After a crash the dedup store may hold receipts of events that never reached the journal (they
      * were inserted before the journal wrote them): a resend would be called a duplicate and lost.
      * Remove every entry above the journal's last seq, then put back the journal tail's receipts in
-     * case the store lost writes the journal kept.
+     * case the store lost writes the journal kept. A store created afresh beside a journal (its files
+     * were deleted, e.g. to change its capacity) is filled from the journal's tail the same way.
      */
-    private void rebuildDedupAfterCrash() throws IOException {
+    private void rebuildDedup() throws IOException {
         long last = journal.lastSeq();
         long removed = dedup.removeSeqsAbove(last);
         long reinserted = 0;
@@ -162,7 +163,8 @@ public final class Daemon implements AutoCloseable {
                 reinserted++;
             }
         }
-        Log.info("dedup store recovered after an unclean stop: removed " + removed
+        Log.info((dedup.recovered() ? "dedup store recovered after an unclean stop" : "dedup store created beside an existing journal")
+                + ": removed " + removed
                 + " receipts above seq " + last + ", re-inserted " + reinserted + " from the journal tail");
     }
 

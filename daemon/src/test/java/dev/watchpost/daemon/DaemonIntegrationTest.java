@@ -288,6 +288,27 @@ class DaemonIntegrationTest {
     }
 
     @Test
+    void shouldRebuildTheDedupStoreFromTheJournalWhenItsFilesAreGone() throws Exception {
+        start("");
+        UUID receipt = UUID.randomUUID();
+        try (DetectorClient detector = detector()) {
+            byte[] frame = TestEvents.valid(receipt);
+            assertTrue(detector.awaitAck(detector.send(frame, 0, frame.length)));
+        }
+        daemon.close();
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(dataDir.resolve("dedup"))) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+        start("");
+        try (DetectorClient detector = detector()) {
+            byte[] frame = TestEvents.valid(receipt);
+            assertTrue(detector.awaitAck(detector.send(frame, 0, frame.length)));
+        }
+        assertEquals(1, daemon.journal().durableSeq());
+        assertEquals(1, daemon.counters().get(Counter.EVENTS_DUPLICATE));
+    }
+
+    @Test
     void shouldAnswerHealthAndStatus() throws Exception {
         start("");
         HttpResponse<String> health = http.send(HttpRequest.newBuilder(uri("/v1/health")).build(), HttpResponse.BodyHandlers.ofString());
