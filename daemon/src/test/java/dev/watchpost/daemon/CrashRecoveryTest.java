@@ -104,6 +104,7 @@ class CrashRecoveryTest {
             duplicated += copies > 1 ? copies - 1 : 0;
         }
         String summary = kills + " kills, " + sent.size() + " events, " + lost + " lost, " + duplicated + " duplicated (seed " + seed + ")";
+        System.out.println(summary);
         assertEquals(0, lost, summary);
         assertEquals(0, duplicated, summary);
         assertEquals(sent.size(), stored.size(), summary);
