@@ -1,5 +1,6 @@
 package dev.watchpost.daemon.http;
 
+import dev.watchpost.daemon.StreamClient;
 import dev.watchpost.ringbuffer.Counter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -48,7 +49,7 @@ class StreamEndToEndTest {
     void shouldReplayFromSeqThenContinueLiveWithoutGapOrDuplicate() throws Exception {
         start(1024);
         test.postEvents(5, "object.detected", CAMERA_A);
-        TestServer.Subscriber subscriber = test.subscribe("?from_seq=3");
+        StreamClient subscriber = test.subscribe("?from_seq=3");
         test.postEvents(3, "object.detected", CAMERA_A);
 
         for (long seq = 3; seq <= 8; seq++) {
@@ -84,7 +85,7 @@ class StreamEndToEndTest {
         }, "poster");
         poster.start();
         assertTrue(warm.await(TestServer.TIMEOUT.toSeconds(), TimeUnit.SECONDS));
-        TestServer.Subscriber subscriber = test.subscribe("?from_seq=1");
+        StreamClient subscriber = test.subscribe("?from_seq=1");
         subscribed.countDown();
         poster.join();
         if (failure.get() != null) {
@@ -105,7 +106,7 @@ class StreamEndToEndTest {
     void shouldStreamALiveOnlyClientFromTheNextStoredEvent() throws Exception {
         start(1024);
         test.postEvents(3, "object.detected", CAMERA_A);
-        TestServer.Subscriber subscriber = test.subscribe("");
+        StreamClient subscriber = test.subscribe("");
         test.postEvents(2, "object.detected", CAMERA_A);
 
         assertEquals(4, subscriber.nextSeq());
@@ -117,7 +118,7 @@ class StreamEndToEndTest {
     void shouldWaitLiveForAFromSeqBeyondEverythingStored() throws Exception {
         start(1024);
         test.postEvents(2, "object.detected", CAMERA_A);
-        TestServer.Subscriber subscriber = test.subscribe("?from_seq=5");
+        StreamClient subscriber = test.subscribe("?from_seq=5");
         test.postEvents(4, "object.detected", CAMERA_A);
 
         assertEquals(5, subscriber.nextSeq());
@@ -132,7 +133,7 @@ class StreamEndToEndTest {
         test.postEvents(1, "face.detected", CAMERA_A);     // 2
         test.postEvents(1, "object.detected", CAMERA_B);   // 3
         test.postEvents(1, "object.detected", CAMERA_A);   // 4
-        TestServer.Subscriber subscriber = test.subscribe("?from_seq=0&types=object.detected,gesture.detected&camera=" + CAMERA_A);
+        StreamClient subscriber = test.subscribe("?from_seq=0&types=object.detected,gesture.detected&camera=" + CAMERA_A);
         test.postEvents(1, "object.detected", null);       // 5
         test.postEvents(1, "gesture.detected", CAMERA_A);  // 6
         test.postEvents(1, "object.detected", CAMERA_B);   // 7
@@ -152,12 +153,12 @@ class StreamEndToEndTest {
         event = event.substring(0, event.length() - 1) + ",\"meta\":{ \"line\": \"till 3\" }}";
         assertEquals(200, test.post(event, "application/json").statusCode());
 
-        TestServer.Subscriber replayed = test.subscribe("?from_seq=1");
+        StreamClient replayed = test.subscribe("?from_seq=1");
         String json = replayed.next();
         assertTrue(json.contains("\"receipt_id\":\"order-42\""), json);
         assertTrue(json.endsWith("\"meta\":{\"line\":\"till 3\"}}"), json);
 
-        TestServer.Subscriber live = test.subscribe("");
+        StreamClient live = test.subscribe("");
         assertEquals(200, test.post(event.replace("order-42", "order-43"), "application/json").statusCode());
         String second = live.next();
         assertTrue(second.contains("\"receipt_id\":\"order-43\""), second);
@@ -171,10 +172,10 @@ class StreamEndToEndTest {
     void shouldServeANewClientAfterOneLeftDuringItsReplay() throws Exception {
         start(1024);
         test.postEvents(2000, "object.detected", CAMERA_A);
-        TestServer.Subscriber leaving = test.subscribe("?from_seq=1");
+        StreamClient leaving = test.subscribe("?from_seq=1");
         leaving.close();
 
-        TestServer.Subscriber subscriber = test.subscribe("?from_seq=1995");
+        StreamClient subscriber = test.subscribe("?from_seq=1995");
         for (long seq = 1995; seq <= 2000; seq++) {
             assertEquals(seq, subscriber.nextSeq());
         }

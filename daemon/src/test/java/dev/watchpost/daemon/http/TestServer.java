@@ -1,5 +1,6 @@
 package dev.watchpost.daemon.http;
 
+import dev.watchpost.daemon.StreamClient;
 import com.lmax.disruptor.EventHandler;
 import dev.watchpost.daemon.config.WatchpostConfig;
 import dev.watchpost.handlers.AckHandler;
@@ -26,7 +27,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.WebSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,9 +35,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -122,55 +119,12 @@ final class TestServer implements AutoCloseable {
                 + (camera == null ? "" : ",\"camera_id\":\"" + camera + "\"") + "}";
     }
 
-    Subscriber subscribe(String query) throws Exception {
-        Subscriber subscriber = new Subscriber();
-        subscriber.socket = http.newWebSocketBuilder()
-                .buildAsync(URI.create("ws://127.0.0.1:" + server.port() + "/v1/stream" + query), subscriber)
-                .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-        return subscriber;
+    StreamClient subscribe(String query) throws Exception {
+        return StreamClient.open(http, server.port(), query, TIMEOUT);
     }
 
     long counter(Counter counter) {
         return counters.get(counter);
-    }
-
-    /** A WebSocket stream client that queues each text message. */
-    static final class Subscriber implements WebSocket.Listener {
-        final BlockingQueue<String> messages = new LinkedBlockingQueue<>();
-        private final StringBuilder partial = new StringBuilder();
-        WebSocket socket;
-
-        @Override
-        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-            partial.append(data);
-            if (last) {
-                messages.add(partial.toString());
-                partial.setLength(0);
-            }
-            webSocket.request(1);
-            return null;
-        }
-
-        String next() throws InterruptedException {
-            String message = messages.poll(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-            if (message == null) {
-                throw new AssertionError("no stream message within " + TIMEOUT);
-            }
-            return message;
-        }
-
-        /** The seq of the next message. */
-        long nextSeq() throws InterruptedException {
-            String json = next();
-            if (!json.startsWith("{\"seq\":")) {
-                throw new AssertionError("not an event: " + json);
-            }
-            return Long.parseLong(json.substring(7, json.indexOf(',')));
-        }
-
-        void close() {
-            socket.abort();
-        }
     }
 
     /** The dedup stage's contract without Chronicle Map: new events numbered in ring order, retries found. */
