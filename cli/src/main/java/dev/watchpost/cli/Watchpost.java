@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "watchpost", mixinStandardHelpOptions = true, version = "watchpost 0.1.0",
         description = "Watchpost admin CLI.",
-        subcommands = {StatusCommand.class, SendCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {StatusCommand.class, SendCommand.class, JournalCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:the daemon answered, but not everything succeeded (e.g. NACKs)",
                 "2:usage error", "3:the daemon could not be reached"})

@@ -112,6 +112,30 @@ class WatchpostCliTest {
     }
 
     @Test
+    void shouldVerifyACleanJournalAndReportADamagedOne() throws Exception {
+        Path file = dir.resolve("events.ndjson");
+        Files.writeString(file, event(UUID.randomUUID().toString(), 0.5) + "\n" + event(UUID.randomUUID().toString(), 0.6) + "\n");
+        assertEquals(0, run("send", "--tcp", "127.0.0.1:" + daemon.tcpPort(), file.toString()));
+        daemon.close();
+
+        out.reset();
+        assertEquals(0, run("journal", "verify", "--data-dir", dir.resolve("data").toString()));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("records   2"), out.toString(StandardCharsets.UTF_8));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("clean"), out.toString(StandardCharsets.UTF_8));
+
+        Path segment;
+        try (java.util.stream.Stream<Path> files = Files.list(dir.resolve("data/journal"))) {
+            segment = files.filter(p -> p.toString().endsWith(".wpj")).findFirst().orElseThrow();
+        }
+        byte[] bytes = Files.readAllBytes(segment);
+        bytes[bytes.length - 20] ^= 0x55;
+        Files.write(segment, bytes);
+        out.reset();
+        assertEquals(1, run("journal", "verify", "--data-dir", dir.resolve("data").toString(), "--json"));
+        assertEquals(false, new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8)).get("clean").asBoolean());
+    }
+
+    @Test
     void shouldRejectAMalformedAddressAsAUsageError() {
         assertEquals(2, run("send", "--tcp", "localhost", "x.ndjson"));
     }
