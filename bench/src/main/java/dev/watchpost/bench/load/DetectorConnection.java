@@ -120,10 +120,8 @@ final class DetectorConnection {
      * @throws IOException when the daemon cannot be reached or refuses the HELLO
      */
     static DetectorConnection open(int index, LoadSettings settings, long receiptMsb) throws IOException {
-        EventMix mix = new EventMix(settings.seed() * 31 + index, settings.motionShare(),
-            settings.labelBytes(), settings.payloadBytes(), (long) index << 40);
-        EventStream stream = new EventStream(mix, settings.seed() * 131 + index, receiptMsb,
-            settings.duplicates(), settings.invalid());
+        EventStream stream = EventStream.forDetector(index, settings.seed(), settings.motionShare(),
+            settings.labelBytes(), settings.payloadBytes(), receiptMsb, settings.duplicates(), settings.invalid());
         SocketChannel channel = SocketChannel.open();
         try {
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);

@@ -16,9 +16,11 @@ import java.util.SplittableRandom;
  * afresh every run so that no run's events are duplicates of an earlier run's within the daemon's
  * receipt retention, and a counter in the least significant half.
  *
- * <p>One instance per sending thread: not thread-safe. Allocates nothing per event.
+ * <p>One instance per sending thread: not thread-safe. Allocates nothing per event. Public so that
+ * the peer benchmarks ({@code dev.watchpost.bench.peers}) send exactly the frames a detector
+ * connection sends ({@link #forDetector}).
  */
-final class EventStream {
+public final class EventStream {
     /** Remembered receipt ids of valid events, the pool duplicates draw from. */
     static final int RECENT_RECEIPTS = 4096;
     private static final long VERSION_4_BITS = 0x0000_0000_0000_4000L;
@@ -103,8 +105,21 @@ final class EventStream {
         this.invalidShare = invalidShare;
     }
 
+    /**
+     * The stream of detector {@code index}, built as {@link DetectorConnection} builds it: the same
+     * seed, index and sizes give the same frames (receipt ids aside, which come from {@code receiptMsb}).
+     *
+     * @param labelBytes as {@code --label-bytes}, -1 for the natural labels
+     * @param payloadBytes as {@code --payload-bytes}, -1 for the natural payloads
+     */
+    public static EventStream forDetector(int index, long seed, double motionShare, int labelBytes, int payloadBytes,
+                                          long receiptMsb, double duplicateShare, double invalidShare) {
+        EventMix mix = new EventMix(seed * 31 + index, motionShare, labelBytes, payloadBytes, (long) index << 40);
+        return new EventStream(mix, seed * 131 + index, receiptMsb, duplicateShare, invalidShare);
+    }
+
     /** The longest frame {@link #write} can produce. */
-    int maxFrameLength() {
+    public int maxFrameLength() {
         return mix.maxFrameLength();
     }
 
@@ -115,7 +130,7 @@ final class EventStream {
      * @return the NACK code the daemon must answer this frame with, or 0 when it is valid
      *         (the frame's length is then {@link #lastFrameLength()})
      */
-    int write(ByteBuffer buffer, int index, long seq, long tsUs) {
+    public int write(ByteBuffer buffer, int index, long seq, long tsUs) {
         encoder.wrap(buffer, index).seq(seq).tsUs(tsUs);
         double roll = random.nextDouble();
         int expectedNack = 0;
@@ -144,7 +159,7 @@ final class EventStream {
     }
 
     /** Length of the frame the last {@link #write} produced. */
-    int lastFrameLength() {
+    public int lastFrameLength() {
         return lastFrameLength;
     }
 
