@@ -1,0 +1,114 @@
+package dev.watchpost.bench.jmh;
+
+import dev.watchpost.daemon.http.StreamHub;
+import dev.watchpost.daemon.http.StreamHubAccess;
+import dev.watchpost.persistence.journal.Journal;
+import dev.watchpost.ringbuffer.Counters;
+import dev.watchpost.ringbuffer.EventSlot;
+import dev.watchpost.ringbuffer.codec.EventTypeRegistry;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
+import io.netty.util.ReferenceCountUtil;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * WebSocket fan-out of one stored event to N live stream clients, through the real {@link StreamHub}:
+ *
+ * <pre>
+ *  publish(slot) ── JSON once into a pooled buffer ── retain × N ──► N outboxes
+ *  endOfBatch()  ── schedule N drains
+ *  event loops   ── drain: TextWebSocketFrame per client ── WebSocket13FrameEncoder ──► outbound bytes
+ * </pre>
+ *
+ * One op = one event published ({@link StreamHub#publish} and {@link StreamHub#endOfBatch}), then
+ * every client's drain run, which wraps the shared JSON in a text frame, encodes the WebSocket frame
+ * and writes it; the benchmark releases what reaches the channel's outbound end. The clients are Netty
+ * {@link EmbeddedChannel}s carrying the server's WebSocket encoder: the benchmark thread plays both
+ * the publish thread and every client's event loop, so the cross-thread hand-off (a task on each
+ * client's event loop, the wake-up) is not in the figure, and neither is the socket write.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Fork(1)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+public class StreamFanOutBenchmark {
+    static final int PAYLOAD_BYTES = 60;
+    static final int OUTBOX = 16384;
+
+    @Param({"1", "10", "50"})
+    int subscribers;
+
+    private final EventSlot slot = new EventSlot(512);
+    private Path directory;
+    private Journal journal;
+    private StreamHub hub;
+    private EmbeddedChannel[] channels;
+    private long seq;
+
+    @Setup
+    public void setUp() throws IOException {
+        directory = BenchFrames.tempDirectory("watchpost-bench-stream-");
+        journal = Journal.open(directory);
+        hub = new StreamHub(EventTypeRegistry.v1(), journal, new Counters(), OUTBOX);
+        channels = new EmbeddedChannel[subscribers];
+        for (int i = 0; i < subscribers; i++) {
+            channels[i] = new EmbeddedChannel(new WebSocket13FrameEncoder(false));
+            StreamHubAccess.subscribeLive(hub, channels[i]);
+        }
+        long nowUs = System.currentTimeMillis() * 1000;
+        int length = BenchFrames.frameLength(PAYLOAD_BYTES);
+        ByteBuffer frame = BenchFrames.faceRecognized(UUID.randomUUID(), nowUs, PAYLOAD_BYTES);
+        slot.claimEvent(length, null, 1, nowUs + 250).put(0, frame, 0, length);
+        seq = 0;
+        int written = fanOut();
+        if (written != subscribers) {
+            throw new IllegalStateException("one event reached " + written + " of " + subscribers + " clients' outbound end");
+        }
+    }
+
+    @TearDown
+    public void tearDown() throws IOException {
+        for (EmbeddedChannel channel : channels) {
+            channel.finishAndReleaseAll();
+        }
+        hub.close();
+        journal.close();
+        BenchFrames.deleteRecursively(directory);
+    }
+
+    @Benchmark
+    public int fanOut() {
+        slot.sequence(++seq);
+        hub.publish(slot);
+        hub.endOfBatch();
+        int written = 0;
+        for (EmbeddedChannel channel : channels) {
+            channel.runPendingTasks();
+            Object message;
+            while ((message = channel.readOutbound()) != null) {
+                ReferenceCountUtil.release(message);
+                written++;
+            }
+        }
+        return written;
+    }
+}
