@@ -27,7 +27,6 @@ public enum Counter {
     DEADLETTERS_STORED("deadletters_stored", "rejected frames kept in the dead-letter store (journal stage)"),
     JOURNAL_FSYNCS("journal_fsyncs", "fsync calls on the journal (journal stage)"),
     JOURNAL_BYTES("journal_bytes", "bytes appended to the journal (journal stage)"),
-    JOURNAL_ERRORS("journal_errors", "journal or dead-letter writes that failed (journal stage)"),
     ACKS_SENT("acks_sent", "ACK frames sent to detectors (ack stage)"),
     NACKS_SENT("nacks_sent", "NACK frames sent to detectors (ack stage)"),
     STREAM_CLIENTS_OPENED("stream_clients_opened", "WebSocket stream clients accepted (HTTP thread)"),

@@ -2,7 +2,6 @@ package dev.watchpost.daemon.ingest;
 
 import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
-import dev.watchpost.daemon.Log;
 import dev.watchpost.ringbuffer.Counter;
 import dev.watchpost.ringbuffer.Counters;
 import dev.watchpost.ringbuffer.EventSlot;
@@ -65,7 +64,6 @@ final class TcpConnection extends ChannelInboundHandlerAdapter implements Origin
     private boolean closing;
     private NackCode pendingCloseNack;
     private long pendingCloseSeq;
-    private boolean pendingClose;
     private byte[] description = "tcp".getBytes(StandardCharsets.US_ASCII);
 
     // ack thread state
@@ -74,6 +72,8 @@ final class TcpConnection extends ChannelInboundHandlerAdapter implements Origin
     private long handledSeq;
     private long ackedSeq;
     private boolean closeAfterFlush;
+    private NackCode closeNack;
+    private long closeNackSeq;
     private int nacksPending;
 
     TcpConnection(RingBuffer<EventSlot> ring, Counters counters, IngestSettings settings) {
@@ -218,11 +218,9 @@ final class TcpConnection extends ChannelInboundHandlerAdapter implements Origin
             }
         }
         authenticated = true;
-        ByteBuf welcome = ctx.alloc().buffer(Protocol.HEADER_LENGTH + 8);
-        ByteBuffer scratch = ByteBuffer.allocate(Protocol.HEADER_LENGTH + 8).order(ByteOrder.LITTLE_ENDIAN);
-        int n = ControlFrames.writeWelcome(scratch, 0, Protocol.MAX_FRAME_LENGTH, settings.ackIntervalUs());
-        welcome.writeBytes(scratch.array(), 0, n);
-        ctx.writeAndFlush(welcome);
+        // The HELLO has been read; its scratch buffer now carries the WELCOME.
+        int n = ControlFrames.writeWelcome(helloScratch, 0, Protocol.MAX_FRAME_LENGTH, settings.ackIntervalUs());
+        ctx.writeAndFlush(ctx.alloc().buffer(n).writeBytes(helloScratch.array(), 0, n));
         return true;
     }
 
@@ -254,7 +252,6 @@ final class TcpConnection extends ChannelInboundHandlerAdapter implements Origin
         closing = true;
         ctx.channel().config().setAutoRead(false);
         releaseCumulation();
-        pendingClose = true;
         pendingCloseNack = nack;
         pendingCloseSeq = nackSeq;
         publishClose();
@@ -273,7 +270,6 @@ final class TcpConnection extends ChannelInboundHandlerAdapter implements Origin
         } finally {
             ring.publish(sequence);
         }
-        pendingClose = false;
     }
 
     private void pause() {
@@ -296,10 +292,6 @@ final class TcpConnection extends ChannelInboundHandlerAdapter implements Origin
         }
     }
 
-    /** Stops reading for good (the daemon is draining); what was read is still answered. */
-    void stopReading() {
-        ctx.channel().config().setAutoRead(false);
-    }
 
     private void releaseCumulation() {
         if (cumulation != null) {
@@ -308,9 +300,6 @@ final class TcpConnection extends ChannelInboundHandlerAdapter implements Origin
         }
     }
 
-    boolean closePending() {
-        return pendingClose;
-    }
 
     // ------------------------------------------------------------------ ack thread (Origin)
 
@@ -334,9 +323,6 @@ final class TcpConnection extends ChannelInboundHandlerAdapter implements Origin
         handledSeq = slot.originSeq();
         return first;
     }
-
-    private NackCode closeNack;
-    private long closeNackSeq;
 
     private ByteBuf answers() {
         if (answers == null) {
@@ -385,8 +371,4 @@ final class TcpConnection extends ChannelInboundHandlerAdapter implements Origin
         return description;
     }
 
-    /** Logged once per connection on an unexpected error. */
-    static void logUnexpected(Throwable cause) {
-        Log.warn("tcp connection: " + cause);
-    }
 }
