@@ -17,12 +17,9 @@ import dev.watchpost.persistence.dedup.DedupConfig;
 import dev.watchpost.persistence.dedup.DedupStore;
 import dev.watchpost.persistence.journal.Journal;
 import dev.watchpost.persistence.journal.JournalConfig;
-import dev.watchpost.persistence.journal.JournalReader;
-import dev.watchpost.persistence.journal.JournalRecord;
 import dev.watchpost.persistence.journal.RecoveryReport;
 import dev.watchpost.ringbuffer.Counters;
 import dev.watchpost.ringbuffer.EventSlot;
-import dev.watchpost.ringbuffer.codec.EventFrame;
 import dev.watchpost.ringbuffer.codec.EventTypeRegistry;
 import dev.watchpost.ringbuffer.codec.EventValidator;
 import dev.watchpost.ringbuffer.pipeline.Pipeline;
@@ -50,12 +47,10 @@ import java.util.function.Consumer;
  *     .lock              held while a daemon uses the directory
  *     journal/           events, segments named by first seq
  *     deadletter/        rejected frames, same format
- *     dedup/             receipt_id store (Chronicle Map) and its clean-shutdown marker
+ *     dedup/             receipts.snap: the receipt_id table as a clean stop left it
  * </pre>
  */
 public final class Daemon implements AutoCloseable {
-    /** After an unclean stop, receipts of this many of the journal's last events are put back in the dedup store. */
-    static final long DEDUP_REBUILD_TAIL = 1_000_000;
     private static final long DRAIN_TIMEOUT_SECONDS = 30;
 
     private final WatchpostConfig config;
@@ -113,10 +108,12 @@ public final class Daemon implements AutoCloseable {
         Log.info("journal " + dataDir.resolve("journal") + ": " + report);
         deadLetters = DeadLetterStore.open(dataDir.resolve("deadletter"));
 
-        dedup = DedupStore.open(new DedupConfig(dataDir.resolve("dedup"), config.dedup().capacity(), config.dedup().ttl().toMillis()));
-        if (dedup.recovered() || (dedup.created() && journal.lastSeq() > 0)) {
-            rebuildDedup();
+        dedup = DedupStore.open(new DedupConfig(dataDir.resolve("dedup"), config.dedup().capacity(), config.dedup().ttl().toMillis())
+                .forRing(config.pipeline().ringSize()), journal);
+        if (dedup.snapshotProblem() != null) {
+            Log.warn("dedup " + dedup.snapshotProblem() + "; reading the receipts back from the journal");
         }
+        Log.info("dedup store: " + dedup.restore(journal, System.currentTimeMillis()));
 
         EventTypeRegistry registry = EventTypeRegistry.v1().withSiteTypes(config.eventTypes());
         ErrorLog errors = new ErrorLog(counters, Log::error);
@@ -140,32 +137,6 @@ public final class Daemon implements AutoCloseable {
         Log.info("watchpostd ready: tcp " + tcp.port() + (udp == null ? "" : ", udp " + udp.port()) + ", http " + http.port()
                 + ", data " + dataDir + ", fsync " + config.journal().fsync().configName()
                 + ", journal last seq " + journal.lastSeq());
-    }
-
-    /**
-     * After a crash the dedup store may hold receipts of events that never reached the journal (they
-     * were inserted before the journal wrote them): a resend would be called a duplicate and lost.
-     * Remove every entry above the journal's last seq, then put back the journal tail's receipts in
-     * case the store lost writes the journal kept. A store created afresh beside a journal (its files
-     * were deleted, e.g. to change its capacity) is filled from the journal's tail the same way.
-     */
-    private void rebuildDedup() throws IOException {
-        long last = journal.lastSeq();
-        long removed = dedup.removeSeqsAbove(last);
-        long reinserted = 0;
-        long from = Math.max(1, last - DEDUP_REBUILD_TAIL + 1);
-        EventFrame frame = new EventFrame();
-        JournalRecord record = new JournalRecord();
-        try (JournalReader reader = journal.reader(from)) {
-            while (reader.next(record)) {
-                frame.wrap(record.buffer(), record.frameOffset());
-                dedup.reinsert(frame.receiptIdMsb(), frame.receiptIdLsb(), record.seq(), record.receivedAtUs() / 1000);
-                reinserted++;
-            }
-        }
-        Log.info((dedup.recovered() ? "dedup store recovered after an unclean stop" : "dedup store created beside an existing journal")
-                + ": removed " + removed
-                + " receipts above seq " + last + ", re-inserted " + reinserted + " from the journal tail");
     }
 
     private void fatal(Throwable error) {
@@ -232,8 +203,10 @@ public final class Daemon implements AutoCloseable {
         if (http != null) {
             http.stopIngest();
         }
-        if (pipeline != null && !pipeline.drainAndStop(DRAIN_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-            Log.warn("pipeline did not drain within " + DRAIN_TIMEOUT_SECONDS + " s");
+        boolean drained = pipeline == null || pipeline.drainAndStop(DRAIN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        if (!drained) {
+            Log.warn("pipeline did not drain within " + DRAIN_TIMEOUT_SECONDS + " s; no dedup snapshot is written, "
+                    + "the next start reads the receipts back from the journal");
         }
         closeQuietly(tcp);
         closeQuietly(udp);
@@ -241,7 +214,10 @@ public final class Daemon implements AutoCloseable {
         closeQuietly(hub);
         closeQuietly(journal);
         closeQuietly(deadLetters);
-        closeQuietly(dedup);
+        if (drained) {
+            // After the journal: every receipt in the snapshot must be in it.
+            closeQuietly(dedup);
+        }
         try {
             if (lock != null) {
                 lock.release();

@@ -2,6 +2,7 @@ package dev.watchpost.handlers;
 
 import dev.watchpost.persistence.dedup.DedupConfig;
 import dev.watchpost.persistence.dedup.DedupStore;
+import dev.watchpost.persistence.dedup.ReceiptSource;
 import dev.watchpost.ringbuffer.Counter;
 import dev.watchpost.ringbuffer.Counters;
 import dev.watchpost.ringbuffer.EventSlot;
@@ -38,7 +39,7 @@ class DedupHandlerTest {
     private DedupStore store;
 
     private DedupHandler open(long capacity, long nextSeq) throws IOException {
-        store = DedupStore.open(new DedupConfig(dir, capacity, TTL_MILLIS));
+        store = DedupStore.open(new DedupConfig(dir, capacity, TTL_MILLIS), ReceiptSource.NONE);
         return new DedupHandler(store, nextSeq, counters, new ErrorLog(counters, log::add));
     }
 

@@ -272,7 +272,7 @@ class PipelineTest {
 
     private void openStores() throws IOException {
         journal = Journal.open(dir.resolve("journal"));
-        dedup = DedupStore.open(new DedupConfig(dir.resolve("dedup"), 10_000, DedupConfig.TTL_MILLIS_DEFAULT));
+        dedup = DedupStore.open(new DedupConfig(dir.resolve("dedup"), 10_000, DedupConfig.TTL_MILLIS_DEFAULT), journal);
         deadLetters = DeadLetterStore.open(dir.resolve(DeadLetterStore.DIRECTORY_NAME));
     }
 

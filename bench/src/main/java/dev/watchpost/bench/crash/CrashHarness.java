@@ -378,27 +378,31 @@ public final class CrashHarness implements Callable<Integer> {
     }
 
     /**
-     * The dedup map after the clean stop must hold exactly the journal's receipts, each with the seq
-     * of its stored copy. DedupStore has no read-only lookup: a lookup of a missing receipt records it
-     * with a sentinel seq, which is harmless here (the store is checked last, on a stopped daemon).
+     * The dedup store after the clean stop must hold exactly the journal's receipts, each with the seq
+     * of its stored copy, in a snapshot that covers the whole journal.
      */
     private void checkDedup(Path dedupDir, Map<UUID, Long> stored, List<String> failures) {
-        if (!Files.isRegularFile(dedupDir.resolve(DedupStore.MAP_FILE_NAME))) {
-            failures.add("no dedup store in " + dedupDir);
+        if (!Files.isRegularFile(dedupDir.resolve(DedupStore.SNAPSHOT_FILE_NAME))) {
+            failures.add("no dedup snapshot in " + dedupDir + " after SIGTERM");
             return;
         }
-        if (!Files.exists(dedupDir.resolve(DedupStore.CLEAN_MARKER_NAME))) {
-            failures.add("dedup store has no clean-shutdown marker after SIGTERM");
-        }
         long now = System.currentTimeMillis();
-        try (DedupStore dedup = DedupStore.open(new DedupConfig(dedupDir, dedupCapacity, DedupConfig.TTL_MILLIS_DEFAULT))) {
+        try (Journal journal = Journal.open(JournalConfig.of(dedupDir.resolveSibling("journal")).withSegmentSize(SEGMENT_BYTES));
+             DedupStore dedup = DedupStore.open(new DedupConfig(dedupDir, dedupCapacity, DedupConfig.TTL_MILLIS_DEFAULT), journal)) {
+            if (!dedup.snapshotLoaded()) {
+                failures.add("dedup snapshot not loaded: " + dedup.snapshotProblem());
+            }
+            long uncovered = dedup.restore(journal, now).recorded();
+            if (uncovered > 0) {
+                failures.add("dedup snapshot misses " + uncovered + " receipts of the journal's tail");
+            }
             long sizeBefore = dedup.size();
             long missing = 0;
             long wrongSeq = 0;
             String example = null;
             for (Map.Entry<UUID, Long> e : stored.entrySet()) {
                 UUID receipt = e.getKey();
-                long seq = dedup.lookupOrInsert(receipt.getMostSignificantBits(), receipt.getLeastSignificantBits(), Long.MAX_VALUE, now);
+                long seq = dedup.lookup(receipt.getMostSignificantBits(), receipt.getLeastSignificantBits(), now);
                 if (seq == DedupStore.NOT_FOUND) {
                     missing++;
                     example = example != null ? example : receipt + " (journal seq " + e.getValue() + ", not in the map)";

@@ -117,7 +117,7 @@ public class PipelineBenchmark {
         directory = BenchFrames.tempDirectory("watchpost-bench-pipeline-");
         journal = Journal.open(directory.resolve("journal"));
         deadLetters = DeadLetterStore.open(directory.resolve("deadletter"));
-        dedup = DedupStore.open(new DedupConfig(directory.resolve("dedup"), DEDUP_CAPACITY, DedupConfig.TTL_MILLIS_DEFAULT));
+        dedup = DedupStore.open(new DedupConfig(directory.resolve("dedup"), DEDUP_CAPACITY, DedupConfig.TTL_MILLIS_DEFAULT), journal);
         counters = new Counters();
         ErrorLog errors = new ErrorLog(counters, System.err::println);
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.watchpost.handlers.FsyncPolicy;
+import dev.watchpost.persistence.dedup.DedupConfig;
 import dev.watchpost.ringbuffer.codec.EventTypeRegistry;
 import dev.watchpost.ringbuffer.pipeline.PipelineSpec;
 import dev.watchpost.ringbuffer.pipeline.Stage;
@@ -130,7 +131,7 @@ public final class ConfigLoader {
         known(dd, "dedup.", Set.of("ttl", "capacity"));
         WatchpostConfig.Dedup dedup = new WatchpostConfig.Dedup(
                 duration(dd, "dedup.ttl", WatchpostConfig.Dedup.TTL_DEFAULT, Duration.ofSeconds(1), Duration.ofDays(365)),
-                longValue(dd, "dedup.capacity", WatchpostConfig.Dedup.CAPACITY_DEFAULT, 1000, 1_000_000_000L));
+                longValue(dd, "dedup.capacity", WatchpostConfig.Dedup.CAPACITY_DEFAULT, DedupConfig.CAPACITY_MIN, DedupConfig.CAPACITY_MAX));
 
         Map<Integer, String> eventTypes = eventTypes(root.path("event_types"));
         return new WatchpostConfig(dataDir, ingest, http, pipeline, journal, dedup, eventTypes);

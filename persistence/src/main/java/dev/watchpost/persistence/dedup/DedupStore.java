@@ -2,386 +2,524 @@ package dev.watchpost.persistence.dedup;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.function.Consumer;
+import java.security.SecureRandom;
+import java.util.zip.CRC32C;
 
-import net.openhft.chronicle.map.ChronicleMap;
-import net.openhft.chronicle.map.ChronicleMapBuilder;
-import net.openhft.chronicle.map.ExternalMapQueryContext;
-import net.openhft.chronicle.map.MapEntry;
-import net.openhft.chronicle.map.MapSegmentContext;
-import net.openhft.chronicle.values.Values;
+import dev.watchpost.persistence.journal.Journal;
+import dev.watchpost.persistence.journal.JournalReader;
+import dev.watchpost.persistence.journal.JournalRecord;
+import dev.watchpost.ringbuffer.codec.EventFrame;
 
 /**
  * receipt_id idempotency: remembers, for each 128-bit receipt_id, the journal seq of the event
- * stored under it and when, for {@link DedupConfig#ttlMillis()}. The receipts live off-heap in a
- * Chronicle Map persisted to {@code <directory>/receipts.cmap}, so they survive a restart.
+ * stored under it, for {@link DedupConfig#ttlMillis()}.
+ *
+ * <p><b>In memory, from the journal.</b> The receipts live off-heap in a {@link ReceiptTable} of
+ * fingerprints and seqs (12 bytes a slot), their ages in a {@link SeqTimeline}. The journal is the
+ * record of what was stored: a fingerprint match is confirmed against the exact receipt_id, from the
+ * latest {@link DedupConfig#recentReceipts()} receipts kept whole or else from the journal through a
+ * {@link ReceiptSource}, so two receipt_ids sharing a fingerprint are never taken for one another.
+ * Nothing is written to disk while the daemon runs.
+ *
+ * <p><b>Start-up.</b> {@link #open} loads the snapshot a clean stop wrote ({@code receipts.snap});
+ * {@link #restore} then brings the table up to the journal: it drops receipts above the journal's
+ * last seq and records the receipts of the journal's events after the snapshot (all of them within
+ * the TTL when there is no snapshot, as after kill -9 or a power loss). A snapshot is never
+ * invalidated by running on: its receipts are all in the journal, and the journal's later events are
+ * read on the next start.
  *
  * <p><b>Single writer.</b> Exactly one thread, the pipeline's sequencer stage, calls every method
- * after {@link #open}, {@link #close} included; nothing here is thread-safe. {@link #lookupOrInsert}
- * allocates nothing in the steady state.
- *
- * <p><b>Start-up after a crash.</b> A receipt is recorded before its event reaches the journal, so
- * after an unclean stop ({@link #recovered()} is true) the daemon must, before the first event:
- * <ol>
- *   <li>call {@link #removeSeqsAbove} with the journal's last durable seq, or a resend of an event
- *       that never reached the journal would be taken for a duplicate and lost;</li>
- *   <li>{@link #reinsert} the receipts of the journal tail, for any the map lost.</li>
- * </ol>
- * When the file was {@link #created()} (first start, or deleted by an operator), only step 2 applies.
- *
- * <p><b>Clean shutdown.</b> {@link #close()} flushes the file and writes {@code receipts.clean}
- * beside it; {@link #open} deletes it. A map file without the marker was not closed (kill -9,
- * power loss) and is opened with Chronicle's recovery, which also frees segment locks the dead
- * process held.
+ * after {@link #open}, {@link #close} included. {@link #lookupOrInsert} allocates nothing.
  *
  * <p><b>When full.</b> New receipts beyond {@link DedupConfig#capacity()} are refused: the store
- * first purges expired ones (at most once a second of event time), then throws
- * {@link DedupStoreFullException}; the receipt is not recorded and the store stays usable.
+ * first purges expired ones (at most once a second), then throws {@link DedupStoreFullException};
+ * the receipt is not recorded and the store stays usable.
  */
 public final class DedupStore implements AutoCloseable {
     /** {@link #lookupOrInsert} result for a receipt that was not known (and is now recorded). */
     public static final long NOT_FOUND = 0;
-    /** Name of the map file in the data directory. */
-    public static final String MAP_FILE_NAME = "receipts.cmap";
-    /** Name of the clean-shutdown marker in the data directory. */
-    public static final String CLEAN_MARKER_NAME = "receipts.clean";
+    /** The snapshot a clean stop writes in the data directory. */
+    public static final String SNAPSHOT_FILE_NAME = "receipts.snap";
+    /** Files of the earlier, Chronicle Map based, store: deleted when found. */
+    static final String[] FORMER_FILE_NAMES = {"receipts.cmap", "receipts.clean"};
 
-    /** A full store purges at most this often (event time), so a store full of live receipts stays fast. */
+    /** At most this share of the slots is used: 4/5. */
+    static final int LOAD_NUMERATOR = 4;
+    static final int LOAD_DENOMINATOR = 5;
+    /** A full store purges at most this often, so a store full of live receipts stays fast. */
     static final long FULL_PURGE_INTERVAL_MILLIS = 1_000;
-    /** Entries a full store visits looking for expired receipts before it refuses an insert. */
+    /** Slots a full store visits looking for expired receipts before it refuses an insert. */
     static final int FULL_PURGE_VISIT = 1 << 16;
-    private static final long FULL = -1;
+    /** A restore without a snapshot starts reading this much before the TTL: arrival times are nearly, not strictly, ordered by seq. */
+    static final long RESTORE_SLACK_MILLIS = 60_000;
 
-    private final ChronicleMap<ReceiptKey, ReceiptRecord> map;
-    private final Path directory;
-    private final Path mapFile;
-    private final Path cleanMarker;
-    private final long capacity;
-    private final long ttlMillis;
-    private final boolean recovered;
-    private final boolean created;
-    private final long recoveryCorruptions;
+    private static final int MAGIC = 0x57505253; // "WPRS"
+    private static final int FORMAT_VERSION = 1;
+    private static final int HEADER_BYTES = 64;
 
-    private final ReceiptKey key = Values.newHeapInstance(ReceiptKey.class);
-    private final ReceiptRecord record = Values.newHeapInstance(ReceiptRecord.class);
-    private final ReceiptRecord scanned = Values.newHeapInstance(ReceiptRecord.class);
-    private final Consumer<MapEntry<ReceiptKey, ReceiptRecord>> removeIfExpired = this::removeIfExpired;
-    private final Consumer<MapEntry<ReceiptKey, ReceiptRecord>> removeIfSeqAbove = this::removeIfSeqAbove;
+    private final DedupConfig config;
+    private final Path snapshot;
+    private final ReceiptTable table;
+    private final SeqTimeline timeline;
+    private final ReceiptSource source;
+    private final long[] recentMsb;
+    private final long[] recentLsb;
+    private final long[] recentSeq;
+    private final int recentMask;
+    private final long[] confirm = new long[2];
+    private final boolean snapshotLoaded;
+    private final String snapshotProblem;
 
-    private long size;
+    private long highestSeq;
+    private long snapshotSeq;
     private int purgeCursor;
     private long nextFullPurgeMillis = Long.MIN_VALUE;
-    private long scanBound;
-    private long scanRemoved;
-    private RuntimeException insertFailure;
-    private int fullSegment = -1;
+    private long sourceErrors;
     private boolean closed;
 
-    private DedupStore(ChronicleMap<ReceiptKey, ReceiptRecord> map, DedupConfig config, Path mapFile, Path cleanMarker,
-                       boolean recovered, boolean created, long recoveryCorruptions) {
-        this.map = map;
-        this.directory = config.directory();
-        this.mapFile = mapFile;
-        this.cleanMarker = cleanMarker;
-        this.capacity = config.capacity();
-        this.ttlMillis = config.ttlMillis();
-        this.recovered = recovered;
-        this.created = created;
-        this.recoveryCorruptions = recoveryCorruptions;
-        this.size = map.longSize();
+    private DedupStore(DedupConfig config, ReceiptTable table, SeqTimeline timeline, ReceiptSource source,
+                       long snapshotSeq, boolean snapshotLoaded, String snapshotProblem) {
+        this.config = config;
+        this.snapshot = config.directory().resolve(SNAPSHOT_FILE_NAME);
+        this.table = table;
+        this.timeline = timeline;
+        this.source = source;
+        int recent = config.recentReceipts();
+        this.recentMsb = new long[recent];
+        this.recentLsb = new long[recent];
+        this.recentSeq = new long[recent];
+        this.recentMask = recent - 1;
+        this.snapshotSeq = snapshotSeq;
+        this.highestSeq = snapshotSeq;
+        this.snapshotLoaded = snapshotLoaded;
+        this.snapshotProblem = snapshotProblem;
     }
 
     /**
-     * Creates or reopens {@code receipts.cmap} in the configured directory, recovering it when the
-     * last run did not {@link #close()} it. Takes 1–4 s in a fresh JVM (Chronicle generates and
-     * compiles code; a recovery scans the file). Only one process may have the file open; nothing
-     * here enforces it.
+     * Allocates the table and loads the snapshot in the configured directory, if there is a sound one
+     * (one that does not check out is ignored and reported by {@link #snapshotProblem()}). Call
+     * {@link #restore} next. Deletes the files of the earlier, Chronicle Map based, store.
+     *
+     * @param source where fingerprint matches beyond the recent receipts are confirmed
      */
-    public static DedupStore open(DedupConfig config) throws IOException {
+    public static DedupStore open(DedupConfig config, ReceiptSource source) throws IOException {
         Path directory = config.directory();
         Files.createDirectories(directory);
-        Path mapFile = directory.resolve(MAP_FILE_NAME);
-        Path cleanMarker = directory.resolve(CLEAN_MARKER_NAME);
-        ChronicleMapBuilder<ReceiptKey, ReceiptRecord> builder = ChronicleMap
-                .of(ReceiptKey.class, ReceiptRecord.class)
-                .name("receipts")
-                .entries(config.capacity())
-                // The daemon's lifecycle closes the store after the pipeline has stopped; a JVM hook
-                // closing the map under a running writer would only turn a clean stop into errors.
-                .skipCloseOnExitHook(true);
-
-        boolean exists = Files.exists(mapFile);
-        boolean unclean = exists && !Files.exists(cleanMarker);
-        if (exists && Files.size(mapFile) == 0) {
-            // A crash while the file was being created: nothing in it to recover, but still unclean.
-            Files.delete(mapFile);
-            exists = false;
+        for (String former : FORMER_FILE_NAMES) {
+            Files.deleteIfExists(directory.resolve(former));
         }
-        boolean recover = exists && unclean;
-        long[] corruptions = new long[1];
-        ChronicleMap<ReceiptKey, ReceiptRecord> map;
-        try {
-            map = recover
-                    ? builder.recoverPersistedTo(mapFile.toFile(), true, corruption -> corruptions[0]++)
-                    : builder.createPersistedTo(mapFile.toFile());
-        } catch (RuntimeException e) {
-            throw new IOException("cannot open the dedup store " + mapFile + (recover ? " (recovering after an unclean stop)" : "")
-                    + "; with the daemon stopped, deleting it loses only duplicate detection for receipts older than the journal tail", e);
-        }
-        try {
-            // From here on the file is in use: a crash must find no marker.
-            if (Files.deleteIfExists(cleanMarker)) {
-                forceDirectory(directory);
+        Files.deleteIfExists(directory.resolve(SNAPSHOT_FILE_NAME + ".tmp"));
+        int slots = (int) ((config.capacity() * LOAD_DENOMINATOR + LOAD_NUMERATOR - 1) / LOAD_NUMERATOR) + 1;
+        SeqTimeline timeline = new SeqTimeline(config.ttlMillis());
+        Path file = directory.resolve(SNAPSHOT_FILE_NAME);
+        if (Files.exists(file)) {
+            try {
+                Loaded loaded = load(file, slots, timeline);
+                return new DedupStore(config, loaded.table, timeline, source, loaded.seq, true, null);
+            } catch (IOException | RuntimeException e) {
+                timeline = new SeqTimeline(config.ttlMillis());
+                return new DedupStore(config, new ReceiptTable(slots, new SecureRandom().nextLong()), timeline, source,
+                        0, false, file + " ignored: " + e.getMessage());
             }
-        } catch (IOException | RuntimeException e) {
-            map.close();
-            throw e;
         }
-        return new DedupStore(map, config, mapFile, cleanMarker, unclean, !exists, corruptions[0]);
+        return new DedupStore(config, new ReceiptTable(slots, new SecureRandom().nextLong()), timeline, source, 0, false, null);
+    }
+
+    /** A store that confirms from the journal it is restored from: the daemon's. */
+    public static DedupStore open(DedupConfig config, Journal journal) throws IOException {
+        return open(config, new JournalReceipts(journal));
+    }
+
+    /** True when {@link #open} loaded a snapshot. */
+    public boolean snapshotLoaded() {
+        return snapshotLoaded;
+    }
+
+    /** Why a snapshot that was there was not loaded (it was torn or corrupt); null when none was ignored. */
+    public String snapshotProblem() {
+        return snapshotProblem;
+    }
+
+    /** The highest seq the store knows from its snapshot or since: the journal is read after it by {@link #restore}. */
+    public long highestSeq() {
+        return highestSeq;
     }
 
     /**
-     * True when the map file was left open by the last run (killed, crashed, power lost) and was
-     * recovered: run the start-up steps in the class comment.
+     * Brings the store up to the journal before the first event: removes receipts above the
+     * journal's last seq (the journal lost or never had them), then records the receipts of every
+     * journal event after the snapshot that arrived within the TTL before {@code nowMillis}.
      */
-    public boolean recovered() {
-        return recovered;
+    public RestoreReport restore(Journal journal, long nowMillis) throws IOException {
+        long last = journal.lastSeq();
+        long removed = highestSeq > last ? removeSeqsAbove(last) : 0;
+        long oldest = nowMillis - config.ttlMillis();
+        long from = highestSeq + 1;
+        if (from <= last) {
+            // Events that arrived before the TTL need no receipt: skip them, however old the snapshot.
+            from = Math.max(from, firstSeqReceivedAfter(journal, from, oldest - RESTORE_SLACK_MILLIS));
+        }
+        long read = 0;
+        long recorded = 0;
+        if (from <= last) {
+            EventFrame frame = new EventFrame();
+            JournalRecord record = new JournalRecord();
+            try (JournalReader reader = journal.reader(from, last)) {
+                while (reader.next(record)) {
+                    read++;
+                    long receivedMillis = record.receivedAtUs() / 1000;
+                    if (receivedMillis > oldest) {
+                        frame.wrap(record.buffer(), record.frameOffset());
+                        reinsert(frame.receiptIdMsb(), frame.receiptIdLsb(), record.seq(), receivedMillis);
+                        recorded++;
+                    }
+                }
+            }
+        }
+        return new RestoreReport(snapshotLoaded, snapshotSeq, removed, from, read, recorded, size());
+    }
+
+    /** What {@link #restore} did, for the start-up log. */
+    public record RestoreReport(boolean snapshotLoaded, long snapshotSeq, long removedAboveJournal, long journalFrom,
+                                long journalRead, long recorded, long size) {
+        @Override
+        public String toString() {
+            return (snapshotLoaded ? "snapshot to seq " + snapshotSeq : "no snapshot")
+                    + (removedAboveJournal > 0 ? ", " + removedAboveJournal + " receipts above the journal removed" : "")
+                    + ", " + recorded + " receipts recorded from " + journalRead + " journal events from seq " + journalFrom
+                    + ", " + size + " held";
+        }
+    }
+
+    /** The first seq received after {@code millis}, by bisection: arrival times rise with seq, nearly. */
+    private static long firstSeqReceivedAfter(Journal journal, long fromSeq, long millis) throws IOException {
+        long low = Math.max(fromSeq, journal.firstSeq());
+        long high = journal.lastSeq();
+        JournalRecord record = new JournalRecord();
+        while (low < high) {
+            long mid = low + (high - low) / 2;
+            long received;
+            try (JournalReader reader = journal.reader(mid)) {
+                received = reader.next(record) ? record.receivedAtUs() / 1000 : Long.MAX_VALUE;
+            }
+            if (received > millis) {
+                high = mid;
+            } else {
+                low = mid + 1;
+            }
+        }
+        return low;
+    }
+
+    /** The seq of the event stored under this receipt_id if it arrived less than the TTL before {@code nowMillis}, else {@link #NOT_FOUND}; records nothing. */
+    public long lookup(long msb, long lsb, long nowMillis) {
+        long cutoff = timeline.cutoff(nowMillis);
+        long fingerprint = table.fingerprint(msb, lsb);
+        for (int slot = table.home(fingerprint); !table.isEmpty(slot); slot = table.next(slot)) {
+            if (table.fingerprintAt(slot) == fingerprint) {
+                long seq = table.seqAt(slot);
+                if (seq >= cutoff && isReceiptOf(seq, msb, lsb)) {
+                    return seq;
+                }
+            }
+        }
+        return NOT_FOUND;
     }
 
     /**
-     * True when this open created the map file: a first start, or the file was deleted. The map then
-     * knows no receipt; {@link #reinsert} the journal tail's.
-     */
-    public boolean created() {
-        return created;
-    }
-
-    /** Corrupt entries or segments Chronicle reported (and dropped or repaired) while recovering; 0 if not recovered. */
-    public long recoveryCorruptions() {
-        return recoveryCorruptions;
-    }
-
-    /**
-     * Returns the journal seq of the event already stored under this receipt_id if it was recorded
-     * less than the TTL before {@code nowMillis}; otherwise records ({@code seqIfNew}, {@code nowMillis})
-     * for it and returns {@link #NOT_FOUND}. An expired receipt is overwritten.
+     * Returns the journal seq of the event already stored under this receipt_id if it arrived less
+     * than the TTL before {@code nowMillis}; otherwise records {@code seqIfNew} for it and returns
+     * {@link #NOT_FOUND}.
      *
-     * @param seqIfNew the journal seq the event will be stored under if new; must be &gt; 0
+     * @param seqIfNew the journal seq the event will be stored under if new: above every seq recorded
+     *                 so far
      * @throws DedupStoreFullException when the receipt is new and the store is full (not recorded)
      */
     public long lookupOrInsert(long msb, long lsb, long seqIfNew, long nowMillis) {
-        if (seqIfNew <= 0) {
-            throw new IllegalArgumentException("seqIfNew must be > 0: " + seqIfNew);
+        if (seqIfNew <= highestSeq || seqIfNew > ReceiptTable.MAX_SEQ) {
+            throw new IllegalArgumentException("seqIfNew must be above " + highestSeq + " and at most " + ReceiptTable.MAX_SEQ + ": " + seqIfNew);
         }
-        long result = lookupOrInsertOnce(msb, lsb, seqIfNew, nowMillis);
-        if (result == FULL) {
-            result = retryWhenFull(msb, lsb, seqIfNew, nowMillis);
+        long cutoff = timeline.cutoff(nowMillis);
+        long fingerprint = table.fingerprint(msb, lsb);
+        int slot = table.home(fingerprint);
+        int reusable = -1;
+        while (!table.isEmpty(slot)) {
+            if (table.fingerprintAt(slot) == fingerprint) {
+                long seq = table.seqAt(slot);
+                if (seq < cutoff) {
+                    reusable = slot;
+                } else if (isReceiptOf(seq, msb, lsb)) {
+                    return seq;
+                }
+            }
+            slot = table.next(slot);
         }
-        return result;
+        if (reusable >= 0) {
+            table.replace(reusable, fingerprint, seqIfNew);
+        } else if (table.size() < config.capacity()) {
+            table.insert(slot, fingerprint, seqIfNew);
+        } else if (purgeWhenFull(nowMillis)) {
+            // The purge moved entries: probe again (it cannot purge again within its interval).
+            return lookupOrInsert(msb, lsb, seqIfNew, nowMillis);
+        } else {
+            throw new DedupStoreFullException(table.size(), config.capacity(), null);
+        }
+        recorded(msb, lsb, seqIfNew, nowMillis);
+        return NOT_FOUND;
     }
 
-    private long lookupOrInsertOnce(long msb, long lsb, long seqIfNew, long nowMillis) {
-        key.setMsb(msb);
-        key.setLsb(lsb);
-        try (ExternalMapQueryContext<ReceiptKey, ReceiptRecord, ?> c = map.queryContext(key)) {
-            c.updateLock().lock();
-            MapEntry<ReceiptKey, ReceiptRecord> entry = c.entry();
-            record.setSeq(seqIfNew);
-            record.setInsertedAtMillis(nowMillis);
-            if (entry != null) {
-                ReceiptRecord stored = entry.value().getUsing(scanned);
-                if (nowMillis - stored.getInsertedAtMillis() < ttlMillis) {
-                    return stored.getSeq();
-                }
-                entry.doReplaceValue(c.wrapValueAsData(record));
-                return NOT_FOUND;
-            }
-            if (size >= capacity) {
-                return FULL;
-            }
-            try {
-                c.absentEntry().doInsert(c.wrapValueAsData(record));
-            } catch (IllegalStateException e) {
-                // Chronicle found no room in the key's segment (all its tiers used): the map holds
-                // more than it was created for, or the keys are badly spread.
-                insertFailure = e;
-                fullSegment = c.segmentIndex();
-                return FULL;
-            }
-            size++;
-            return NOT_FOUND;
+    private void recorded(long msb, long lsb, long seq, long millis) {
+        int at = (int) seq & recentMask;
+        recentMsb[at] = msb;
+        recentLsb[at] = lsb;
+        recentSeq[at] = seq;
+        highestSeq = seq;
+        timeline.note(seq, millis);
+    }
+
+    /** True when the event stored under {@code seq} has this receipt_id. */
+    private boolean isReceiptOf(long seq, long msb, long lsb) {
+        int at = (int) seq & recentMask;
+        if (recentSeq[at] == seq) {
+            return recentMsb[at] == msb && recentLsb[at] == lsb;
+        }
+        try {
+            return source.receiptAt(seq, confirm) && confirm[0] == msb && confirm[1] == lsb;
+        } catch (IOException | RuntimeException e) {
+            // Unconfirmed, the event counts as new: stored twice at worst, never lost.
+            sourceErrors++;
+            return false;
         }
     }
 
-    private long retryWhenFull(long msb, long lsb, long seqIfNew, long nowMillis) {
-        RuntimeException cause = insertFailure;
-        int segment = fullSegment;
-        insertFailure = null;
-        fullSegment = -1;
-        if (nowMillis >= nextFullPurgeMillis) {
-            nextFullPurgeMillis = nowMillis + FULL_PURGE_INTERVAL_MILLIS;
-            long purged;
-            if (segment >= 0) {
-                scanBound = nowMillis - ttlMillis;
-                scanRemoved = 0;
-                scanSegment(segment, removeIfExpired);
-                size -= scanRemoved;
-                purged = scanRemoved;
-            } else {
-                purged = purgeExpired(nowMillis, FULL_PURGE_VISIT);
-            }
-            if (purged > 0) {
-                long result = lookupOrInsertOnce(msb, lsb, seqIfNew, nowMillis);
-                if (result != FULL) {
-                    return result;
-                }
-                cause = insertFailure != null ? insertFailure : cause;
-                insertFailure = null;
-                fullSegment = -1;
-            }
+    /** Confirmations that failed because the journal could not be read; each event was taken as new. */
+    public long sourceErrors() {
+        return sourceErrors;
+    }
+
+    /** True when the purge made room. */
+    private boolean purgeWhenFull(long nowMillis) {
+        if (nowMillis < nextFullPurgeMillis) {
+            return false;
         }
-        throw new DedupStoreFullException(size, capacity, cause);
+        nextFullPurgeMillis = nowMillis + FULL_PURGE_INTERVAL_MILLIS;
+        purgeExpired(nowMillis, FULL_PURGE_VISIT);
+        return table.size() < config.capacity();
     }
 
     /**
-     * Start-up recovery: removes every receipt whose seq is above {@code lastDurableSeq}, the journal's
-     * last durable seq; their events never reached the journal. Scans the whole map (about 0.1 s per
-     * million receipts).
-     *
-     * @return the number of receipts removed
-     */
-    public long removeSeqsAbove(long lastDurableSeq) {
-        scanBound = lastDurableSeq;
-        scanRemoved = 0;
-        for (int segment = 0, segments = map.segments(); segment < segments; segment++) {
-            scanSegment(segment, removeIfSeqAbove);
-        }
-        size -= scanRemoved;
-        return scanRemoved;
-    }
-
-    private void removeIfSeqAbove(MapEntry<ReceiptKey, ReceiptRecord> entry) {
-        if (entry.value().getUsing(scanned).getSeq() > scanBound) {
-            entry.doRemove();
-            scanRemoved++;
-        }
-    }
-
-    /**
-     * Start-up recovery: records the receipt of an event found in the journal tail, unless the map
-     * already holds that receipt_id with this seq or a later one.
+     * Records the receipt of an event found in the journal, unless the store already holds that
+     * receipt_id under this seq or a later one. Seqs must be given in increasing order, above
+     * {@link #highestSeq()}.
      *
      * @throws DedupStoreFullException when the store is full (not recorded)
      */
-    public void reinsert(long msb, long lsb, long seq, long insertedAtMillis) {
-        if (seq <= 0) {
-            throw new IllegalArgumentException("seq must be > 0: " + seq);
+    public void reinsert(long msb, long lsb, long seq, long receivedMillis) {
+        if (seq <= highestSeq || seq > ReceiptTable.MAX_SEQ) {
+            throw new IllegalArgumentException("seq must be above " + highestSeq + " and at most " + ReceiptTable.MAX_SEQ + ": " + seq);
         }
-        key.setMsb(msb);
-        key.setLsb(lsb);
-        record.setSeq(seq);
-        record.setInsertedAtMillis(insertedAtMillis);
-        try (ExternalMapQueryContext<ReceiptKey, ReceiptRecord, ?> c = map.queryContext(key)) {
-            c.updateLock().lock();
-            MapEntry<ReceiptKey, ReceiptRecord> entry = c.entry();
-            if (entry != null) {
-                if (entry.value().getUsing(scanned).getSeq() < seq) {
-                    entry.doReplaceValue(c.wrapValueAsData(record));
-                }
+        long fingerprint = table.fingerprint(msb, lsb);
+        int slot = table.home(fingerprint);
+        while (!table.isEmpty(slot)) {
+            if (table.fingerprintAt(slot) == fingerprint && isReceiptOf(table.seqAt(slot), msb, lsb)) {
+                table.replace(slot, fingerprint, seq);
+                recorded(msb, lsb, seq, receivedMillis);
                 return;
             }
-            if (size >= capacity) {
-                throw new DedupStoreFullException(size, capacity, null);
-            }
-            try {
-                c.absentEntry().doInsert(c.wrapValueAsData(record));
-            } catch (IllegalStateException e) {
-                throw new DedupStoreFullException(size, capacity, e);
-            }
-            size++;
+            slot = table.next(slot);
         }
+        if (table.size() >= config.capacity()) {
+            throw new DedupStoreFullException(table.size(), config.capacity(), null);
+        }
+        table.insert(slot, fingerprint, seq);
+        recorded(msb, lsb, seq, receivedMillis);
     }
 
     /**
-     * Removes expired receipts, a few segments per call: it resumes where the last call stopped and
-     * visits whole segments until about {@code maxEntriesToVisit} entries are seen, or until it has
-     * visited the segments that hold that many entries at full capacity (at least one segment, so a
-     * call can visit up to one segment more than asked). The second bound matters when the map is
-     * nearly empty: a segment costs its capacity to scan, not its entries, so one call never scans
-     * much more than {@code maxEntriesToVisit} slots. A pass over the whole map takes about
-     * {@code capacity() / maxEntriesToVisit} calls. Writer thread only.
+     * Removes every receipt whose seq is above {@code lastSeq}; scans the whole table (about 0.1 s per
+     * 10 M slots).
      *
      * @return the number of receipts removed
      */
-    public int purgeExpired(long nowMillis, int maxEntriesToVisit) {
-        scanBound = nowMillis - ttlMillis;
-        scanRemoved = 0;
-        long visited = 0;
-        int segments = map.segments();
-        long maxSegments = Math.max(1, (long) segments * maxEntriesToVisit / Math.max(1, capacity));
-        for (int n = 0; n < segments && n < maxSegments && visited < maxEntriesToVisit; n++) {
-            visited += scanSegment(purgeCursor, removeIfExpired);
-            purgeCursor = purgeCursor + 1 == segments ? 0 : purgeCursor + 1;
+    public long removeSeqsAbove(long lastSeq) {
+        long removed = 0;
+        for (int slot = 0, slots = table.slotCount(); slot < slots; ) {
+            if (!table.isEmpty(slot) && table.seqAt(slot) > lastSeq) {
+                table.remove(slot);
+                removed++;
+            } else {
+                slot++;
+            }
         }
-        size -= scanRemoved;
-        return (int) scanRemoved;
+        for (int at = 0; at < recentSeq.length; at++) {
+            if (recentSeq[at] > lastSeq) {
+                recentSeq[at] = 0;
+            }
+        }
+        highestSeq = Math.min(highestSeq, lastSeq);
+        snapshotSeq = Math.min(snapshotSeq, lastSeq);
+        timeline.truncateAbove(lastSeq);
+        return removed;
     }
 
-    /** Runs {@code action} on each entry of one segment, under its lock; returns how many entries it held. */
-    private long scanSegment(int segment, Consumer<MapEntry<ReceiptKey, ReceiptRecord>> action) {
-        try (MapSegmentContext<ReceiptKey, ReceiptRecord, ?> c = map.segmentContext(segment)) {
-            long entries = c.size();
-            c.forEachSegmentEntry(action);
-            return entries;
+    /**
+     * Removes expired receipts from the next {@code maxSlotsToVisit} slots, resuming where the last call
+     * stopped; a pass over the whole table takes {@code slots / maxSlotsToVisit} calls.
+     *
+     * @return the number of receipts removed
+     */
+    public int purgeExpired(long nowMillis, int maxSlotsToVisit) {
+        long cutoff = timeline.cutoff(nowMillis);
+        int removed = 0;
+        int slots = table.slotCount();
+        int slot = purgeCursor;
+        for (int visited = 0; visited < maxSlotsToVisit && visited < slots; ) {
+            if (!table.isEmpty(slot) && table.seqAt(slot) < cutoff) {
+                // The slot now holds the next entry of the probe, if any: look at it again.
+                table.remove(slot);
+                removed++;
+                continue;
+            }
+            visited++;
+            slot = table.next(slot);
         }
-    }
-
-    private void removeIfExpired(MapEntry<ReceiptKey, ReceiptRecord> entry) {
-        // Expired when now - insertedAt >= ttl, as in lookupOrInsert.
-        if (entry.value().getUsing(scanned).getInsertedAtMillis() <= scanBound) {
-            entry.doRemove();
-            scanRemoved++;
-        }
+        purgeCursor = slot;
+        return removed;
     }
 
     /** Receipts held, expired ones not yet purged included. */
     public long size() {
-        return size;
+        return table.size();
     }
 
     /** The most receipts the store holds. */
     public long capacity() {
-        return capacity;
+        return config.capacity();
     }
 
-    /** Closes the map, forces the file to disk and writes the clean-shutdown marker. Idempotent. */
+    /** Bytes the store holds off-heap and on the heap, for status and capacity planning. */
+    public long memoryBytes() {
+        return (long) table.slotCount() * ReceiptTable.SLOT_BYTES + 24L * recentSeq.length;
+    }
+
+    /** Writes the snapshot: the table, its seed and the timeline, then renames it into place. Idempotent. */
     @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
-        map.close();
         try {
-            try (FileChannel channel = FileChannel.open(mapFile, StandardOpenOption.WRITE)) {
-                channel.force(true);
-            }
-            try (FileChannel channel = FileChannel.open(cleanMarker, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-                channel.force(true);
-            }
-            forceDirectory(directory);
+            writeSnapshot();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot mark the dedup store " + mapFile + " as cleanly closed", e);
+            throw new UncheckedIOException("cannot write the dedup snapshot " + snapshot
+                    + "; the next start reads the receipts back from the journal", e);
         }
     }
 
-    private static void forceDirectory(Path directory) throws IOException {
-        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
-            channel.force(true);
+    private void writeSnapshot() throws IOException {
+        Path tmp = snapshot.resolveSibling(SNAPSHOT_FILE_NAME + ".tmp");
+        ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        header.putInt(MAGIC).putInt(FORMAT_VERSION).putInt(table.slotCount()).putInt(0)
+                .putLong(table.seed()).putLong(highestSeq).putLong(config.ttlMillis()).putLong(timeline.serializedBytes());
+        header.clear();
+        ByteBuffer slots = table.bytes();
+        ByteBuffer times = ByteBuffer.allocate(timeline.serializedBytes()).order(ByteOrder.LITTLE_ENDIAN);
+        timeline.writeTo(times);
+        times.flip();
+        CRC32C crc = new CRC32C();
+        crc.update(header.duplicate());
+        crc.update(slots.duplicate());
+        crc.update(times.duplicate());
+        ByteBuffer trailer = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, (int) crc.getValue());
+        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            ByteBuffer[] parts = {header, slots, times, trailer};
+            long total = 0;
+            for (ByteBuffer part : parts) {
+                total += part.remaining();
+            }
+            for (long written = 0; written < total; ) {
+                written += out.write(parts);
+            }
+            out.force(true);
+        }
+        Files.move(tmp, snapshot, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        try (FileChannel directory = FileChannel.open(snapshot.getParent(), StandardOpenOption.READ)) {
+            directory.force(true);
+        }
+    }
+
+    private record Loaded(ReceiptTable table, long seq) {
+    }
+
+    private static Loaded load(Path file, int slots, SeqTimeline timeline) throws IOException {
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(in, header, 0);
+            header.flip();
+            if (header.getInt() != MAGIC || header.getInt() != FORMAT_VERSION) {
+                throw new IOException("not a receipts snapshot of format " + FORMAT_VERSION);
+            }
+            int savedSlots = header.getInt();
+            header.getInt();
+            long seed = header.getLong();
+            long seq = header.getLong();
+            header.getLong();
+            long timesBytes = header.getLong();
+            if (savedSlots < 2 || savedSlots > ReceiptTable.MAX_SLOTS || timesBytes < 24 || timesBytes > Integer.MAX_VALUE
+                    || in.size() != HEADER_BYTES + (long) savedSlots * ReceiptTable.SLOT_BYTES + timesBytes + 4) {
+                throw new IOException("size " + in.size() + " does not match its header (torn write?)");
+            }
+            ReceiptTable saved = new ReceiptTable(savedSlots, seed);
+            ByteBuffer slotBytes = saved.bytes();
+            readFully(in, slotBytes, HEADER_BYTES);
+            ByteBuffer times = ByteBuffer.allocate((int) timesBytes).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(in, times, HEADER_BYTES + (long) savedSlots * ReceiptTable.SLOT_BYTES);
+            ByteBuffer trailer = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(in, trailer, in.size() - 4);
+            CRC32C crc = new CRC32C();
+            crc.update(header.clear());
+            crc.update(slotBytes.flip());
+            crc.update(times.flip().duplicate());
+            if ((int) crc.getValue() != trailer.getInt(0)) {
+                throw new IOException("checksum mismatch");
+            }
+            timeline.readFrom(times);
+            saved.recount();
+            if (savedSlots == slots) {
+                return new Loaded(saved, seq);
+            }
+            // The capacity changed since the snapshot: move the receipts into a table of the new size.
+            ReceiptTable resized = new ReceiptTable(slots, seed);
+            for (int i = 0; i < savedSlots; i++) {
+                if (!saved.isEmpty(i) && resized.size() < slots - 1) {
+                    long fingerprint = saved.fingerprintAt(i);
+                    int slot = resized.home(fingerprint);
+                    while (!resized.isEmpty(slot)) {
+                        slot = resized.next(slot);
+                    }
+                    resized.insert(slot, fingerprint, saved.seqAt(i));
+                }
+            }
+            return new Loaded(resized, seq);
+        }
+    }
+
+    private static void readFully(FileChannel in, ByteBuffer into, long position) throws IOException {
+        while (into.hasRemaining()) {
+            int n = in.read(into, position);
+            if (n < 0) {
+                throw new IOException("unexpected end of file");
+            }
+            position += n;
         }
     }
 }

@@ -13,6 +13,14 @@ import java.util.List;
  */
 public final class DedupStoreFootprint {
     private static final long T0 = 1_700_000_000_000L;
+    /** Receipt {@code i} is stored under seq {@code i} or, looked up again, {@code count + i}. */
+    private static volatile int count;
+    private static final ReceiptSource SOURCE = (seq, out) -> {
+        long i = seq > count ? seq - count : seq;
+        out[0] = Receipts.msb(i);
+        out[1] = Receipts.lsb(i);
+        return true;
+    };
 
     private DedupStoreFootprint() {
     }
@@ -20,14 +28,14 @@ public final class DedupStoreFootprint {
     public static void main(String[] args) throws Exception {
         Path directory = Path.of(args[0]);
         long capacity = Long.parseLong(args[1]);
-        int count = Integer.parseInt(args[2]);
+        count = Integer.parseInt(args[2]);
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long thread = Thread.currentThread().getId();
 
         long t = System.nanoTime();
-        DedupStore store = DedupStore.open(new DedupConfig(directory, capacity, DedupConfig.TTL_MILLIS_DEFAULT));
+        DedupStore store = DedupStore.open(new DedupConfig(directory, capacity, DedupConfig.TTL_MILLIS_DEFAULT), SOURCE);
         result("open_create_ms", (System.nanoTime() - t) / 1e6);
-        result("file_bytes_empty", Files.size(directory.resolve(DedupStore.MAP_FILE_NAME)));
+        result("memory_bytes", store.memoryBytes());
         printRss("empty_");
 
         long allocated = threads.getThreadAllocatedBytes(thread);
@@ -51,7 +59,6 @@ public final class DedupStoreFootprint {
         result("lookup_duplicate_alloc_bytes_per_op", (double) allocated / count);
 
         result("size", store.size());
-        result("file_bytes", Files.size(directory.resolve(DedupStore.MAP_FILE_NAME)));
         printRss("full_");
         Runtime runtime = Runtime.getRuntime();
         result("heap_used_bytes", runtime.totalMemory() - runtime.freeMemory());
@@ -73,9 +80,10 @@ public final class DedupStoreFootprint {
 
         t = System.nanoTime();
         store.close();
-        result("close_ms", (System.nanoTime() - t) / 1e6);
+        result("close_snapshot_ms", (System.nanoTime() - t) / 1e6);
+        result("snapshot_bytes", Files.size(directory.resolve(DedupStore.SNAPSHOT_FILE_NAME)));
         t = System.nanoTime();
-        try (DedupStore reopened = DedupStore.open(new DedupConfig(directory, capacity, DedupConfig.TTL_MILLIS_DEFAULT))) {
+        try (DedupStore reopened = DedupStore.open(new DedupConfig(directory, capacity, DedupConfig.TTL_MILLIS_DEFAULT), SOURCE)) {
             result("reopen_clean_ms", (System.nanoTime() - t) / 1e6);
             result("reopen_size", reopened.size());
         }
@@ -97,6 +105,6 @@ public final class DedupStoreFootprint {
 
     /** The JVM options the footprint run uses: a small heap, as the daemon's. */
     static List<String> jvmOptions() {
-        return List.of("-Xmx64m", "-Xms64m");
+        return List.of("-Xmx64m", "-Xms64m", "-XX:MaxDirectMemorySize=4g");
     }
 }

@@ -13,9 +13,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Prints the store's rates, file size and RSS at 1 M and 10 M receipts, measured in a child JVM
+ * Prints the store's rates, snapshot size and RSS at 1 M and 10 M receipts, measured in a child JVM
  * with a 64 MB heap. A measurement, not a check: it runs only with {@code -Dwatchpost.measure=true}
- * (about a minute and 0.5 GB of disk).
+ * (about a minute and 0.2 GB of disk).
  */
 @EnabledIfSystemProperty(named = "watchpost.measure", matches = "true")
 class DedupStoreFootprintTest {
@@ -25,7 +25,7 @@ class DedupStoreFootprintTest {
     @ParameterizedTest
     @ValueSource(ints = {1_000_000, 10_000_000})
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
-    void shouldPrintRatesFileSizeAndRssForAFullStore(int receipts) throws Exception {
+    void shouldPrintRatesSnapshotSizeAndRssForAFullStore(int receipts) throws Exception {
         try (ChildJvm child = ChildJvm.start(DedupStoreFootprint.class, dir.resolve("child.err"), DedupStoreFootprint.jvmOptions(),
                 dir.resolve("data").toString(), Integer.toString(receipts), Integer.toString(receipts))) {
             for (String line; !(line = child.awaitLine("")).equals("DONE"); ) {
