@@ -22,7 +22,7 @@ import dev.watchpost.ringbuffer.codec.EventFrame;
  * stored under it, for {@link DedupConfig#ttlMillis()}.
  *
  * <p><b>In memory, from the journal.</b> The receipts live off-heap in a {@link ReceiptTable} of
- * fingerprints and seqs (12 bytes a slot), their ages in a {@link SeqTimeline}. The journal is the
+ * fingerprints and seqs (10 bytes a slot), their ages in a {@link SeqTimeline}. The journal is the
  * record of what was stored: a fingerprint match is confirmed against the exact receipt_id, from the
  * latest {@link DedupConfig#recentReceipts()} receipts kept whole or else from the journal through a
  * {@link ReceiptSource}, so two receipt_ids sharing a fingerprint are never taken for one another.
@@ -50,9 +50,9 @@ public final class DedupStore implements AutoCloseable {
     /** Files of the earlier, Chronicle Map based, store: deleted when found. */
     static final String[] FORMER_FILE_NAMES = {"receipts.cmap", "receipts.clean"};
 
-    /** At most this share of the slots is used: 4/5. */
-    static final int LOAD_NUMERATOR = 4;
-    static final int LOAD_DENOMINATOR = 5;
+    /** At most this share of the slots is used: 17/20, 85 %. */
+    static final int LOAD_NUMERATOR = 17;
+    static final int LOAD_DENOMINATOR = 20;
     /** A full store purges at most this often, so a store full of live receipts stays fast. */
     static final long FULL_PURGE_INTERVAL_MILLIS = 1_000;
     /** Slots a full store visits looking for expired receipts before it refuses an insert. */
@@ -61,7 +61,7 @@ public final class DedupStore implements AutoCloseable {
     static final long RESTORE_SLACK_MILLIS = 60_000;
 
     private static final int MAGIC = 0x57505253; // "WPRS"
-    private static final int FORMAT_VERSION = 1;
+    private static final int FORMAT_VERSION = 2;
     private static final int HEADER_BYTES = 64;
 
     private final DedupConfig config;
@@ -224,7 +224,7 @@ public final class DedupStore implements AutoCloseable {
         long fingerprint = table.fingerprint(msb, lsb);
         for (int slot = table.home(fingerprint); !table.isEmpty(slot); slot = table.next(slot)) {
             if (table.fingerprintAt(slot) == fingerprint) {
-                long seq = table.seqAt(slot);
+                long seq = table.seqAt(slot, highestSeq);
                 if (seq >= cutoff && isReceiptOf(seq, msb, lsb)) {
                     return seq;
                 }
@@ -239,12 +239,12 @@ public final class DedupStore implements AutoCloseable {
      * {@link #NOT_FOUND}.
      *
      * @param seqIfNew the journal seq the event will be stored under if new: above every seq recorded
-     *                 so far
+     *                 so far (at least 1)
      * @throws DedupStoreFullException when the receipt is new and the store is full (not recorded)
      */
     public long lookupOrInsert(long msb, long lsb, long seqIfNew, long nowMillis) {
-        if (seqIfNew <= highestSeq || seqIfNew > ReceiptTable.MAX_SEQ) {
-            throw new IllegalArgumentException("seqIfNew must be above " + highestSeq + " and at most " + ReceiptTable.MAX_SEQ + ": " + seqIfNew);
+        if (seqIfNew <= highestSeq) {
+            throw new IllegalArgumentException("seqIfNew must be above " + highestSeq + ": " + seqIfNew);
         }
         long cutoff = timeline.cutoff(nowMillis);
         long fingerprint = table.fingerprint(msb, lsb);
@@ -252,7 +252,7 @@ public final class DedupStore implements AutoCloseable {
         int reusable = -1;
         while (!table.isEmpty(slot)) {
             if (table.fingerprintAt(slot) == fingerprint) {
-                long seq = table.seqAt(slot);
+                long seq = table.seqAt(slot, highestSeq);
                 if (seq < cutoff) {
                     reusable = slot;
                 } else if (isReceiptOf(seq, msb, lsb)) {
@@ -322,13 +322,13 @@ public final class DedupStore implements AutoCloseable {
      * @throws DedupStoreFullException when the store is full (not recorded)
      */
     public void reinsert(long msb, long lsb, long seq, long receivedMillis) {
-        if (seq <= highestSeq || seq > ReceiptTable.MAX_SEQ) {
-            throw new IllegalArgumentException("seq must be above " + highestSeq + " and at most " + ReceiptTable.MAX_SEQ + ": " + seq);
+        if (seq <= highestSeq) {
+            throw new IllegalArgumentException("seq must be above " + highestSeq + ": " + seq);
         }
         long fingerprint = table.fingerprint(msb, lsb);
         int slot = table.home(fingerprint);
         while (!table.isEmpty(slot)) {
-            if (table.fingerprintAt(slot) == fingerprint && isReceiptOf(table.seqAt(slot), msb, lsb)) {
+            if (table.fingerprintAt(slot) == fingerprint && isReceiptOf(table.seqAt(slot, highestSeq), msb, lsb)) {
                 table.replace(slot, fingerprint, seq);
                 recorded(msb, lsb, seq, receivedMillis);
                 return;
@@ -351,7 +351,7 @@ public final class DedupStore implements AutoCloseable {
     public long removeSeqsAbove(long lastSeq) {
         long removed = 0;
         for (int slot = 0, slots = table.slotCount(); slot < slots; ) {
-            if (!table.isEmpty(slot) && table.seqAt(slot) > lastSeq) {
+            if (!table.isEmpty(slot) && table.seqAt(slot, highestSeq) > lastSeq) {
                 table.remove(slot);
                 removed++;
             } else {
@@ -381,7 +381,7 @@ public final class DedupStore implements AutoCloseable {
         int slots = table.slotCount();
         int slot = purgeCursor;
         for (int visited = 0; visited < maxSlotsToVisit && visited < slots; ) {
-            if (!table.isEmpty(slot) && table.seqAt(slot) < cutoff) {
+            if (!table.isEmpty(slot) && table.seqAt(slot, highestSeq) < cutoff) {
                 // The slot now holds the next entry of the probe, if any: look at it again.
                 table.remove(slot);
                 removed++;
@@ -506,7 +506,7 @@ public final class DedupStore implements AutoCloseable {
                     while (!resized.isEmpty(slot)) {
                         slot = resized.next(slot);
                     }
-                    resized.insert(slot, fingerprint, saved.seqAt(i));
+                    resized.insert(slot, fingerprint, saved.seqAt(i, seq));
                 }
             }
             return new Loaded(resized, seq);

@@ -4,25 +4,30 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * The receipts, off-heap: an open-addressing hash table of 12-byte slots, each holding a 48-bit
- * fingerprint of a receipt_id and the 48-bit journal seq of the event stored under it. Linear
- * probing; removal by backward shift, so there are no tombstones and a probe ends at the first
- * empty slot.
+ * The receipts, off-heap: an open-addressing hash table of 10-byte slots, each holding a 40-bit
+ * fingerprint of a receipt_id and the low 40 bits of the journal seq of the event stored under it.
+ * Linear probing; removal by backward shift, so there are no tombstones and a probe ends at the
+ * first empty slot.
  *
  * <p>A fingerprint is not the receipt: two receipt_ids may share one, so a match is a candidate that
  * {@link DedupStore} confirms against the exact receipt_id. The fingerprint is a keyed hash (a
  * random seed per table, kept in the snapshot), so receipt_ids chosen to collide cannot pile up in
  * one probe sequence.
  *
- * <p>Slot layout, native byte order: a {@code long} of {@code fingerprint << 16 | seq >>> 32}, then
- * an {@code int} of the seq's low 32 bits. The long is 0 in an empty slot (fingerprints are never 0).
+ * <p>A seq is read back as the latest seq at or below the highest one recorded with those low 40
+ * bits: exact for every seq less than 2^40 (10^12) below the highest, which any receipt within its
+ * TTL is (a receipt 2^40 events old would read as a later seq, whose confirmation then fails).
+ *
+ * <p>Slot layout, native byte order: a {@code long} of {@code fingerprint << 24 | seq40 >>> 16},
+ * then a {@code short} of the seq's low 16 bits. The long is 0 in an empty slot (fingerprints are
+ * never 0).
  *
  * <p>Single writer; nothing here is thread-safe.
  */
 final class ReceiptTable {
-    static final int SLOT_BYTES = 12;
-    /** The largest seq a slot holds. */
-    static final long MAX_SEQ = (1L << 48) - 1;
+    static final int SLOT_BYTES = 10;
+    private static final int SEQ_BITS = 40;
+    private static final long SEQ_MASK = (1L << SEQ_BITS) - 1;
     /** Slots a table may have: its bytes stay addressable by an int. */
     static final int MAX_SLOTS = Integer.MAX_VALUE / SLOT_BYTES;
 
@@ -69,15 +74,15 @@ final class ReceiptTable {
         return size;
     }
 
-    /** The receipt_id's fingerprint: 48 bits of a seeded 128-to-64-bit hash, never 0. */
+    /** The receipt_id's fingerprint: 40 bits of a seeded 128-to-64-bit hash, never 0. */
     long fingerprint(long msb, long lsb) {
-        long fingerprint = mix(msb ^ mix(lsb ^ seed)) >>> 16;
+        long fingerprint = mix(msb ^ mix(lsb ^ seed)) >>> 24;
         return fingerprint == 0 ? 1 : fingerprint;
     }
 
     /** The slot a fingerprint's probe starts at: its top 32 bits scaled to the slot count. */
     int home(long fingerprint) {
-        return (int) (((fingerprint >>> 16) * slotCount) >>> 32);
+        return (int) (((fingerprint >>> 8) * slotCount) >>> 32);
     }
 
     int next(int slot) {
@@ -89,12 +94,14 @@ final class ReceiptTable {
     }
 
     long fingerprintAt(int slot) {
-        return slots.getLong(slot * SLOT_BYTES) >>> 16;
+        return slots.getLong(slot * SLOT_BYTES) >>> 24;
     }
 
-    long seqAt(int slot) {
+    /** The seq in a slot: the latest at or below {@code highestSeq} with the low 40 bits stored. */
+    long seqAt(int slot, long highestSeq) {
         int at = slot * SLOT_BYTES;
-        return (slots.getLong(at) & 0xFFFF) << 32 | (slots.getInt(at + 8) & 0xFFFF_FFFFL);
+        long low = (slots.getLong(at) & 0xFF_FFFFL) << 16 | (slots.getShort(at + 8) & 0xFFFFL);
+        return highestSeq - ((highestSeq - low) & SEQ_MASK);
     }
 
     /** Fills an empty slot. */
@@ -110,8 +117,9 @@ final class ReceiptTable {
 
     private void write(int slot, long fingerprint, long seq) {
         int at = slot * SLOT_BYTES;
-        slots.putLong(at, fingerprint << 16 | seq >>> 32);
-        slots.putInt(at + 8, (int) seq);
+        long low = seq & SEQ_MASK;
+        slots.putLong(at, fingerprint << 24 | low >>> 16);
+        slots.putShort(at + 8, (short) low);
     }
 
     /**
@@ -133,19 +141,19 @@ final class ReceiptTable {
             i = next(i);
         }
         slots.putLong(hole * SLOT_BYTES, 0);
-        slots.putInt(hole * SLOT_BYTES + 8, 0);
+        slots.putShort(hole * SLOT_BYTES + 8, (short) 0);
         size--;
     }
 
     private void copy(int from, int to) {
         slots.putLong(to * SLOT_BYTES, slots.getLong(from * SLOT_BYTES));
-        slots.putInt(to * SLOT_BYTES + 8, slots.getInt(from * SLOT_BYTES + 8));
+        slots.putShort(to * SLOT_BYTES + 8, slots.getShort(from * SLOT_BYTES + 8));
     }
 
     /** Empties every slot. */
     void clear() {
-        for (int at = 0, end = slotCount * SLOT_BYTES; at < end; at += 4) {
-            slots.putInt(at, 0);
+        for (int at = 0, end = slotCount * SLOT_BYTES; at < end; at += 2) {
+            slots.putShort(at, (short) 0);
         }
         size = 0;
     }

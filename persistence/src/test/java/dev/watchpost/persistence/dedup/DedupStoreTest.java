@@ -344,7 +344,7 @@ class DedupStoreTest {
         assertTrue(e.getMessage().contains("10"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new DedupConfig(dir, 10_000, 0));
         assertThrows(IllegalArgumentException.class, () -> new DedupConfig(dir, 10_000, TTL, 1000));
-        assertEquals(1 << 19, DedupConfig.of(dir).forRing(16_384).recentReceipts());
+        assertEquals(1 << 18, DedupConfig.of(dir).forRing(16_384).recentReceipts());
         assertEquals(1 << 20, DedupConfig.of(dir).forRing(1 << 18).recentReceipts());
     }
 

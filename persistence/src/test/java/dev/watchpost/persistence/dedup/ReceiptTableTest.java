@@ -38,7 +38,7 @@ class ReceiptTableTest {
             long fingerprint = table.fingerprint(random.nextInt(200), 0);
             int slot = find(table, fingerprint);
             if (slot >= 0) {
-                assertEquals(model.get(fingerprint), table.seqAt(slot), "seq of " + fingerprint);
+                assertEquals(model.get(fingerprint), table.seqAt(slot, round + 1L), "seq of " + fingerprint);
                 if (random.nextBoolean()) {
                     table.remove(slot);
                     model.remove(fingerprint);
@@ -54,21 +54,25 @@ class ReceiptTableTest {
             assertEquals(model.size(), table.size());
         }
         for (Map.Entry<Long, Long> entry : model.entrySet()) {
-            assertEquals(entry.getValue(), table.seqAt(find(table, entry.getKey())));
+            assertEquals(entry.getValue(), table.seqAt(find(table, entry.getKey()), 200_000L));
         }
     }
 
     @Test
-    void shouldHoldFortyEightBitSeqsAndFingerprints() {
+    void shouldReadSeqsBackExactlyWithinTwoToTheFortyOfTheHighest() {
         ReceiptTable table = new ReceiptTable(16, 1);
-        long fingerprint = (1L << 48) - 1;
-        insert(table, fingerprint, ReceiptTable.MAX_SEQ);
+        long fingerprint = (1L << 40) - 1;
+        long seq = 0x0000_0123_4567_89ABL + (5L << 40);
+        insert(table, fingerprint, seq);
         int slot = find(table, fingerprint);
         assertEquals(fingerprint, table.fingerprintAt(slot));
-        assertEquals(ReceiptTable.MAX_SEQ, table.seqAt(slot));
-        table.replace(slot, 1, 0x0000_8000_0000_0001L);
+        assertEquals(seq, table.seqAt(slot, seq));
+        assertEquals(seq, table.seqAt(slot, seq + (1L << 40) - 1));
+        // A receipt 2^40 seqs old reads as the later seq with the same low bits.
+        assertEquals(seq + (1L << 40), table.seqAt(slot, seq + (1L << 40)));
+        table.replace(slot, 1, 0x0000_0080_0000_0001L);
         assertEquals(1, table.fingerprintAt(slot));
-        assertEquals(0x0000_8000_0000_0001L, table.seqAt(slot));
+        assertEquals(0x0000_0080_0000_0001L, table.seqAt(slot, 0x0000_0080_0000_0001L));
     }
 
     @Test
@@ -77,7 +81,7 @@ class ReceiptTableTest {
         int[] perSlot = new int[1_000];
         for (long i = 0; i < 100_000; i++) {
             long fingerprint = table.fingerprint(i, 0);
-            assertTrue(fingerprint > 0 && fingerprint < 1L << 48);
+            assertTrue(fingerprint > 0 && fingerprint < 1L << 40);
             perSlot[table.home(fingerprint)]++;
         }
         for (int count : perSlot) {
