@@ -63,15 +63,15 @@ public final class DedupStore implements AutoCloseable {
     private static final int MAGIC = 0x57505253; // "WPRS"
     private static final int FORMAT_VERSION = 2;
     private static final int HEADER_BYTES = 64;
+    private static final int RECENT_BYTES = 24;
 
     private final DedupConfig config;
     private final Path snapshot;
     private final ReceiptTable table;
     private final SeqTimeline timeline;
     private final ReceiptSource source;
-    private final long[] recentMsb;
-    private final long[] recentLsb;
-    private final long[] recentSeq;
+    /** The latest receipts whole, off-heap: at {@code (seq & recentMask) * 24}, the seq, msb and lsb. */
+    private final ByteBuffer recent;
     private final int recentMask;
     private final long[] confirm = new long[2];
     private final boolean snapshotLoaded;
@@ -91,11 +91,8 @@ public final class DedupStore implements AutoCloseable {
         this.table = table;
         this.timeline = timeline;
         this.source = source;
-        int recent = config.recentReceipts();
-        this.recentMsb = new long[recent];
-        this.recentLsb = new long[recent];
-        this.recentSeq = new long[recent];
-        this.recentMask = recent - 1;
+        this.recent = ByteBuffer.allocateDirect(config.recentReceipts() * RECENT_BYTES).order(ByteOrder.nativeOrder());
+        this.recentMask = config.recentReceipts() - 1;
         this.snapshotSeq = snapshotSeq;
         this.highestSeq = snapshotSeq;
         this.snapshotLoaded = snapshotLoaded;
@@ -276,19 +273,19 @@ public final class DedupStore implements AutoCloseable {
     }
 
     private void recorded(long msb, long lsb, long seq, long millis) {
-        int at = (int) seq & recentMask;
-        recentMsb[at] = msb;
-        recentLsb[at] = lsb;
-        recentSeq[at] = seq;
+        int at = ((int) seq & recentMask) * RECENT_BYTES;
+        recent.putLong(at, seq);
+        recent.putLong(at + 8, msb);
+        recent.putLong(at + 16, lsb);
         highestSeq = seq;
         timeline.note(seq, millis);
     }
 
     /** True when the event stored under {@code seq} has this receipt_id. */
     private boolean isReceiptOf(long seq, long msb, long lsb) {
-        int at = (int) seq & recentMask;
-        if (recentSeq[at] == seq) {
-            return recentMsb[at] == msb && recentLsb[at] == lsb;
+        int at = ((int) seq & recentMask) * RECENT_BYTES;
+        if (recent.getLong(at) == seq) {
+            return recent.getLong(at + 8) == msb && recent.getLong(at + 16) == lsb;
         }
         try {
             return source.receiptAt(seq, confirm) && confirm[0] == msb && confirm[1] == lsb;
@@ -358,9 +355,9 @@ public final class DedupStore implements AutoCloseable {
                 slot++;
             }
         }
-        for (int at = 0; at < recentSeq.length; at++) {
-            if (recentSeq[at] > lastSeq) {
-                recentSeq[at] = 0;
+        for (int at = 0; at < recent.capacity(); at += RECENT_BYTES) {
+            if (recent.getLong(at) > lastSeq) {
+                recent.putLong(at, 0);
             }
         }
         highestSeq = Math.min(highestSeq, lastSeq);
@@ -404,9 +401,9 @@ public final class DedupStore implements AutoCloseable {
         return config.capacity();
     }
 
-    /** Bytes the store holds off-heap and on the heap, for status and capacity planning. */
+    /** Bytes the store holds off-heap, for status and capacity planning. */
     public long memoryBytes() {
-        return (long) table.slotCount() * ReceiptTable.SLOT_BYTES + 24L * recentSeq.length;
+        return (long) table.slotCount() * ReceiptTable.SLOT_BYTES + recent.capacity();
     }
 
     /** Writes the snapshot: the table, its seed and the timeline, then renames it into place. Idempotent. */
