@@ -1,34 +1,151 @@
 #!/usr/bin/env bash
-# The spine's end-to-end figures: starts watchpostd on a fresh data directory for each run, drives it
-# with the load generator on the same box, and prints one line per run. Repeat count: $RUNS (3).
-#   bench/run-spine.sh                  closed loop (2 connections), open loop 10k/s and 100k/s
-# Results (JSON per run) go to bench/target/results/.
+# The spine's end-to-end figures: starts watchpostd on a fresh data directory and free loopback ports
+# for each run, drives it with the load generator on the same box, prints one line per scenario and
+# run, and at the end tables of min / median / max over the runs. Every scenario samples the daemon's
+# CPU and RSS (--daemon-pid); the open-loop scenarios also hold one WebSocket subscriber on
+# /v1/stream and time each event from its intended send to its arrival there (--stream).
+#   bench/run-spine.sh           closed loop (2 connections), open loop 10k/s and 100k/s
+# Environment: RUNS (3); WARMUP (10 s), CLOSED_DURATION (20 s), OPEN_DURATION (30 s) per scenario;
+# CLOSED_STREAM=1 to hold the stream subscriber in the closed loop too (it then measures ingest plus
+# fan-out to one client, no longer ingest alone).
+# Results (JSON, table and HdrHistogram log per scenario and run) go to bench/target/results/.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 RUNS=${RUNS:-3}
+CLOSED_STREAM=${CLOSED_STREAM:-0}
+WARMUP=${WARMUP:-10}
+CLOSED_DURATION=${CLOSED_DURATION:-20}
+OPEN_DURATION=${OPEN_DURATION:-30}
 out="$here/bench/target/results"; mkdir -p "$out"
 [ -f bench/target/benchmarks.jar ] || mvn -B -q -pl bench -am package -DskipTests
 ./watchpostd --help >/dev/null   # builds the daemon if needed
 data=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$data"' EXIT
+daemon_pid=
+trap '[ -z "$daemon_pid" ] || kill "$daemon_pid" 2>/dev/null || true; rm -rf "$data"' EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 start_daemon() {
   rm -rf "$data/d"
-  ./watchpostd --data-dir "$data/d" >"$out/daemon.log" 2>&1 &
-  for _ in $(seq 1 60); do curl -sf localhost:7780/v1/health >/dev/null && return; sleep 0.5; done
+  tcp_port=$(free_port); http_port=$(free_port)
+  ./watchpostd --data-dir "$data/d" --tcp-port "$tcp_port" --udp-port 0 --http-port "$http_port" >"$out/daemon.log" 2>&1 &
+  daemon_pid=$!   # watchpostd execs java: this is the daemon's JVM
+  for _ in $(seq 1 60); do curl -sf "127.0.0.1:$http_port/v1/health" >/dev/null && return; sleep 0.5; done
   echo "daemon did not start" >&2; cat "$out/daemon.log" >&2; exit 1
 }
-stop_daemon() { kill -TERM %1; wait %1 || true; }
-load() { java -cp bench/target/benchmarks.jar dev.watchpost.bench.load.LoadGenerator "$@" 2>/dev/null; }
+stop_daemon() { kill -TERM "$daemon_pid"; wait "$daemon_pid" || true; daemon_pid=; }
+# One scenario: $1 name, then the generator's options. Its exit code is in the JSON; the run goes on.
+load() {
+  local name=$1; shift
+  rm -f "$out/$name.json" "$out/$name.txt" "$out/$name.hlog"
+  java -cp bench/target/benchmarks.jar dev.watchpost.bench.load.LoadGenerator --port "$tcp_port" \
+    --daemon-pid "$daemon_pid" --json "$out/$name.json" --histogram-log "$out/$name.hlog" "$@" \
+    >"$out/$name.txt" 2>/dev/null || true
+}
+line() { python3 - "$@" <<'EOF'
+import json, sys
+label, path = sys.argv[1], sys.argv[2]
+try:
+    r = json.load(open(path))
+except (OSError, ValueError):
+    print(f"{label}: no result"); sys.exit()
+d = r.get("daemon", {})
+parts = []
+if r["settings"]["mode"] == "closed":
+    parts.append(f"{r['measured']['acked_per_s']:,.0f} events/s acked")
+for key, name in (("ack", "ACK"), ("e2e", "e2e")):
+    h = r["latency_us"].get(key)
+    if h and h["count"] and r["settings"]["mode"] == "open":
+        parts.append(f"{name} us p50 {h['p50']:.0f} p99 {h['p99']:.0f} p99.9 {h['p99_9']:.0f} max {h['max']:.0f}")
+if "cpu_percent_of_core" in d:
+    parts.append(f"daemon CPU {d['cpu_percent_of_core']['mean']:.0f} % of a core, RSS max {d['rss_kib']['max'] / 1024:.0f} MiB")
+if "stream" in r:
+    parts.append(f"stream missing {r['stream']['missing']}")
+if r["exit_code"] != 0:
+    errors = r["errors"] + ([r["stream"]["error"]] if r.get("stream", {}).get("error") else [])
+    parts.append("FAILED: " + (", ".join(errors) or "see the .txt"))
+print(f"{label}: " + "; ".join(parts))
+EOF
+}
 
 for run in $(seq 1 "$RUNS"); do
   start_daemon
-  load --rate 0 --connections 2 --window 8192 --warmup 10 --duration 20 --json "$out/closed-$run.json" \
-    | awk -v r="$run" '/events\/s acked/ {print "closed loop run " r ": " $3 " events/s acked"}'
+  closed_stream=(); [ "$CLOSED_STREAM" = 1 ] && closed_stream=(--stream "ws://127.0.0.1:$http_port/v1/stream")
+  load "closed-$run" --rate 0 --connections 2 --window 8192 --warmup "$WARMUP" --duration "$CLOSED_DURATION" \
+    ${closed_stream[@]+"${closed_stream[@]}"}
+  line "closed loop run $run" "$out/closed-$run.json"
   for rate in 10000 100000; do
-    load --rate "$rate" --connections 2 --warmup 10 --duration 30 --json "$out/open-$rate-$run.json" \
-      | awk -v r="$run" -v rate="$rate" '/ACK from intended/ {print "open loop " rate "/s run " r ": ACK latency us p50 " $5 " p90 " $6 " p99 " $7 " p99.9 " $8 " max " $10}'
+    load "open-$rate-$run" --rate "$rate" --connections 2 --warmup "$WARMUP" --duration "$OPEN_DURATION" \
+      --stream "ws://127.0.0.1:$http_port/v1/stream"
+    line "open loop $rate/s run $run" "$out/open-$rate-$run.json"
   done
   stop_daemon
 done
+
+echo
+python3 - "$out" "$RUNS" <<'EOF'
+import json, statistics, sys
+out, runs = sys.argv[1], int(sys.argv[2])
+failed = []
+
+def load(name):
+    """Every result of a scenario; failures are noted for the end."""
+    rs = []
+    for run in range(1, runs + 1):
+        try:
+            r = json.load(open(f"{out}/{name}-{run}.json"))
+        except (OSError, ValueError):
+            failed.append(f"{name}-{run}: no result")
+            continue
+        rs.append(r)
+        if not r["all_acked"]:
+            failed.append(f"{name}-{run}: not every event acknowledged")
+        if not r.get("all_streamed", True):
+            failed.append(f"{name}-{run}: not every stored event streamed"
+                          + (f" ({r['stream']['error']})" if r["stream"]["error"] else ""))
+    return rs
+
+def get(r, *path):
+    for p in path:
+        if not isinstance(r, dict) or p not in r:
+            return None
+        r = r[p]
+    return r
+
+def mmm(rs, *path, scale=1):
+    values = [v / scale for v in (get(r, *path) for r in rs) if v is not None]
+    if not values:
+        return "n/a"
+    return " / ".join(f"{v:,.0f}" for v in (min(values), statistics.median(values), max(values)))
+
+# A figure comes from the runs in which what it measures succeeded: ACK figures from runs where every
+# event was acknowledged, e2e figures from runs where every stored event also arrived on the stream.
+closed = [r for r in load("closed") if r["all_acked"]]
+print(f"Closed loop (2 connections, window 8,192 each), min / median / max over {len(closed)} of {runs} runs:")
+print()
+print("| events/s acked | daemon CPU, % of one core | daemon RSS max, MiB |")
+print("|---:|---:|---:|")
+print(f"| {mmm(closed, 'measured', 'acked_per_s')} | {mmm(closed, 'daemon', 'cpu_percent_of_core', 'mean')} "
+      f"| {mmm(closed, 'daemon', 'rss_kib', 'max', scale=1024)} |")
+print()
+print("Open loop (2 connections), latency in µs from the intended send time to the covering ACK (ACK) and to")
+print("the event's arrival at a WebSocket subscriber of /v1/stream (e2e); min / median / max over the runs:")
+print()
+print("| rate | runs | latency | p50 | p90 | p99 | p99.9 | max | daemon CPU, % of one core | daemon RSS max, MiB |")
+print("|---|---:|---|---|---|---|---|---|---|---|")
+for rate in (10000, 100000):
+    rs = load(f"open-{rate}")
+    for key, name, ok in (("ack", "ACK", "all_acked"), ("e2e", "e2e", "all_streamed")):
+        good = [r for r in rs if r["all_acked"] and r.get(ok, False)]
+        cells = [mmm(good, "latency_us", key, p) for p in ("p50", "p90", "p99", "p99_9", "max")]
+        daemon = [mmm(good, "daemon", "cpu_percent_of_core", "mean"), mmm(good, "daemon", "rss_kib", "max", scale=1024)] \
+            if key == "ack" else ["", ""]
+        print(f"| {rate:,}/s | {len(good)} | {name} | " + " | ".join(cells + daemon) + " |")
+print()
+if failed:
+    print("FAILED (left out of the figures they concern; each run's table is in its .txt):")
+    for f in failed:
+        print("  " + f)
+    sys.exit(1)
+EOF

@@ -1,12 +1,14 @@
 package dev.watchpost.bench.load;
 
 import dev.watchpost.ringbuffer.codec.ControlFrames;
+import dev.watchpost.ringbuffer.codec.EventFrame;
 import dev.watchpost.ringbuffer.codec.NackCode;
 import dev.watchpost.ringbuffer.codec.Protocol;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.SingleWriterRecorder;
 
 import java.io.IOException;
+import java.lang.invoke.VarHandle;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -36,6 +38,10 @@ import java.util.concurrent.locks.LockSupport;
  * writing it; the reader reads {@code sentSeq} before it reads a slot, which orders the two.
  * Latency is recorded in nanoseconds: from the intended send time (open loop: the
  * {@link RateSchedule}; closed loop: the actual send time) to the arrival of the covering ACK.
+ *
+ * <p>A {@link StreamReceiver} asks for the send time of the events it receives from any seq it sees
+ * ({@link #sendTimeOf}): in open loop the schedule answers; in closed loop the ring does, as long as
+ * the slot has not been rewritten since, which is why the ring is larger when a stream is received.
  */
 final class DetectorConnection {
     /** NACK counters have a slot per code below this; code 0 (never sent) collects the rest. */
@@ -49,6 +55,12 @@ final class DetectorConnection {
     private static final long HANDSHAKE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final long WINDOW_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final long JOIN_MILLIS = 5_000;
+    /** Smallest ring in closed loop with a stream: the stream may lag the ACKs by a client's outbox and more. */
+    private static final int STREAM_MIN_RING = 1 << 16;
+    /** Most events one write carries: the sender fills up to this many slots beyond {@code sentSeq}. */
+    private static final int MAX_BATCH_EVENTS = BUFFER_BYTES / EventFrame.MIN_LENGTH + 1;
+    /** From {@link #sendTimeOf}: the send time is not known (any more). */
+    static final long NO_SEND_TIME = Long.MIN_VALUE;
 
     private final int index;
     private final LoadSettings settings;
@@ -63,6 +75,8 @@ final class DetectorConnection {
     private final long[] intendedNanos;
     private final long[] sentNanos;
     private final byte[] expectedNack;
+    /** The event at this slot is valid and has a receipt_id not sent before (sender only). */
+    private final boolean[] newEvent;
     /** Reader only: a NACK arrived for this seq. */
     private final byte[] nackSeen;
 
@@ -78,6 +92,8 @@ final class DetectorConnection {
     private volatile long sentSeq;
     private volatile long ackedSeq;
     private volatile long nacks;
+    /** Events sent that the daemon stores and streams: valid, receipt_id not sent before. */
+    private volatile long newSent;
     private volatile boolean senderWaiting;
     private volatile boolean senderDone;
     private volatile boolean closing;
@@ -86,6 +102,7 @@ final class DetectorConnection {
 
     // sender thread
     private long measuredSent;
+    private long measuredNewSent;
     private long windowStalls;
 
     // reader thread
@@ -105,18 +122,28 @@ final class DetectorConnection {
         this.channel = channel;
         this.stream = stream;
         this.maxFrameLength = stream.maxFrameLength();
-        int ring = Integer.highestOneBit(Math.max(settings.window(), 1) * 2 - 1);
+        int ring = ringSize(settings);
         this.mask = ring - 1;
         this.intendedNanos = new long[ring];
         this.sentNanos = new long[ring];
         this.expectedNack = new byte[ring];
+        this.newEvent = new boolean[ring];
         this.nackSeen = new byte[ring];
+    }
+
+    /** Slots of the send-time rings: the window rounded up to a power of two, more in closed loop with a stream. */
+    static int ringSize(LoadSettings settings) {
+        int ring = Integer.highestOneBit(Math.max(settings.window(), 1) * 2 - 1);
+        if (settings.stream() != null && !settings.openLoop()) {
+            ring = Math.max(ring << 2, STREAM_MIN_RING);
+        }
+        return ring;
     }
 
     /**
      * Connects and, when the settings carry a token, sends HELLO and waits for WELCOME.
      *
-     * @param receiptMsb most significant half of this detector's receipt ids, random per run
+     * @param receiptMsb most significant half of the run's receipt ids, random per run
      * @throws IOException when the daemon cannot be reached or refuses the HELLO
      */
     static DetectorConnection open(int index, LoadSettings settings, long receiptMsb) throws IOException {
@@ -253,14 +280,21 @@ final class DetectorConnection {
                 appendEvent(seq, tsUs);
             }
             long stamp = System.nanoTime();
+            boolean measured = timeline.measured(stamp);
+            long fresh = 0;
             for (long s = first; s <= seq; s++) {
                 int slot = (int) s & mask;
                 intendedNanos[slot] = stamp;
                 sentNanos[slot] = stamp;
-                if (timeline.measured(stamp)) {
-                    measuredSent++;
+                if (newEvent[slot]) {
+                    fresh++;
                 }
             }
+            if (measured) {
+                measuredSent += seq - first + 1;
+                measuredNewSent += fresh;
+            }
+            newSent += fresh;
             flush(seq);
         }
     }
@@ -290,23 +324,33 @@ final class DetectorConnection {
                 appendEvent(seq, tsUs);
             }
             long stamp = System.nanoTime();
+            long fresh = 0;
             for (long s = first; s <= seq; s++) {
                 int slot = (int) s & mask;
                 long intended = schedule.intendedNanos(s - 1);
                 intendedNanos[slot] = intended;
                 sentNanos[slot] = stamp;
+                if (newEvent[slot]) {
+                    fresh++;
+                }
                 if (timeline.measured(intended)) {
                     measuredSent++;
                     sendLag.recordValue(clamp(stamp - intended));
+                    if (newEvent[slot]) {
+                        measuredNewSent++;
+                    }
                 }
             }
+            newSent += fresh;
             flush(seq);
         }
     }
 
     private void appendEvent(long seq, long tsUs) {
         int at = sendBuffer.position();
-        expectedNack[(int) seq & mask] = (byte) stream.write(sendBuffer, at, seq, tsUs);
+        int slot = (int) seq & mask;
+        expectedNack[slot] = (byte) stream.write(sendBuffer, at, seq, tsUs);
+        newEvent[slot] = stream.lastWasNew();
         sendBuffer.position(at + stream.lastFrameLength());
     }
 
@@ -460,6 +504,33 @@ final class DetectorConnection {
             || code == NackCode.UNAUTHENTICATED.code();
     }
 
+    // ------------------------------------------------------------------ stream receiver thread
+
+    /**
+     * When the event with {@code seq} was sent, for latency measured from the send: the intended
+     * time in open loop, the actual one in closed loop. Safe from any thread.
+     *
+     * @return a {@link System#nanoTime()} value, or {@link #NO_SEND_TIME} for a seq not sent yet, or
+     *         (closed loop) one whose ring slot may have been rewritten since
+     */
+    long sendTimeOf(long seq) {
+        long sent = sentSeq; // every slot up to it is written, and the timeline and schedule are visible
+        if (seq < 1 || seq > sent) {
+            return NO_SEND_TIME;
+        }
+        if (schedule != null) {
+            return schedule.intendedNanos(seq - 1);
+        }
+        long stamp = sentNanos[(int) seq & mask];
+        // Read the slot before sentSeq again: if the sender had not published seq + ring minus a batch
+        // by then, it had not started rewriting this slot when it was read.
+        VarHandle.loadLoadFence();
+        if (sentSeq + MAX_BATCH_EVENTS - seq >= mask + 1) {
+            return NO_SEND_TIME;
+        }
+        return stamp;
+    }
+
     // ------------------------------------------------------------------ control, from the main thread
 
     /** The first error wins; the connection stops sending and its socket is closed. */
@@ -533,6 +604,11 @@ final class DetectorConnection {
         return nacks;
     }
 
+    /** Events sent so far that the daemon stores and streams (valid, receipt_id not sent before). */
+    long newSent() {
+        return newSent;
+    }
+
     String error() {
         return error;
     }
@@ -553,6 +629,11 @@ final class DetectorConnection {
 
     long measuredAcked() {
         return measuredAcked;
+    }
+
+    /** Events intended (closed loop: sent) in the measured period that the daemon stores and streams. */
+    long measuredNewSent() {
+        return measuredNewSent;
     }
 
     long windowStalls() {

@@ -12,9 +12,10 @@ import java.util.SplittableRandom;
  * earlier valid event of this stream, as a retry would) and of invalid events, each broken in one
  * field so that the daemon must answer with a known NACK code.
  *
- * <p>Receipt ids are RFC 4122 version-4 shaped: a random most significant half per stream, chosen
- * afresh every run so that no run's events are duplicates of an earlier run's within the daemon's
- * receipt retention, and a counter in the least significant half.
+ * <p>Receipt ids are RFC 4122 version-4 shaped ({@link ReceiptIds}): a random most significant half,
+ * chosen afresh every run so that no run's events are duplicates of an earlier run's within the
+ * daemon's receipt retention, and the detector's index and the frame's seq in the least significant
+ * half, which lets a stream subscriber tell which frame an event it receives came from.
  *
  * <p>One instance per sending thread: not thread-safe. Allocates nothing per event. Public so that
  * the peer benchmarks ({@code dev.watchpost.bench.peers}) send exactly the frames a detector
@@ -23,10 +24,6 @@ import java.util.SplittableRandom;
 public final class EventStream {
     /** Remembered receipt ids of valid events, the pool duplicates draw from. */
     static final int RECENT_RECEIPTS = 4096;
-    private static final long VERSION_4_BITS = 0x0000_0000_0000_4000L;
-    private static final long VERSION_MASK = 0x0000_0000_0000_F000L;
-    private static final long VARIANT_BITS = 0x8000_0000_0000_0000L;
-    private static final long COUNTER_MASK = 0x3FFF_FFFF_FFFF_FFFFL;
 
     /** The ways an event is made invalid, each with the NACK code the protocol prescribes for it. */
     enum Corruption {
@@ -75,13 +72,14 @@ public final class EventStream {
     private final SplittableRandom random;
     private final double invalidShare;
     private final double duplicateShare;
+    private final int detector;
     private final long receiptMsb;
-    private long receiptCounter;
     private final long[] recentLsb = new long[RECENT_RECEIPTS];
     private int recentCount;
     private int recentNext;
 
     private int lastFrameLength;
+    private boolean lastNew;
     private long duplicatesWritten;
     private long invalidWritten;
     private final long[] invalidWrittenByCode = new long[DetectorConnection.CODE_SLOTS];
@@ -89,18 +87,23 @@ public final class EventStream {
     /**
      * @param mix the events' content
      * @param seed seed of the duplicate/invalid choices
+     * @param detector the detector (connection) index, 0 … {@link ReceiptIds#MAX_CONNECTIONS} - 1, named in the receipt ids
      * @param receiptMsb most significant half of this stream's receipt ids; pick it at random per run
      * @param duplicateShare share of events that reuse an earlier receipt_id, 0 … 1
      * @param invalidShare share of events made invalid, 0 … 1 (with duplicateShare at most 1)
      */
-    EventStream(EventMix mix, long seed, long receiptMsb, double duplicateShare, double invalidShare) {
+    EventStream(EventMix mix, long seed, int detector, long receiptMsb, double duplicateShare, double invalidShare) {
         if (!(duplicateShare >= 0 && invalidShare >= 0 && duplicateShare + invalidShare <= 1)) {
             throw new IllegalArgumentException("duplicateShare and invalidShare must be >= 0 with a sum <= 1, were "
                 + duplicateShare + " and " + invalidShare);
         }
+        if (detector < 0 || detector >= ReceiptIds.MAX_CONNECTIONS) {
+            throw new IllegalArgumentException("detector must be 0.." + (ReceiptIds.MAX_CONNECTIONS - 1) + ", was " + detector);
+        }
         this.mix = mix;
         this.random = new SplittableRandom(seed);
-        this.receiptMsb = (receiptMsb & ~VERSION_MASK) | VERSION_4_BITS;
+        this.detector = detector;
+        this.receiptMsb = ReceiptIds.msb(receiptMsb);
         this.duplicateShare = duplicateShare;
         this.invalidShare = invalidShare;
     }
@@ -115,7 +118,7 @@ public final class EventStream {
     public static EventStream forDetector(int index, long seed, double motionShare, int labelBytes, int payloadBytes,
                                           long receiptMsb, double duplicateShare, double invalidShare) {
         EventMix mix = new EventMix(seed * 31 + index, motionShare, labelBytes, payloadBytes, (long) index << 40);
-        return new EventStream(mix, seed * 131 + index, receiptMsb, duplicateShare, invalidShare);
+        return new EventStream(mix, seed * 131 + index, index, receiptMsb, duplicateShare, invalidShare);
     }
 
     /** The longest frame {@link #write} can produce. */
@@ -127,6 +130,7 @@ public final class EventStream {
      * Writes the next EVENT frame at {@code index} of a little-endian buffer with room for
      * {@link #maxFrameLength()} bytes there.
      *
+     * @param seq the frame's seq; a new receipt_id is made from it, so never pass the same seq twice
      * @return the NACK code the daemon must answer this frame with, or 0 when it is valid
      *         (the frame's length is then {@link #lastFrameLength()})
      */
@@ -134,8 +138,9 @@ public final class EventStream {
         encoder.wrap(buffer, index).seq(seq).tsUs(tsUs);
         double roll = random.nextDouble();
         int expectedNack = 0;
+        lastNew = false;
         if (roll < invalidShare) {
-            encoder.receiptId(receiptMsb, nextReceiptLsb());
+            encoder.receiptId(receiptMsb, ReceiptIds.lsb(detector, seq));
             mix.writeNext(encoder);
             Corruption corruption = Corruption.ALL[random.nextInt(Corruption.ALL.length)];
             corruption.apply(encoder);
@@ -147,12 +152,13 @@ public final class EventStream {
             mix.writeNext(encoder);
             duplicatesWritten++;
         } else {
-            long lsb = nextReceiptLsb();
+            long lsb = ReceiptIds.lsb(detector, seq);
             encoder.receiptId(receiptMsb, lsb);
             mix.writeNext(encoder);
             recentLsb[recentNext] = lsb;
             recentNext = (recentNext + 1) & (RECENT_RECEIPTS - 1);
             recentCount = Math.min(recentCount + 1, RECENT_RECEIPTS);
+            lastNew = true;
         }
         lastFrameLength = encoder.finish();
         return expectedNack;
@@ -163,8 +169,12 @@ public final class EventStream {
         return lastFrameLength;
     }
 
-    private long nextReceiptLsb() {
-        return VARIANT_BITS | (++receiptCounter & COUNTER_MASK);
+    /**
+     * True when the last {@link #write} produced a valid event with a receipt_id never sent before:
+     * one the daemon stores and streams (duplicates and invalid events are neither).
+     */
+    public boolean lastWasNew() {
+        return lastNew;
     }
 
     long receiptMsb() {

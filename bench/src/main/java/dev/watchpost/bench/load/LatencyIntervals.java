@@ -6,15 +6,19 @@ import org.HdrHistogram.HistogramLogWriter;
 import java.util.List;
 
 /**
- * Collects the connections' interval histograms (recycled, never reallocated), sums them per
- * interval, writes the ACK latency intervals to an HdrHistogram log and keeps the run's totals.
- * Only the main thread uses it.
+ * Collects the connections' (and the stream receiver's) interval histograms (recycled, never
+ * reallocated), sums them per interval, writes the ACK latency intervals to an HdrHistogram log,
+ * untagged, and the end-to-end intervals beside them tagged {@value #E2E_TAG}, and keeps the run's
+ * totals. Only the main thread uses it.
  */
 final class LatencyIntervals {
+    /** Tag of the end-to-end (stream) intervals in the histogram log. */
+    static final String E2E_TAG = "e2e";
     /** The log's max column is in milliseconds; values are recorded in nanoseconds. */
     private static final double LOG_MAX_VALUE_UNIT_RATIO = 1e6;
 
     private final List<DetectorConnection> connections;
+    private final StreamReceiver stream;
     private final Timeline timeline;
     private final HistogramLogWriter log;
 
@@ -24,18 +28,26 @@ final class LatencyIntervals {
     private final Histogram intervalAck = newHistogram();
     private final Histogram intervalFromSend = newHistogram();
     private final Histogram intervalSendLag = newHistogram();
+    private Histogram recycledE2e;
+    private final Histogram intervalE2e = newHistogram();
 
     private final Histogram totalAck = newHistogram();
     private final Histogram totalFromSend = newHistogram();
     private final Histogram totalSendLag = newHistogram();
+    private final Histogram totalE2e = newHistogram();
     /** ACK latency since the last progress line. */
     private final Histogram sinceProgress = newHistogram();
+    /** End-to-end latency since the last progress line. */
+    private final Histogram e2eSinceProgress = newHistogram();
 
     /**
-     * @param log where to write each interval's ACK latency, or {@code null}; its header is written here
+     * @param stream the stream receiver, or {@code null} without one
+     * @param log where to write each interval's latency, or {@code null}; its header is written here
      */
-    LatencyIntervals(List<DetectorConnection> connections, Timeline timeline, HistogramLogWriter log, String comment) {
+    LatencyIntervals(List<DetectorConnection> connections, StreamReceiver stream, Timeline timeline, HistogramLogWriter log,
+                     String comment) {
         this.connections = connections;
+        this.stream = stream;
         this.timeline = timeline;
         this.log = log;
         this.recycledAck = new Histogram[connections.size()];
@@ -69,13 +81,22 @@ final class LatencyIntervals {
         totalFromSend.add(intervalFromSend);
         totalSendLag.add(intervalSendLag);
         sinceProgress.add(intervalAck);
+        if (stream != null) {
+            recycledE2e = stream.intervalLatency(recycledE2e);
+            intervalE2e.reset();
+            intervalE2e.add(recycledE2e);
+            totalE2e.add(intervalE2e);
+            e2eSinceProgress.add(intervalE2e);
+        }
         if (log != null && endNanos - timeline.measureStartNanos() > 0) {
             long from = Math.max(startNanos, timeline.measureStartNanos());
-            log.outputIntervalHistogram(
-                (from - timeline.measureStartNanos()) / 1e9,
-                (endNanos - timeline.measureStartNanos()) / 1e9,
-                intervalAck,
-                LOG_MAX_VALUE_UNIT_RATIO);
+            double start = (from - timeline.measureStartNanos()) / 1e9;
+            double end = (endNanos - timeline.measureStartNanos()) / 1e9;
+            log.outputIntervalHistogram(start, end, intervalAck, LOG_MAX_VALUE_UNIT_RATIO);
+            if (stream != null) {
+                intervalE2e.setTag(E2E_TAG); // reset() clears it
+                log.outputIntervalHistogram(start, end, intervalE2e, LOG_MAX_VALUE_UNIT_RATIO);
+            }
         }
     }
 
@@ -84,6 +105,14 @@ final class LatencyIntervals {
         into.reset();
         into.add(sinceProgress);
         sinceProgress.reset();
+        return into;
+    }
+
+    /** End-to-end latency since the previous call; reset by the call. The histogram is reused: read it at once. */
+    Histogram takeE2eSinceProgress(Histogram into) {
+        into.reset();
+        into.add(e2eSinceProgress);
+        e2eSinceProgress.reset();
         return into;
     }
 
@@ -97,6 +126,11 @@ final class LatencyIntervals {
 
     Histogram totalSendLag() {
         return totalSendLag;
+    }
+
+    /** End-to-end latency (send to arrival on the stream); empty without a stream. */
+    Histogram totalE2e() {
+        return totalE2e;
     }
 
     static Histogram newHistogram() {

@@ -13,6 +13,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,12 +27,16 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * End-to-end load generator: N simulated detectors speaking protocol v1 over TCP to a running
- * daemon, measuring the latency from an event's intended send time to the ACK that covers it.
+ * daemon, measuring the latency from an event's intended send time to the ACK that covers it and,
+ * with {@code --stream}, to its arrival at a WebSocket subscriber of the daemon's stream; with
+ * {@code --daemon-pid}, the daemon's CPU and memory.
  *
  * <pre>
  *   LoadGenerator ── connection 0: sender ──frames──► watchpostd ──ACK/NACK──► reader ─► Recorder
- *                 ── connection 1: …                                                      │
+ *                 ── connection 1: …                     │                                 │
+ *                                                        └──/v1/stream──► StreamReceiver ─► Recorder
  *                 ◄──────────────── interval histograms every second (log, progress, totals) ◄┘
+ *                 ── ProcessSampler: /proc/PID/stat and status of the daemon, once a second
  * </pre>
  *
  * <p>Open loop ({@code --rate R}): events leave on a fixed schedule of R events/s in total, and
@@ -45,11 +50,14 @@ import java.util.concurrent.locks.LockSupport;
     version = "watchpost-load 0.1.0",
     sortOptions = false,
     description = "Simulates detectors sending protocol v1 EVENT frames over TCP to watchpostd and measures "
-        + "ACK latency (corrected for coordinated omission in open loop) and throughput.",
+        + "ACK latency (corrected for coordinated omission in open loop) and throughput; optionally end-to-end "
+        + "latency to a WebSocket subscriber of the daemon's stream, and the daemon's CPU and RSS.",
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
-        "0:every event sent was acknowledged (cumulatively) within the grace period",
-        "1:an event stayed unacknowledged, a connection failed, or results could not be written",
+        "0:every event sent was acknowledged (cumulatively) within the grace period (with --stream: and every "
+            + "event the daemon stores arrived on the stream, once, in order)",
+        "1:an event stayed unacknowledged, a connection or the stream failed, a stored event did not arrive on "
+            + "the stream, or results could not be written",
         "2:invalid options"})
 public final class LoadGenerator implements Callable<Integer> {
     /** Time from the last connect to the first send, so that every sender thread is up. */
@@ -123,8 +131,20 @@ public final class LoadGenerator implements Callable<Integer> {
     Path json;
 
     @Option(names = "--histogram-log", paramLabel = "FILE",
-        description = "Write ACK latency (ns, from the intended send time) per 1 s interval as an HdrHistogram log.")
+        description = "Write ACK latency (ns, from the intended send time) per 1 s interval as an HdrHistogram log; "
+            + "with --stream, end-to-end latency too, tagged " + LatencyIntervals.E2E_TAG + ".")
     Path histogramLog;
+
+    @Option(names = "--stream", paramLabel = "URL",
+        description = "Hold one WebSocket subscriber on the daemon's stream, e.g. ws://127.0.0.1:7780/v1/stream, "
+            + "and measure end-to-end latency from each event's send (intended send in open loop) to its arrival there "
+            + "(default: off).")
+    URI stream;
+
+    @Option(names = "--daemon-pid", defaultValue = "0", paramLabel = "PID",
+        description = "Sample this process (the daemon, on this box) from /proc once a second during the measurement: "
+            + "CPU (utime + stime) and RSS; 0 = off (default: ${DEFAULT-VALUE}).")
+    long daemonPid;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new LoadGenerator()).execute(args));
@@ -136,10 +156,10 @@ public final class LoadGenerator implements Callable<Integer> {
         PrintStream err = System.err;
 
         List<DetectorConnection> open = new ArrayList<>(settings.connections());
-        SecureRandom receiptRandom = new SecureRandom();
+        long runMsb = new SecureRandom().nextLong();
         try {
             for (int i = 0; i < settings.connections(); i++) {
-                open.add(DetectorConnection.open(i, settings, receiptRandom.nextLong()));
+                open.add(DetectorConnection.open(i, settings, runMsb));
             }
         } catch (IOException e) {
             err.printf("watchpost-load: connection %d to %s:%d failed: %s%n", open.size(), settings.host(), settings.port(), e.getMessage());
@@ -162,8 +182,33 @@ public final class LoadGenerator implements Callable<Integer> {
             }
         }
 
+        StreamReceiver receiver = null;
+        if (settings.stream() != null) {
+            try {
+                receiver = StreamReceiver.open(settings.stream(), runMsb, open);
+            } catch (IOException e) {
+                err.println("watchpost-load: " + e.getMessage());
+                for (DetectorConnection c : open) {
+                    c.close();
+                }
+                if (log != null) {
+                    log.close();
+                }
+                return 1;
+            }
+        }
+        long clockTicks = settings.daemonPid() > 0 ? ProcessSampler.clockTicksPerSecond() : 0;
+
         Timeline timeline = Timeline.starting(System.nanoTime() + START_DELAY_NANOS, settings.warmupSeconds(), settings.durationSeconds());
-        LatencyIntervals intervals = new LatencyIntervals(open, timeline, log, describe(settings));
+        ProcessSampler sampler = null;
+        if (settings.daemonPid() > 0) {
+            sampler = new ProcessSampler(settings.daemonPid(), timeline, clockTicks, Runtime.getRuntime().availableProcessors());
+            sampler.start();
+        }
+        if (receiver != null) {
+            receiver.start(timeline);
+        }
+        LatencyIntervals intervals = new LatencyIntervals(open, receiver, timeline, log, describe(settings));
         err.printf(Locale.ROOT, "watchpost-load: %d connection%s to %s:%d, %s, %s s warm-up, %s s measured%n",
             settings.connections(), settings.connections() == 1 ? "" : "s", settings.host(), settings.port(),
             settings.openLoop() ? String.format(Locale.ROOT, "open loop at %,.0f events/s", settings.rate()) : "closed loop",
@@ -172,16 +217,22 @@ public final class LoadGenerator implements Callable<Integer> {
             c.start(timeline);
         }
 
-        long end = run(open, timeline, intervals, settings, err);
+        long end = run(open, receiver, timeline, intervals, settings, err);
         for (DetectorConnection c : open) {
             c.close();
+        }
+        if (receiver != null) {
+            receiver.close();
+        }
+        if (sampler != null) {
+            sampler.stop();
         }
         intervals.collect(end, System.nanoTime());
         if (log != null) {
             log.close();
         }
 
-        LoadReport report = new LoadReport(settings, timeline, open, intervals);
+        LoadReport report = new LoadReport(settings, timeline, open, intervals, receiver, sampler);
         report.printTable(System.out);
         int exit = report.exitCode();
         if (settings.json() != null) {
@@ -197,12 +248,14 @@ public final class LoadGenerator implements Callable<Integer> {
 
     /**
      * Collects an interval every second (aligned to the measurement's start) until every connection
-     * is finished or the grace period after the measurement is over; prints progress on stderr.
+     * is finished (and every stored event has arrived on the stream) or the grace period after the
+     * measurement is over; prints progress on stderr.
      *
+     * @param receiver the stream receiver, or {@code null}
      * @return the end of the last collected interval
      */
-    private static long run(List<DetectorConnection> connections, Timeline timeline, LatencyIntervals intervals,
-                            LoadSettings settings, PrintStream err) {
+    private static long run(List<DetectorConnection> connections, StreamReceiver receiver, Timeline timeline,
+                            LatencyIntervals intervals, LoadSettings settings, PrintStream err) {
         long graceEnd = timeline.measureEndNanos() + Timeline.secondsToNanos(settings.graceSeconds());
         // Ticks fall on measureStart + k seconds; the first is the first one after runStart.
         long tick = timeline.measureStartNanos();
@@ -217,9 +270,11 @@ public final class LoadGenerator implements Callable<Integer> {
         long lastAcked = 0;
         long lastProgress = timeline.runStartNanos();
         Histogram progress = LatencyIntervals.newHistogram();
+        Histogram e2eProgress = LatencyIntervals.newHistogram();
         while (true) {
             long now = System.nanoTime();
-            if (now - graceEnd >= 0 || (now - timeline.measureEndNanos() >= 0 && allFinished(connections))
+            if (now - graceEnd >= 0
+                || (now - timeline.measureEndNanos() >= 0 && allFinished(connections) && streamComplete(receiver, connections))
                 || allFailed(connections)) {
                 return lastTick;
             }
@@ -242,10 +297,17 @@ public final class LoadGenerator implements Callable<Integer> {
                 Histogram h = intervals.takeSinceProgress(progress);
                 double seconds = (lastTick - lastProgress) / 1e9;
                 double at = (lastTick - timeline.measureStartNanos()) / 1e9;
-                err.printf(Locale.ROOT, "%s %6.0f s  sent %,d  acked %,d  nacked %,d  | %,.0f acks/s | ACK µs p50 %.0f p99 %.0f max %.0f%n",
+                String e2e = "";
+                if (receiver != null) {
+                    Histogram e = intervals.takeE2eSinceProgress(e2eProgress);
+                    e2e = String.format(Locale.ROOT, " | e2e µs p50 %.0f p99 %.0f max %.0f",
+                        LoadReport.micros(e.getValueAtPercentile(50)), LoadReport.micros(e.getValueAtPercentile(99)),
+                        LoadReport.micros(e.getMaxValue()));
+                }
+                err.printf(Locale.ROOT, "%s %6.0f s  sent %,d  acked %,d  nacked %,d  | %,.0f acks/s | ACK µs p50 %.0f p99 %.0f max %.0f%s%n",
                     at < 0 ? "warm-up" : "       ", at, sent, acked, nacked, (acked - lastAcked) / seconds,
                     LoadReport.micros(h.getValueAtPercentile(50)), LoadReport.micros(h.getValueAtPercentile(99)),
-                    LoadReport.micros(h.getMaxValue()));
+                    LoadReport.micros(h.getMaxValue()), e2e);
                 lastAcked = acked;
                 lastProgress = lastTick;
             }
@@ -259,6 +321,18 @@ public final class LoadGenerator implements Callable<Integer> {
             }
         }
         return true;
+    }
+
+    /** True without a stream, or when every event sent that the daemon stores has arrived (or the stream failed). */
+    private static boolean streamComplete(StreamReceiver receiver, List<DetectorConnection> connections) {
+        if (receiver == null) {
+            return true;
+        }
+        long expected = 0;
+        for (DetectorConnection c : connections) {
+            expected += c.newSent();
+        }
+        return receiver.complete(expected);
     }
 
     private static boolean allFailed(List<DetectorConnection> connections) {
@@ -291,8 +365,12 @@ public final class LoadGenerator implements Callable<Integer> {
             "--payload-bytes must be -1.." + maxPayload + " with this label size, was " + payloadBytes);
         check(token == null || token.getBytes(StandardCharsets.UTF_8).length <= HelloFrame.MAX_TOKEN_LENGTH,
             "--token must be at most " + HelloFrame.MAX_TOKEN_LENGTH + " bytes of UTF-8");
+        check(stream == null || ("ws".equalsIgnoreCase(stream.getScheme()) && stream.getHost() != null),
+            "--stream must be a ws:// URL such as ws://127.0.0.1:7780/v1/stream, was " + stream);
+        check(daemonPid == 0 || (daemonPid > 0 && Files.isReadable(Path.of("/proc", Long.toString(daemonPid), "stat"))),
+            "--daemon-pid: no process " + daemonPid + " to sample (/proc/" + daemonPid + "/stat is not readable)");
         return new LoadSettings(host, port, connections, rate, duration, warmup, grace, window, duplicates, invalid,
-            motionShare, labelBytes, payloadBytes, token, seed, json, histogramLog);
+            motionShare, labelBytes, payloadBytes, token, seed, json, histogramLog, stream, daemonPid);
     }
 
     private void check(boolean ok, String message) {
@@ -303,8 +381,9 @@ public final class LoadGenerator implements Callable<Integer> {
 
     private static String describe(LoadSettings s) {
         return String.format(Locale.ROOT,
-            "watchpost-load ACK latency in ns from the intended send time: %s, %d connections to %s:%d, window %d, "
+            "watchpost-load ACK latency in ns from the intended send time%s: %s, %d connections to %s:%d, window %d, "
                 + "duplicates %s, invalid %s, label_bytes %d, payload_bytes %d",
+            s.stream() == null ? "" : " (untagged) and end-to-end latency to " + s.stream() + " (tagged " + LatencyIntervals.E2E_TAG + ")",
             s.openLoop() ? "open loop " + s.rate() + " events/s" : "closed loop", s.connections(), s.host(), s.port(),
             s.window(), s.duplicates(), s.invalid(), s.labelBytes(), s.payloadBytes());
     }

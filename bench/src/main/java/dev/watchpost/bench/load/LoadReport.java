@@ -16,7 +16,8 @@ import java.util.Locale;
 
 /**
  * The results of one run, summed over the connections once their threads have stopped: counts, rates
- * over the measured period and latency percentiles (µs), as a table for people and as JSON.
+ * over the measured period, latency percentiles (µs) and, when asked for, what the stream receiver saw
+ * and the daemon's CPU and memory; as a table for people and as JSON.
  */
 final class LoadReport {
     private static final double[] PERCENTILES = {50, 90, 99, 99.9, 99.99};
@@ -27,6 +28,9 @@ final class LoadReport {
     private final Histogram ackLatency;
     private final Histogram ackLatencyFromSend;
     private final Histogram sendLag;
+    private final Histogram e2eLatency;
+    private final StreamReceiver stream;
+    private final ProcessSampler sampler;
 
     private long sent;
     private long acked;
@@ -40,18 +44,29 @@ final class LoadReport {
     private long measuredSent;
     private long measuredAcked;
     private long windowStalls;
+    private long newSent;
+    private long measuredNewSent;
     private long welcomeMaxFrame = -1;
     private long welcomeAckIntervalUs = -1;
     private final List<String> errors = new ArrayList<>();
     private final List<long[]> perConnection = new ArrayList<>();
 
-    /** Call after every connection has been closed. */
-    LoadReport(LoadSettings settings, Timeline timeline, List<DetectorConnection> connections, LatencyIntervals latency) {
+    /**
+     * Call after every connection, the stream receiver and the sampler have been closed.
+     *
+     * @param stream the stream receiver, or {@code null}
+     * @param sampler the daemon's sampler, or {@code null}
+     */
+    LoadReport(LoadSettings settings, Timeline timeline, List<DetectorConnection> connections, LatencyIntervals latency,
+               StreamReceiver stream, ProcessSampler sampler) {
         this.settings = settings;
         this.timeline = timeline;
         this.ackLatency = latency.totalAck();
         this.ackLatencyFromSend = latency.totalFromSend();
         this.sendLag = latency.totalSendLag();
+        this.e2eLatency = latency.totalE2e();
+        this.stream = stream;
+        this.sampler = sampler;
         for (DetectorConnection c : connections) {
             long cSent = c.sent();
             long cAcked = c.acked();
@@ -69,6 +84,8 @@ final class LoadReport {
             measuredSent += c.measuredSent();
             measuredAcked += c.measuredAcked();
             windowStalls += c.windowStalls();
+            newSent += c.newSent();
+            measuredNewSent += c.measuredNewSent();
             if (c.welcomeMaxFrame() >= 0) {
                 welcomeMaxFrame = c.welcomeMaxFrame();
                 welcomeAckIntervalUs = c.welcomeAckIntervalUs();
@@ -88,8 +105,22 @@ final class LoadReport {
         return errors.isEmpty() && acked == sent;
     }
 
+    /**
+     * Without a stream, true; with one: every event the daemon stores (valid, receipt_id not sent
+     * before) arrived, once, in order, with no journal seq skipped, and the stream did not fail.
+     */
+    boolean allStreamed() {
+        return stream == null || (stream.error() == null && streamMissing() == 0 && stream.outOfOrder() == 0
+            && stream.seqBreaks() == 0);
+    }
+
+    /** Events the daemon stores that were sent but did not arrive on the stream. */
+    long streamMissing() {
+        return stream == null ? 0 : newSent - stream.received();
+    }
+
     int exitCode() {
-        return allAcked() ? 0 : 1;
+        return allAcked() && allStreamed() ? 0 : 1;
     }
 
     double measuredSeconds() {
@@ -125,6 +156,15 @@ final class LoadReport {
         if (windowStalls != 0) {
             row(out, "window stalls", windowStalls);
         }
+        if (stream != null) {
+            row(out, "to be streamed (valid, receipt_id new)", newSent);
+            row(out, "streamed (arrived on the WebSocket)", stream.received());
+            row(out, "stream missing", streamMissing());
+            rowIfAny(out, "stream: out of order or repeated", stream.outOfOrder());
+            rowIfAny(out, "stream: journal seq not previous + 1", stream.seqBreaks());
+            rowIfAny(out, "stream: send time no longer known", stream.withoutSendTime());
+            rowIfAny(out, "stream: events of other producers", stream.foreign());
+        }
         out.println();
         out.printf(Locale.ROOT, "  %-44s %14s%n", "measured period", fmt(measuredSeconds()) + " s");
         out.printf(Locale.ROOT, "  %-44s %14.1f%n", "events/s acked", measuredAcked / measuredSeconds());
@@ -139,7 +179,17 @@ final class LoadReport {
         } else {
             latencyRow(out, "ACK from send", ackLatencyFromSend);
         }
+        if (stream != null) {
+            latencyRow(out, settings.openLoop() ? "e2e from intended send" : "e2e from send", e2eLatency);
+            if (stream.cpuSeconds() >= 0) {
+                out.printf(Locale.ROOT, "  (e2e: the stream's subscriber in this process used %.1f %% of one core)%n",
+                    100 * stream.cpuSeconds() / stream.openSeconds());
+            }
+        }
         out.println();
+        if (sampler != null) {
+            printDaemon(out);
+        }
         if (allAcked()) {
             out.printf(Locale.ROOT, "OK: all %d events sent were acknowledged%n", sent);
         } else {
@@ -147,6 +197,39 @@ final class LoadReport {
             for (String e : errors) {
                 out.println("  " + e);
             }
+        }
+        if (stream != null) {
+            if (allStreamed()) {
+                out.printf(Locale.ROOT, "OK: all %d events to be streamed arrived on the stream%n", newSent);
+            } else {
+                out.printf(Locale.ROOT, "FAILED: %d of %d events to be streamed arrived on the stream%s%n",
+                    stream.received(), newSent, stream.error() != null ? "; " + stream.error() : "");
+            }
+        }
+    }
+
+    private void printDaemon(PrintStream out) {
+        out.printf(Locale.ROOT, "  daemon: pid %d, %d samples over %.1f s, %d cores, %d clock ticks/s%s%n",
+            sampler.pid(), sampler.samples(), sampler.seconds(), sampler.cores(), sampler.clockTicks(),
+            sampler.error() != null ? "; " + sampler.error() : "");
+        if (sampler.samples() >= 2) {
+            out.printf(Locale.ROOT, "  %-22s %9s %9s%n", "daemon CPU (%)", "mean", "max 1 s");
+            out.printf(Locale.ROOT, "  %-22s %9.1f %9.1f%n", "of one core", sampler.meanCorePercent(), sampler.maxCorePercent());
+            out.printf(Locale.ROOT, "  %-22s %9.1f %9.1f%n", "of the box, " + sampler.cores() + " cores",
+                sampler.meanCorePercent() / sampler.cores(), sampler.maxCorePercent() / sampler.cores());
+        }
+        if (sampler.samples() >= 1) {
+            out.printf(Locale.ROOT, "  %-22s %9s %9s %9s%n", "daemon memory (MiB)", "start", "max", "end");
+            memoryRow(out, "RSS", sampler.rssKib());
+            memoryRow(out, "RssAnon", sampler.anonKib());
+            memoryRow(out, "RssFile", sampler.fileKib());
+        }
+        out.println();
+    }
+
+    private static void memoryRow(PrintStream out, String name, long[] kib) {
+        if (kib[0] >= 0) {
+            out.printf(Locale.ROOT, "  %-22s %9.1f %9.1f %9.1f%n", name, kib[0] / 1024.0, kib[1] / 1024.0, kib[2] / 1024.0);
         }
     }
 
@@ -169,7 +252,9 @@ final class LoadReport {
             .put("label_bytes", settings.labelBytes())
             .put("payload_bytes", settings.payloadBytes())
             .put("hello", settings.token() != null)
-            .put("seed", settings.seed());
+            .put("seed", settings.seed())
+            .put("stream", settings.stream() == null ? null : settings.stream().toString())
+            .put("daemon_pid", settings.daemonPid());
         if (welcomeMaxFrame >= 0) {
             json.putObject("welcome")
                 .put("max_frame", welcomeMaxFrame)
@@ -197,6 +282,44 @@ final class LoadReport {
         if (settings.openLoop()) {
             latency(latency.putObject("send_lag"), sendLag);
         }
+        if (stream != null) {
+            latency(latency.putObject("e2e"), e2eLatency);
+            json.putObject("stream")
+                .put("url", stream.uri().toString())
+                .put("expected", newSent)
+                .put("received", stream.received())
+                .put("missing", streamMissing())
+                .put("measured_expected", measuredNewSent)
+                .put("out_of_order", stream.outOfOrder())
+                .put("seq_breaks", stream.seqBreaks())
+                .put("without_send_time", stream.withoutSendTime())
+                .put("foreign", stream.foreign())
+                .put("receiver_cpu_s", round(stream.cpuSeconds(), 3))
+                .put("receiver_open_s", round(stream.openSeconds(), 3))
+                .put("error", stream.error());
+        }
+        if (sampler != null) {
+            ObjectNode daemon = json.putObject("daemon");
+            daemon.put("pid", sampler.pid())
+                .put("clock_ticks_per_s", sampler.clockTicks())
+                .put("cores", sampler.cores())
+                .put("samples", sampler.samples())
+                .put("seconds", round(sampler.seconds(), 3));
+            if (sampler.samples() >= 2) {
+                daemon.putObject("cpu_percent_of_core")
+                    .put("mean", round(sampler.meanCorePercent(), 1))
+                    .put("max_1s", round(sampler.maxCorePercent(), 1));
+                daemon.putObject("cpu_percent_of_box")
+                    .put("mean", round(sampler.meanCorePercent() / sampler.cores(), 1))
+                    .put("max_1s", round(sampler.maxCorePercent() / sampler.cores(), 1));
+            }
+            if (sampler.samples() >= 1) {
+                memory(daemon, "rss_kib", sampler.rssKib());
+                memory(daemon, "rss_anon_kib", sampler.anonKib());
+                memory(daemon, "rss_file_kib", sampler.fileKib());
+            }
+            daemon.put("error", sampler.error());
+        }
         ArrayNode connections = json.putArray("connections");
         for (long[] c : perConnection) {
             connections.addObject()
@@ -207,8 +330,11 @@ final class LoadReport {
         }
         ArrayNode errorList = json.putArray("errors");
         errors.forEach(errorList::add);
-        json.put("all_acked", allAcked())
-            .put("exit_code", exitCode());
+        json.put("all_acked", allAcked());
+        if (stream != null) {
+            json.put("all_streamed", allStreamed());
+        }
+        json.put("exit_code", exitCode());
         try {
             return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(json) + "\n";
         } catch (JsonProcessingException e) {
@@ -241,8 +367,20 @@ final class LoadReport {
         }
     }
 
+    private static void memory(ObjectNode json, String name, long[] kib) {
+        if (kib[0] >= 0) {
+            json.putObject(name).put("start", kib[0]).put("max", kib[1]).put("end", kib[2]);
+        }
+    }
+
     private static void row(PrintStream out, String name, long value) {
         out.printf(Locale.ROOT, "  %-44s %14d%n", name, value);
+    }
+
+    private static void rowIfAny(PrintStream out, String name, long value) {
+        if (value != 0) {
+            row(out, name, value);
+        }
     }
 
     private static void latencyRow(PrintStream out, String name, Histogram h) {

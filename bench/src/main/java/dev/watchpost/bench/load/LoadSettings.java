@@ -1,5 +1,6 @@
 package dev.watchpost.bench.load;
 
+import java.net.URI;
 import java.nio.file.Path;
 
 /**
@@ -12,6 +13,8 @@ import java.nio.file.Path;
  * @param token HELLO token, or {@code null} to send no HELLO
  * @param json where to write the results as JSON, or {@code null}
  * @param histogramLog where to write the interval histogram log, or {@code null}
+ * @param stream the daemon's {@code /v1/stream} WebSocket to receive every event from, or {@code null}
+ * @param daemonPid the daemon's process id, whose CPU and memory are sampled, or 0
  */
 record LoadSettings(
     String host,
@@ -30,7 +33,9 @@ record LoadSettings(
     String token,
     long seed,
     Path json,
-    Path histogramLog) {
+    Path histogramLog,
+    URI stream,
+    long daemonPid) {
 
     boolean openLoop() {
         return rate > 0;

@@ -109,6 +109,27 @@ class EventStreamTest {
     }
 
     @Test
+    void shouldNameTheDetectorAndTheSeqInEveryNewReceiptIdAndSayWhichEventsAreNew() {
+        EventStream stream = stream(-1, -1, 0.3, 0.1);
+        ByteBuffer buffer = ByteBuffer.allocate(64 * 1024).order(ByteOrder.LITTLE_ENDIAN);
+        long fresh = 0;
+        for (long seq = 1; seq <= EVENTS; seq++) {
+            int expected = stream.write(buffer, 0, seq, NOW_US);
+            long lsb = frame.wrap(buffer, 0).receiptIdLsb();
+            boolean duplicate = expected == 0 && ReceiptIds.seq(lsb) != seq;
+
+            assertTrue(ReceiptIds.isOurs(lsb));
+            assertEquals(1, ReceiptIds.connection(lsb));
+            assertTrue(duplicate ? ReceiptIds.seq(lsb) < seq : ReceiptIds.seq(lsb) == seq, "a duplicate names an earlier seq");
+            assertEquals(expected == 0 && !duplicate, stream.lastWasNew());
+            if (stream.lastWasNew()) {
+                fresh++;
+            }
+        }
+        assertEquals(EVENTS - stream.duplicatesWritten() - stream.invalidWritten(), fresh);
+    }
+
+    @Test
     void shouldPadLabelAndPayloadToTheRequestedSizes() {
         for (int[] sizes : new int[][] {{0, 0}, {64, 5_000}, {10, 200}, {6, EventMix.maxPayloadBytes(6)}}) {
             EventStream stream = stream(sizes[0], sizes[1], 0, 0);
@@ -143,6 +164,6 @@ class EventStreamTest {
 
     private static EventStream stream(int labelBytes, int payloadBytes, double duplicates, double invalid) {
         EventMix mix = new EventMix(7, 0.6, labelBytes, payloadBytes, 1L << 40);
-        return new EventStream(mix, 11, 0x1234_5678_9ABC_DEF0L, duplicates, invalid);
+        return new EventStream(mix, 11, 1, 0x1234_5678_9ABC_DEF0L, duplicates, invalid);
     }
 }
