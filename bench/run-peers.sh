@@ -3,7 +3,10 @@
 # frames, byte for byte) for the same time, RUNS times over, and one table at the end: per scenario
 # min / median / max events/s of each side over the runs, and the ratio of the medians:
 #   1. Redis Streams (XADD pipelined, XREADGROUP, SET NX EX per receipt_id, XACK), appendfsync
-#      everysec and always, against watchpostd with journal.fsync batch and always;
+#      everysec and always, against watchpostd with journal.fsync batch and always; row 1c pairs the
+#      two that promise the same: durable before the answer, one fsync per group of writes (Redis's
+#      always fsyncs once per event-loop pass before replying; watchpostd's batch once per group commit
+#      before ACKing; watchpostd's always forces every single record);
 #   2. Chronicle Queue, excerpts of the journal's record size synced per batch, against the journal alone;
 #   3. NATS JetStream, async publish with Nats-Msg-Id = receipt_id to a file stream, against watchpostd
 #      ingest over TCP (fsync batch).
@@ -140,6 +143,8 @@ rows = [
      "XADD/XREADGROUP/SET NX EX/XACK, appendfsync everysec", "redis_everysec"),
     ("1b Redis Streams, always", "watchpostd, fsync always", "wp_always",
      "XADD/XREADGROUP/SET NX EX/XACK, appendfsync always", "redis_always"),
+    ("1c Redis Streams, equal durability", "watchpostd, fsync batch", "wp_batch",
+     "the same, appendfsync always", "redis_always"),
     ("2a Chronicle Queue, per batch", f"Journal, force every {batch}", "journal_batch",
      f"Chronicle Queue, sync every {batch}", "chronicle_batch"),
     ("2b Chronicle Queue, per record", "Journal, force every record", "journal_one",
