@@ -12,6 +12,7 @@ import dev.watchpost.handlers.ErrorLog;
 import dev.watchpost.handlers.JournalHandler;
 import dev.watchpost.handlers.PublishHandler;
 import dev.watchpost.handlers.ValidateHandler;
+import dev.watchpost.handlers.WindowDedupHandler;
 import dev.watchpost.persistence.deadletter.DeadLetterStore;
 import dev.watchpost.persistence.dedup.DedupConfig;
 import dev.watchpost.persistence.dedup.DedupStore;
@@ -24,6 +25,7 @@ import dev.watchpost.ringbuffer.codec.EventTypeRegistry;
 import dev.watchpost.ringbuffer.codec.EventValidator;
 import dev.watchpost.ringbuffer.pipeline.Pipeline;
 import dev.watchpost.ringbuffer.pipeline.Stage;
+import dev.watchpost.ringbuffer.pipeline.Ticker;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -49,6 +51,8 @@ import java.util.function.Consumer;
  *     deadletter/        rejected frames, same format
  *     dedup/             receipts.snap: the receipt_id table as a clean stop left it
  * </pre>
+ *
+ * The content-window state has no file: it is rebuilt from the journal's tail at each start.
  */
 public final class Daemon implements AutoCloseable {
     private static final long DRAIN_TIMEOUT_SECONDS = 30;
@@ -63,6 +67,8 @@ public final class Daemon implements AutoCloseable {
     private DeadLetterStore deadLetters;
     private DedupStore dedup;
     private Pipeline pipeline;
+    private Ticker ticker;
+    private WindowDedupHandler window;
     private StreamHub hub;
     private TcpIngestServer tcp;
     private UdpIngestServer udp;
@@ -122,11 +128,16 @@ public final class Daemon implements AutoCloseable {
         Map<Stage, EventHandler<EventSlot>> stages = new EnumMap<>(Stage.class);
         stages.put(Stage.VALIDATE, new ValidateHandler(new EventValidator(registry, config.ingest().maxClockSkew().toNanos() / 1000), counters, errors));
         stages.put(Stage.DEDUP, new DedupHandler(dedup, journal.lastSeq() + 1, counters, errors));
+        window = new WindowDedupHandler(config.rules(), counters, errors);
+        Log.info("window state rebuilt from the journal's last " + window.restore(journal) + " events: "
+                + window.openKeys() + " open keys" + (config.rulesFile() == null ? ", built-in rules" : ", rules " + config.rulesFile()));
+        stages.put(Stage.WINDOW, window);
         stages.put(Stage.JOURNAL, new JournalHandler(journal, deadLetters, config.journal().fsync(),
                 config.journal().batchMaxRecords(), config.journal().batchMaxDelay().toNanos(), counters));
         stages.put(Stage.ACK, new AckHandler(errors));
         stages.put(Stage.PUBLISH, new PublishHandler(hub, errors));
         pipeline = new Pipeline(config.pipeline(), stages, this::fatal).start();
+        ticker = new Ticker(pipeline.ring(), config.pipeline().tickInterval()).start();
 
         http = new HttpServer(config.http(), registry, pipeline.ring(), journal, hub, counters, () -> "ready".equals(state), this::status).start();
         tcp = new TcpIngestServer(config.ingest(), pipeline.ring(), counters).start();
@@ -157,6 +168,10 @@ public final class Daemon implements AutoCloseable {
         status.put("journal_last_seq", journal.flushedSeq());
         status.put("journal_durable_seq", journal.durableSeq());
         status.put("dedup_entries", dedup.size());
+        long watermarkUs = window.watermarkUs();
+        status.put("watermark", watermarkUs == Long.MIN_VALUE ? null
+                : java.time.Instant.EPOCH.plus(watermarkUs, java.time.temporal.ChronoUnit.MICROS).toString());
+        status.put("window_open_keys", window.openKeys());
         status.put("deadletters", deadLetters.count());
         status.put("tcp_connections", tcp == null ? 0 : tcp.openConnections());
         return status;
@@ -203,6 +218,7 @@ public final class Daemon implements AutoCloseable {
         if (http != null) {
             http.stopIngest();
         }
+        closeQuietly(ticker); // a producer too: stopped before the ring drains
         boolean drained = pipeline == null || pipeline.drainAndStop(DRAIN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         if (!drained) {
             Log.warn("pipeline did not drain within " + DRAIN_TIMEOUT_SECONDS + " s; no dedup snapshot is written, "

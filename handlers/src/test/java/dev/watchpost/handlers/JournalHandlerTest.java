@@ -132,6 +132,62 @@ class JournalHandlerTest {
     }
 
     @Test
+    void shouldStoreAWindowRepeatWithItsMarkingBesideTheHttpExtras() throws IOException {
+        JournalHandler handler = batchHandler();
+        handler.onEvent(newEvent(1), 0, false);
+        EventSlot tcpRepeat = newEvent(2);
+        tcpRepeat.markRepeat(1, 1);
+        handler.onEvent(tcpRepeat, 1, false);
+        EventSlot httpRepeat = newEvent(3);
+        byte[] meta = "{\"via\":\"http\"}".getBytes(StandardCharsets.UTF_8);
+        byte[] receiptText = "order-17".getBytes(StandardCharsets.UTF_8);
+        httpRepeat.claimExtra(meta.length, receiptText.length).put(EventExtras.META_OFFSET, meta)
+                .put(EventExtras.META_OFFSET + meta.length, receiptText);
+        httpRepeat.markRepeat(1, 2);
+
+        handler.onEvent(httpRepeat, 2, true);
+
+        JournalRecord record = new JournalRecord();
+        try (JournalReader reader = journal.reader(1)) {
+            assertTrue(reader.next(record));
+            assertEquals(0, EventExtras.duplicateOf(record.buffer(), record.extraOffset(), record.extraLength()));
+            assertEquals(0, record.extraLength(), "an original carries no extras");
+
+            assertTrue(reader.next(record));
+            assertEquals(1, EventExtras.duplicateOf(record.buffer(), record.extraOffset(), record.extraLength()));
+            assertEquals(1, EventExtras.repeat(record.buffer(), record.extraOffset(), record.extraLength()));
+            assertEquals(0, EventExtras.metaLength(record.buffer(), record.extraOffset(), record.extraLength()));
+            assertEquals(0, EventExtras.receiptTextLength(record.buffer(), record.extraOffset(), record.extraLength()));
+
+            assertTrue(reader.next(record));
+            ByteBuffer b = record.buffer();
+            int at = record.extraOffset();
+            int length = record.extraLength();
+            assertEquals(1, EventExtras.duplicateOf(b, at, length));
+            assertEquals(2, EventExtras.repeat(b, at, length));
+            assertEquals(meta.length, EventExtras.metaLength(b, at, length));
+            assertEquals(receiptText.length, EventExtras.receiptTextLength(b, at, length));
+            byte[] text = new byte[receiptText.length];
+            b.get(EventExtras.receiptTextIndex(b, at, length), text);
+            assertArrayEquals(receiptText, text);
+        }
+        assertEquals(3, counters.get(Counter.EVENTS_STORED), "repeats are stored, each under its own seq");
+    }
+
+    @Test
+    void shouldPassATickBy() throws IOException {
+        JournalHandler handler = batchHandler();
+        EventSlot tick = new EventSlot(256);
+        tick.claimTick(now);
+
+        handler.onEvent(tick, 0, true);
+
+        assertEquals(0, journal.lastSeq());
+        assertEquals(0, deadLetters.lastSeq());
+        assertEquals(0, counters.get(Counter.JOURNAL_FSYNCS));
+    }
+
+    @Test
     void shouldNotStoreADuplicate() throws IOException {
         JournalHandler handler = batchHandler();
         handler.onEvent(newEvent(1), 0, true);

@@ -49,6 +49,7 @@ import static dev.watchpost.ringbuffer.pipeline.Stage.DEDUP;
 import static dev.watchpost.ringbuffer.pipeline.Stage.JOURNAL;
 import static dev.watchpost.ringbuffer.pipeline.Stage.PUBLISH;
 import static dev.watchpost.ringbuffer.pipeline.Stage.VALIDATE;
+import static dev.watchpost.ringbuffer.pipeline.Stage.WINDOW;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -61,8 +62,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * of the test's own.
  *
  * <pre>
- *  test thread ─► ring (64) ─► [validate dedup journal ack] ─► [publish]        default
- *                          ─► [validate dedup journal ack publish]               all in one
+ *  test thread ─► ring (64) ─► [validate dedup window journal ack] ─► [publish]  publish on its own
+ *                          ─► [validate dedup window journal ack publish]         all in one (the default)
  *                          ─► [validate] ─► [dedup] ─► … ─► [publish]           one per stage
  * </pre>
  */
@@ -72,11 +73,11 @@ class PipelineTest {
     private static final String STAGE_THREAD_PREFIX = "watchpost-stage-";
     private static final long WAIT_SECONDS = 30;
 
-    static final List<List<Stage>> ALL_IN_ONE = List.of(List.of(VALIDATE, DEDUP, JOURNAL, ACK, PUBLISH));
+    static final List<List<Stage>> ALL_IN_ONE = List.of(List.of(VALIDATE, DEDUP, WINDOW, JOURNAL, ACK, PUBLISH));
     static final List<List<Stage>> ACK_ON_ITS_OWN_THREAD =
-            List.of(List.of(VALIDATE, DEDUP, JOURNAL), List.of(ACK), List.of(PUBLISH));
+            List.of(List.of(VALIDATE, DEDUP, WINDOW, JOURNAL), List.of(ACK), List.of(PUBLISH));
     static final List<List<Stage>> ONE_PER_STAGE =
-            List.of(List.of(VALIDATE), List.of(DEDUP), List.of(JOURNAL), List.of(ACK), List.of(PUBLISH));
+            List.of(List.of(VALIDATE), List.of(DEDUP), List.of(WINDOW), List.of(JOURNAL), List.of(ACK), List.of(PUBLISH));
 
     @TempDir
     Path dir;
@@ -94,7 +95,7 @@ class PipelineTest {
 
     static Stream<Arguments> threadShapes() {
         return Stream.of(
-                Arguments.of("publish on its own thread", List.of(List.of(VALIDATE, DEDUP, JOURNAL, ACK), List.of(PUBLISH))),
+                Arguments.of("publish on its own thread", List.of(List.of(VALIDATE, DEDUP, WINDOW, JOURNAL, ACK), List.of(PUBLISH))),
                 Arguments.of("all in one", ALL_IN_ONE),
                 Arguments.of("one per stage", ONE_PER_STAGE));
     }
@@ -117,6 +118,9 @@ class PipelineTest {
             }
             if (receipt > 10) {
                 second.send(receipt - 10, 0.5f); // the same receipts again after a reconnect
+            }
+            if (receipt % 50 == 0) {
+                script.tick(); // answered to no one, stored nowhere, published nowhere
             }
         }
         for (long receipt = receipts - 9; receipt <= receipts; receipt++) {
@@ -213,26 +217,28 @@ class PipelineTest {
 
     @Test
     void shouldRejectThreadsThatSkipAStage() {
-        assertRejected(List.of(List.of(VALIDATE, DEDUP, JOURNAL, PUBLISH)));
-        assertRejected(List.of(List.of(DEDUP, JOURNAL, ACK), List.of(PUBLISH)));
+        assertRejected(List.of(List.of(VALIDATE, DEDUP, WINDOW, JOURNAL, PUBLISH)));
+        assertRejected(List.of(List.of(DEDUP, WINDOW, JOURNAL, ACK), List.of(PUBLISH)));
+        assertRejected(List.of(List.of(VALIDATE, DEDUP, JOURNAL, ACK), List.of(PUBLISH)));
     }
 
     @Test
     void shouldRejectThreadsThatReorderStages() {
-        assertRejected(List.of(List.of(VALIDATE, JOURNAL, DEDUP, ACK), List.of(PUBLISH)));
-        assertRejected(List.of(List.of(PUBLISH), List.of(VALIDATE, DEDUP, JOURNAL, ACK)));
-        assertRejected(List.of(List.of(VALIDATE, DEDUP, ACK), List.of(JOURNAL, PUBLISH)));
+        assertRejected(List.of(List.of(VALIDATE, WINDOW, JOURNAL, DEDUP, ACK), List.of(PUBLISH)));
+        assertRejected(List.of(List.of(PUBLISH), List.of(VALIDATE, DEDUP, WINDOW, JOURNAL, ACK)));
+        assertRejected(List.of(List.of(VALIDATE, DEDUP, WINDOW, ACK), List.of(JOURNAL, PUBLISH)));
+        assertRejected(List.of(List.of(VALIDATE, DEDUP, JOURNAL, WINDOW, ACK, PUBLISH)));
     }
 
     @Test
     void shouldRejectAStageListedTwice() {
-        assertRejected(List.of(List.of(VALIDATE, DEDUP, JOURNAL, ACK), List.of(ACK, PUBLISH)));
+        assertRejected(List.of(List.of(VALIDATE, DEDUP, WINDOW, JOURNAL, ACK), List.of(ACK, PUBLISH)));
     }
 
     @Test
     void shouldRejectAThreadWithoutStages() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> spec(List.of(List.of(VALIDATE, DEDUP, JOURNAL, ACK), List.of(), List.of(PUBLISH))));
+                () -> spec(List.of(List.of(VALIDATE, DEDUP, WINDOW, JOURNAL, ACK), List.of(), List.of(PUBLISH))));
 
         assertEquals("a pipeline thread has no stages", e.getMessage());
     }
@@ -248,7 +254,7 @@ class PipelineTest {
     @Test
     void shouldRefuseToBuildAPipelineWithoutAHandlerForEveryStage() {
         Map<Stage, EventHandler<EventSlot>> stages = new EnumMap<>(Stage.class);
-        for (Stage stage : List.of(VALIDATE, DEDUP, JOURNAL, PUBLISH)) {
+        for (Stage stage : List.of(VALIDATE, DEDUP, WINDOW, JOURNAL, PUBLISH)) {
             stages.put(stage, (slot, sequence, endOfBatch) -> { });
         }
 
@@ -260,7 +266,7 @@ class PipelineTest {
 
     private static void assertRejected(List<List<Stage>> threads) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> spec(threads), threads::toString);
-        assertTrue(e.getMessage().startsWith("pipeline threads must list every stage once, in the order validate, dedup, journal, ack, publish"),
+        assertTrue(e.getMessage().startsWith("pipeline threads must list every stage once, in the order validate, dedup, window, journal, ack, publish"),
                 e.getMessage());
     }
 
@@ -281,6 +287,7 @@ class PipelineTest {
         Map<Stage, EventHandler<EventSlot>> stages = new EnumMap<>(Stage.class);
         stages.put(VALIDATE, new ValidateHandler(new EventValidator(EventTypeRegistry.v1()), counters, errors));
         stages.put(DEDUP, new DedupHandler(dedup, journal.lastSeq() + 1, counters, errors));
+        stages.put(WINDOW, new WindowDedupHandler(dev.watchpost.handlers.rules.Rules.defaults(), counters, errors));
         stages.put(JOURNAL, new JournalHandler(journal, deadLetters, FsyncPolicy.BATCH, 1000, 1_000_000, counters));
         stages.put(ACK, new AckHandler(errors));
         stages.put(PUBLISH, new PublishHandler(sink, errors));
@@ -347,6 +354,7 @@ class PipelineTest {
         final List<Long> storedReceipts = new ArrayList<>();
         long duplicates;
         long rejected;
+        int ticks;
         private CountDownLatch latch;
 
         Connection connection(String name) {
@@ -358,7 +366,7 @@ class PipelineTest {
         /** Counted down once per slot when its origin flushes. */
         CountDownLatch latch() {
             if (latch == null) {
-                latch = new CountDownLatch(publishes.size());
+                latch = new CountDownLatch(publishes.size() - ticks);
             }
             return latch;
         }
@@ -377,6 +385,20 @@ class PipelineTest {
             storedReceipts.add(receipt);
             seqByReceipt.put(receipt, seq);
             return "stored as " + seq;
+        }
+
+        /** A tick of the wall clock, which every stage but the window stage passes by. */
+        void tick() {
+            ticks++;
+            publishes.add(() -> {
+                RingBuffer<EventSlot> ring = pipeline.ring();
+                long sequence = ring.next();
+                try {
+                    ring.get(sequence).claimTick(WallClock.nowMicros());
+                } finally {
+                    ring.publish(sequence);
+                }
+            });
         }
 
         /** Publishes every slot from the calling thread, in script order. */

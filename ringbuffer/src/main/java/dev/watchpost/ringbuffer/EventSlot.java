@@ -24,6 +24,12 @@ public final class EventSlot {
      * optional {@link #nack()} (with {@link #nackSeq()}) to send before closing.
      */
     public static final int KIND_CLOSE = 1;
+    /**
+     * The wall clock's tick: carries the time it was published as {@link #receivedAtUs()}, so that
+     * stages that wait on event time (the watermark) move on while no event arrives. Every other
+     * stage passes it by.
+     */
+    public static final int KIND_TICK = 2;
 
     /** Value of {@link #journalSeq()} before the sequencer has given one. */
     public static final long NO_SEQ = 0;
@@ -44,10 +50,14 @@ public final class EventSlot {
     private long nackSeq;
     private boolean duplicate;
     private long journalSeq;
+    private long repeatOf;
+    private int repeat;
+    private long watermarkUs;
 
     public EventSlot(int initialCapacity) {
         this.buffer = ByteBuffer.allocate(initialCapacity).order(ByteOrder.LITTLE_ENDIAN);
-        this.extra = ByteBuffer.allocate(0).order(ByteOrder.LITTLE_ENDIAN);
+        // Room for a window-repeat marking of an event without HTTP extras, so marking never allocates.
+        this.extra = ByteBuffer.allocate(EventExtras.length(0, 0, true)).order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /**
@@ -71,6 +81,11 @@ public final class EventSlot {
         this.nackSeq = nackSeq;
     }
 
+    /** Resets the slot as a tick of the wall clock at {@code nowUs}. Producer (the daemon's ticker) only. */
+    public void claimTick(long nowUs) {
+        reset(KIND_TICK, null, 0, nowUs);
+    }
+
     /**
      * Gives room for the HTTP-only extras in the {@link EventExtras} layout, with its header written:
      * put {@code metaLength} bytes of {@code meta} at {@link EventExtras#META_OFFSET} and the receipt
@@ -78,8 +93,9 @@ public final class EventSlot {
      */
     public ByteBuffer claimExtra(int metaLength, int receiptTextLength) {
         int need = EventExtras.length(metaLength, receiptTextLength);
-        if (extra.capacity() < need) {
-            extra = ByteBuffer.allocate(need).order(ByteOrder.LITTLE_ENDIAN);
+        int room = EventExtras.length(metaLength, receiptTextLength, true); // a window stage's marking may follow
+        if (extra.capacity() < room) {
+            extra = ByteBuffer.allocate(room).order(ByteOrder.LITTLE_ENDIAN);
         }
         this.metaLength = metaLength;
         this.receiptTextLength = receiptTextLength;
@@ -101,6 +117,9 @@ public final class EventSlot {
         this.nackSeq = 0;
         this.duplicate = false;
         this.journalSeq = NO_SEQ;
+        this.repeatOf = NO_SEQ;
+        this.repeat = 0;
+        this.watermarkUs = Long.MIN_VALUE;
     }
 
     public int kind() {
@@ -109,6 +128,10 @@ public final class EventSlot {
 
     public boolean isEvent() {
         return kind == KIND_EVENT;
+    }
+
+    public boolean isTick() {
+        return kind == KIND_TICK;
     }
 
     /** The frame flyweight, wrapped at index 0 of {@link #buffer()}. */
@@ -140,7 +163,7 @@ public final class EventSlot {
 
     /** Bytes of {@link #extra()} in use, at index 0, in the {@link EventExtras} layout. */
     public int extraLength() {
-        return EventExtras.length(metaLength, receiptTextLength);
+        return EventExtras.length(metaLength, receiptTextLength, repeatOf != NO_SEQ);
     }
 
     public long receivedAtUs() {
@@ -192,7 +215,53 @@ public final class EventSlot {
         this.journalSeq = originalSeq;
     }
 
-    /** True when the journal must store this slot: a valid, new event. */
+    /**
+     * Marks a new event (one the journal stores under its own seq) as the {@code ordinal}th repeat,
+     * within its content window, of the event stored under {@code originalSeq}; the marking goes into
+     * {@link #extra()} so the journal keeps it. Not to be confused with {@link #duplicateOf}, a retry
+     * that is not stored at all. Window stage only.
+     */
+    public void markRepeat(long originalSeq, int ordinal) {
+        if (originalSeq == NO_SEQ || ordinal < 1) {
+            throw new IllegalArgumentException("a repeat needs an original seq and an ordinal >= 1, was " + originalSeq + ", " + ordinal);
+        }
+        int length = EventExtras.length(metaLength, receiptTextLength);
+        int need = EventExtras.length(metaLength, receiptTextLength, true);
+        if (extra.capacity() < need) {
+            ByteBuffer grown = ByteBuffer.allocate(need).order(ByteOrder.LITTLE_ENDIAN);
+            grown.put(0, extra, 0, length);
+            extra = grown;
+        }
+        EventExtras.putWindowSection(extra, 0, length, originalSeq, ordinal);
+        this.repeatOf = originalSeq;
+        this.repeat = ordinal;
+    }
+
+    /** The seq of the event this one repeats within its content window, or {@link #NO_SEQ}. */
+    public long repeatOf() {
+        return repeatOf;
+    }
+
+    /** Which repeat of {@link #repeatOf()} this is: 1 for the first; 0 when not a repeat. */
+    public int repeatOrdinal() {
+        return repeat;
+    }
+
+    /**
+     * The event-time watermark once the window stage has seen this slot, microseconds since the
+     * epoch; {@code Long.MIN_VALUE} before. Stages after it read the watermark here instead of
+     * keeping their own.
+     */
+    public long watermarkUs() {
+        return watermarkUs;
+    }
+
+    /** Records the watermark after this slot. Window stage only. */
+    public void stampWatermark(long watermarkUs) {
+        this.watermarkUs = watermarkUs;
+    }
+
+    /** True when the journal must store this slot: a valid, new event (a window repeat included). */
     public boolean isToStore() {
         return kind == KIND_EVENT && nack == null && !duplicate && journalSeq != NO_SEQ;
     }

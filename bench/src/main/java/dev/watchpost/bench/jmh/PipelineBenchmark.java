@@ -10,6 +10,8 @@ import dev.watchpost.handlers.FsyncPolicy;
 import dev.watchpost.handlers.JournalHandler;
 import dev.watchpost.handlers.PublishHandler;
 import dev.watchpost.handlers.ValidateHandler;
+import dev.watchpost.handlers.WindowDedupHandler;
+import dev.watchpost.handlers.rules.Rules;
 import dev.watchpost.persistence.deadletter.DeadLetterStore;
 import dev.watchpost.persistence.dedup.DedupConfig;
 import dev.watchpost.persistence.dedup.DedupStore;
@@ -55,14 +57,16 @@ import java.util.concurrent.atomic.AtomicReference;
  * every stage of the daemon, in the default layout (all stages on one thread, blocking wait).
  *
  * <pre>
- *  JMH thread (producer) ─► ring (16384 slots) ─► [validate dedup journal ack publish] ─► no-op origin, no-op sink
+ *  JMH thread (producer) ─► ring (16384 slots) ─► [validate dedup window journal ack publish] ─► no-op origin, no-op sink
  *        ▲                                              │
  *        └──────────── waits for the ACK of its last slot ┘
  * </pre>
  *
  * One op = one EVENT published into a slot (a 200-byte frame with a new receipt_id, copied in as
  * the TCP I/O thread does) and carried through validate, dedup (insert into the Chronicle Map),
- * journal (append, group commit with fsync {@code batch}), ack and publish. An invocation publishes
+ * window (the built-in rules: every frame has the same camera, subject and event time, so each
+ * after the first is marked a repeat of it), journal (append, group commit with fsync {@code batch}),
+ * ack and publish. An invocation publishes
  * {@value #BATCH} slots and then waits until the origin has been told (at the end of a stage batch,
  * after its fsync) that the last of them is handled, so the figure is sustained throughput, fsyncs
  * included, never a measure of how fast the ring fills.
@@ -124,6 +128,7 @@ public class PipelineBenchmark {
         Map<Stage, EventHandler<EventSlot>> stages = new EnumMap<>(Stage.class);
         stages.put(Stage.VALIDATE, new ValidateHandler(new EventValidator(EventTypeRegistry.v1()), counters, errors));
         stages.put(Stage.DEDUP, new DedupHandler(dedup, journal.lastSeq() + 1, counters, errors));
+        stages.put(Stage.WINDOW, new WindowDedupHandler(Rules.defaults(), counters, errors));
         stages.put(Stage.JOURNAL, new JournalHandler(journal, deadLetters, FsyncPolicy.BATCH,
                 BATCH_MAX_RECORDS, BATCH_MAX_DELAY_NANOS, counters));
         stages.put(Stage.ACK, new AckHandler(errors));

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.watchpost.handlers.FsyncPolicy;
 import dev.watchpost.persistence.dedup.DedupConfig;
+import dev.watchpost.handlers.rules.Rules;
 import dev.watchpost.ringbuffer.codec.EventTypeRegistry;
 import dev.watchpost.ringbuffer.pipeline.PipelineSpec;
 import dev.watchpost.ringbuffer.pipeline.Stage;
@@ -21,25 +22,23 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * Reads {@code watchpost.yml}, applies command-line overrides and validates everything in one place.
+ * Reads {@code watchpost.yml} (and the rules file it names, through {@link RulesLoader}), applies
+ * command-line overrides and validates everything in one place.
  * Every problem found is reported, one line each, naming the key path: unknown keys, wrong types and
  * impossible values alike. Keys are snake_case; durations are written {@code 250ms}, {@code 30s},
  * {@code 5m}, {@code 24h}, {@code 7d}; sizes {@code 512}, {@code 64KiB}, {@code 16MiB}, {@code 1GiB}.
  */
-public final class ConfigLoader {
-    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(us|ms|s|m|h|d)");
-    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KiB|MiB|GiB)?");
+public final class ConfigLoader extends ConfigValues {
+    private final Path baseDir;
+    /** Problems in the rules file, each already prefixed with that file's name. */
+    private final List<String> rulesProblems = new ArrayList<>();
 
-    private final List<String> problems = new ArrayList<>();
-
-    private ConfigLoader() {
+    private ConfigLoader(Path baseDir) {
+        this.baseDir = baseDir;
     }
 
     /** Command-line values that win over the file; {@code null} means not given. */
@@ -47,6 +46,9 @@ public final class ConfigLoader {
         public static final Overrides NONE = new Overrides(null, null, null, null);
     }
 
+    /**
+     * Reads {@code file} and the rules file it names (a path relative to {@code file}'s directory).
+     */
     public static WatchpostConfig load(Path file, Overrides overrides) throws ConfigException {
         String text;
         try {
@@ -56,10 +58,16 @@ public final class ConfigLoader {
         } catch (IOException e) {
             throw new ConfigException(List.of(file + ": cannot read: " + e.getMessage()));
         }
-        return parse(text, file.toString(), overrides);
+        return parse(text, file.toString(), file.getParent() == null ? Path.of("") : file.getParent(), overrides);
     }
 
+    /** Parses {@code watchpost.yml} text; a rules file it names is read relative to the working directory. */
     public static WatchpostConfig parse(String yaml, String sourceName, Overrides overrides) throws ConfigException {
+        return parse(yaml, sourceName, Path.of(""), overrides);
+    }
+
+    /** Parses {@code watchpost.yml} text; a rules file it names is read relative to {@code baseDir}. */
+    public static WatchpostConfig parse(String yaml, String sourceName, Path baseDir, Overrides overrides) throws ConfigException {
         JsonNode root;
         try {
             root = new ObjectMapper(new YAMLFactory()).readTree(yaml);
@@ -72,18 +80,19 @@ public final class ConfigLoader {
         } else if (!root.isObject()) {
             throw new ConfigException(List.of(sourceName + ": the top level must be a mapping of keys"));
         }
-        ConfigLoader loader = new ConfigLoader();
+        ConfigLoader loader = new ConfigLoader(baseDir);
         WatchpostConfig config = loader.read(root, overrides);
-        if (!loader.problems.isEmpty()) {
+        if (!loader.problems.isEmpty() || !loader.rulesProblems.isEmpty()) {
             List<String> lines = new ArrayList<>();
             loader.problems.forEach(p -> lines.add(sourceName + ": " + p));
+            lines.addAll(loader.rulesProblems);
             throw new ConfigException(lines);
         }
         return config;
     }
 
     private WatchpostConfig read(JsonNode root, Overrides overrides) {
-        known(root, "", Set.of("data_dir", "ingest", "http", "pipeline", "journal", "dedup", "event_types"));
+        known(root, "", Set.of("data_dir", "ingest", "http", "pipeline", "journal", "dedup", "event_types", "rules"));
         Path dataDir = overrides.dataDir() != null ? overrides.dataDir()
                 : Path.of(string(root, "data_dir", WatchpostConfig.DATA_DIR_DEFAULT.toString()));
 
@@ -110,7 +119,7 @@ public final class ConfigLoader {
                 integer(ht, "http.stream_outbox", WatchpostConfig.Http.STREAM_OUTBOX_DEFAULT, 16, 1 << 22));
 
         JsonNode pl = section(root, "pipeline");
-        known(pl, "pipeline.", Set.of("ring_size", "wait_strategy", "threads", "slot_initial_bytes"));
+        known(pl, "pipeline.", Set.of("ring_size", "wait_strategy", "threads", "slot_initial_bytes", "tick_interval"));
         PipelineSpec pipeline = pipeline(pl);
 
         JsonNode jn = section(root, "journal");
@@ -134,12 +143,26 @@ public final class ConfigLoader {
                 longValue(dd, "dedup.capacity", WatchpostConfig.Dedup.CAPACITY_DEFAULT, DedupConfig.CAPACITY_MIN, DedupConfig.CAPACITY_MAX));
 
         Map<Integer, String> eventTypes = eventTypes(root.path("event_types"));
-        return new WatchpostConfig(dataDir, ingest, http, pipeline, journal, dedup, eventTypes);
+
+        Path rulesFile = null;
+        Rules rules = Rules.defaults();
+        String rulesName = string(root, "rules", null);
+        if (rulesName != null) {
+            if (rulesName.isBlank()) {
+                problems.add("rules: must name the rules file, e.g. rules.yml");
+            } else {
+                rulesFile = baseDir.resolve(rulesName).normalize();
+                rules = RulesLoader.load(rulesFile, EventTypeRegistry.v1().withSiteTypes(eventTypes), rulesProblems);
+            }
+        }
+        return new WatchpostConfig(dataDir, ingest, http, pipeline, journal, dedup, eventTypes, rulesFile, rules);
     }
 
     private PipelineSpec pipeline(JsonNode pl) {
         int ringSize = integer(pl, "pipeline.ring_size", PipelineSpec.RING_SIZE_DEFAULT, 2, 1 << 22);
         int slotBytes = integer(pl, "pipeline.slot_initial_bytes", PipelineSpec.SLOT_INITIAL_CAPACITY_DEFAULT, 158, 65536);
+        Duration tick = duration(pl, "pipeline.tick_interval", PipelineSpec.TICK_INTERVAL_DEFAULT,
+                PipelineSpec.TICK_INTERVAL_MIN, PipelineSpec.TICK_INTERVAL_MAX);
         WaitStrategyKind wait = PipelineSpec.WAIT_STRATEGY_DEFAULT;
         String waitName = string(pl, "pipeline.wait_strategy", wait.configName());
         if (WaitStrategyKind.fromConfigName(waitName) == null) {
@@ -170,7 +193,7 @@ public final class ConfigLoader {
                 parsed.add(stages);
             }
             if (!ok) {
-                problems.add("pipeline.threads: must be a list of lists of stage names, e.g. [[validate, dedup, journal, ack], [publish]]");
+                problems.add("pipeline.threads: must be a list of lists of stage names, e.g. [[validate, dedup, window, journal, ack], [publish]]");
             } else {
                 threads = parsed;
             }
@@ -180,7 +203,7 @@ public final class ConfigLoader {
             problems.add("pipeline: " + problem);
             return PipelineSpec.defaults();
         }
-        return new PipelineSpec(ringSize, wait, threads, slotBytes);
+        return new PipelineSpec(ringSize, wait, threads, slotBytes, tick);
     }
 
     private Map<Integer, String> eventTypes(JsonNode node) {
@@ -234,139 +257,5 @@ public final class ConfigLoader {
             }
         }
         return tokens;
-    }
-
-    // --- typed readers: each reports its own problem and returns the default so reading goes on
-
-    private JsonNode section(JsonNode root, String key) {
-        JsonNode node = root.path(key);
-        if (node.isMissingNode() || node.isNull()) {
-            return MissingNode.getInstance();
-        }
-        if (!node.isObject()) {
-            problems.add(key + ": must be a mapping of keys");
-            return MissingNode.getInstance();
-        }
-        return node;
-    }
-
-    private void known(JsonNode node, String prefix, Set<String> keys) {
-        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-            String name = it.next();
-            if (!keys.contains(name)) {
-                problems.add(prefix + name + ": unknown key (known: " + String.join(", ", new java.util.TreeSet<>(keys)) + ")");
-            }
-        }
-    }
-
-    private static String leaf(String path) {
-        return path.substring(path.lastIndexOf('.') + 1);
-    }
-
-    private String string(JsonNode parent, String path, String fallback) {
-        JsonNode node = parent.path(leaf(path));
-        if (node.isMissingNode() || node.isNull()) {
-            return fallback;
-        }
-        if (!node.isValueNode() || node.isBoolean()) {
-            problems.add(path + ": must be a string");
-            return fallback;
-        }
-        return node.asText();
-    }
-
-    private boolean bool(JsonNode parent, String path, boolean fallback) {
-        JsonNode node = parent.path(leaf(path));
-        if (node.isMissingNode() || node.isNull()) {
-            return fallback;
-        }
-        if (!node.isBoolean()) {
-            problems.add(path + ": must be true or false, was " + node);
-            return fallback;
-        }
-        return node.booleanValue();
-    }
-
-    private int integer(JsonNode parent, String path, int fallback, int min, int max) {
-        return (int) longValue(parent, path, fallback, min, max);
-    }
-
-    private long longValue(JsonNode parent, String path, long fallback, long min, long max) {
-        JsonNode node = parent.path(leaf(path));
-        if (node.isMissingNode() || node.isNull()) {
-            return fallback;
-        }
-        if (!node.canConvertToLong() || !node.isIntegralNumber()) {
-            problems.add(path + ": must be an integer, was " + node);
-            return fallback;
-        }
-        long value = node.longValue();
-        if (value < min || value > max) {
-            problems.add(path + ": must be within " + min + ".." + max + ", was " + value);
-            return fallback;
-        }
-        return value;
-    }
-
-    private int port(JsonNode parent, String path, int fallback) {
-        return integer(parent, path, fallback, 0, 65535);
-    }
-
-    private int port(String flag, int value) {
-        if (value < 0 || value > 65535) {
-            problems.add(flag + ": must be within 0..65535, was " + value);
-        }
-        return value;
-    }
-
-    private Duration duration(JsonNode parent, String path, Duration fallback, Duration min, Duration max) {
-        JsonNode node = parent.path(leaf(path));
-        if (node.isMissingNode() || node.isNull()) {
-            return fallback;
-        }
-        Matcher m = node.isTextual() ? DURATION.matcher(node.asText().trim()) : null;
-        if (m == null || !m.matches()) {
-            problems.add(path + ": must be a duration such as 250ms, 30s, 5m, 24h or 7d; was " + node);
-            return fallback;
-        }
-        long n = Long.parseLong(m.group(1));
-        Duration value;
-        switch (m.group(2)) {
-            case "us": value = Duration.ofNanos(n * 1000); break;
-            case "ms": value = Duration.ofMillis(n); break;
-            case "s": value = Duration.ofSeconds(n); break;
-            case "m": value = Duration.ofMinutes(n); break;
-            case "h": value = Duration.ofHours(n); break;
-            default: value = Duration.ofDays(n); break;
-        }
-        if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-            problems.add(path + ": must be within " + pretty(min) + ".." + pretty(max) + ", was " + node.asText());
-            return fallback;
-        }
-        return value;
-    }
-
-    private static String pretty(Duration d) {
-        return d.toString().substring(2).toLowerCase(Locale.ROOT);
-    }
-
-    private long size(JsonNode parent, String path, long fallback, long min, long max) {
-        JsonNode node = parent.path(leaf(path));
-        if (node.isMissingNode() || node.isNull()) {
-            return fallback;
-        }
-        Matcher m = node.isIntegralNumber() || node.isTextual() ? SIZE.matcher(node.asText().trim()) : null;
-        if (m == null || !m.matches()) {
-            problems.add(path + ": must be a size such as 65536, 64KiB, 16MiB or 1GiB; was " + node);
-            return fallback;
-        }
-        long unit = m.group(2) == null || m.group(2).equals("B") ? 1
-                : m.group(2).equals("KiB") ? 1024 : m.group(2).equals("MiB") ? 1024 * 1024 : 1024L * 1024 * 1024;
-        long value = Long.parseLong(m.group(1)) * unit;
-        if (value < min || value > max) {
-            problems.add(path + ": must be within " + min + ".." + max + " bytes, was " + node.asText());
-            return fallback;
-        }
-        return value;
     }
 }

@@ -1,6 +1,7 @@
 package dev.watchpost.daemon.config;
 
 import dev.watchpost.handlers.FsyncPolicy;
+import dev.watchpost.handlers.rules.Rules;
 import dev.watchpost.ringbuffer.pipeline.PipelineSpec;
 
 import java.nio.file.Path;
@@ -11,6 +12,10 @@ import java.util.Map;
 /**
  * The daemon's whole configuration, validated: every value here has been checked by {@link ConfigLoader}.
  * Defaults are the {@code *_DEFAULT} constants of each section, next to their reason.
+ *
+ * <p>{@code rulesFile} is the rules file read (named by {@code rules}, relative to the configuration
+ * file's directory), or {@code null} when none is named; {@code rules} then holds the built-in
+ * {@link Rules#defaults()}.
  */
 public record WatchpostConfig(
         Path dataDir,
@@ -19,7 +24,9 @@ public record WatchpostConfig(
         PipelineSpec pipeline,
         JournalSettings journal,
         Dedup dedup,
-        Map<Integer, String> eventTypes) {
+        Map<Integer, String> eventTypes,
+        Path rulesFile,
+        Rules rules) {
 
     public static final Path DATA_DIR_DEFAULT = Path.of("./data");
 

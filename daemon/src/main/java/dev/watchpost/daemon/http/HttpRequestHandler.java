@@ -348,7 +348,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
             if (from != null) {
                 fromSeq = parseFromSeq(from);
             }
-            filter = StreamFilter.parse(single(query, "types"), single(query, "camera"), server.registry());
+            filter = StreamFilter.parse(single(query, "types"), single(query, "camera"), single(query, "include"), server.registry());
         } catch (IllegalArgumentException e) {
             error(HttpResponseStatus.BAD_REQUEST, e.getMessage(), keepAlive);
             return false;

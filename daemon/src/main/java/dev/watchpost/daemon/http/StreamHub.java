@@ -9,6 +9,7 @@ import dev.watchpost.persistence.journal.JournalReader;
 import dev.watchpost.persistence.journal.JournalRecord;
 import dev.watchpost.ringbuffer.Counter;
 import dev.watchpost.ringbuffer.Counters;
+import dev.watchpost.ringbuffer.EventExtras;
 import dev.watchpost.ringbuffer.EventSlot;
 import dev.watchpost.ringbuffer.codec.EventFrame;
 import dev.watchpost.ringbuffer.codec.EventTypeRegistry;
@@ -130,10 +131,11 @@ public final class StreamHub implements EventSink, AutoCloseable {
         int type = frame.eventType();
         long cameraMsb = frame.uuidMsb(EventFrame.CAMERA_ID_OFFSET);
         long cameraLsb = frame.uuidLsb(EventFrame.CAMERA_ID_OFFSET);
+        boolean repeat = slot.repeatOf() != EventSlot.NO_SEQ;
         int matches = 0;
         for (int i = 0; i < count; i++) {
             StreamSubscriber s = subscribers[i];
-            if (seq >= s.liveFrom && !s.isClosed() && s.filter.matches(type, cameraMsb, cameraLsb)) {
+            if (seq >= s.liveFrom && !s.isClosed() && s.filter.matches(type, cameraMsb, cameraLsb, repeat)) {
                 matched[matches++] = s;
             }
         }
@@ -275,7 +277,8 @@ public final class StreamHub implements EventSink, AutoCloseable {
                     continue;
                 }
                 frame.wrap(record.buffer(), record.frameOffset());
-                if (!s.filter.matches(frame)) {
+                boolean repeat = EventExtras.hasWindowSection(record.buffer(), record.extraOffset(), record.extraLength());
+                if (!s.filter.matches(frame, repeat)) {
                     last = seq;
                     continue;
                 }

@@ -26,6 +26,9 @@ import java.util.Objects;
  *  "payload":{"hint":"a"},"meta":null}
  * </pre>
  *
+ * An event stored as a repeat within its content window ends with {@code "duplicate_of":N,"repeat":k}
+ * (the seq it repeats, and which repeat it is); other events have neither field.
+ *
  * <p>The frame must have passed the validator: lengths are trusted, and the payload and meta
  * bytes are copied as they are. Thread-safe: holds nothing but the registry.
  */
@@ -51,6 +54,8 @@ public final class EventJsonWriter {
     private static final byte[] LABEL = ascii(",\"label\":");
     private static final byte[] PAYLOAD = ascii(",\"payload\":");
     private static final byte[] META = ascii(",\"meta\":");
+    private static final byte[] DUPLICATE_OF = ascii(",\"duplicate_of\":");
+    private static final byte[] REPEAT = ascii(",\"repeat\":");
 
     private final EventTypeRegistry registry;
 
@@ -64,7 +69,8 @@ public final class EventJsonWriter {
      * @param seq               the event's journal seq
      * @param receivedAtUs      when the daemon received it, microseconds since the epoch
      * @param frame             the stored EVENT frame, already validated
-     * @param extra             the HTTP-only extras in the {@link EventExtras} layout; may be null
+     * @param extra             the extras (HTTP meta and receipt text, window marking) in the
+     *                          {@link EventExtras} layout; may be null
      *                          when {@code extraLength} is 0
      * @param extraOffset       index of the first extra byte in {@code extra}
      * @param extraLength       bytes of extras, 0 for none
@@ -162,6 +168,13 @@ public final class EventJsonWriter {
             writeRaw(extra, EventExtras.metaIndex(extraOffset), metaLength, out);
         } else {
             out.writeBytes(NULL);
+        }
+
+        if (EventExtras.hasWindowSection(extra, extraOffset, extraLength)) {
+            out.writeBytes(DUPLICATE_OF);
+            writeLong(EventExtras.duplicateOf(extra, extraOffset, extraLength), out);
+            out.writeBytes(REPEAT);
+            writeLong(EventExtras.repeat(extra, extraOffset, extraLength) & 0xFFFF_FFFFL, out);
         }
         out.writeByte('}');
     }

@@ -44,7 +44,14 @@ class ConfigLoaderTest {
     void shouldReadTheShippedDefaultFileWithoutProblems() throws Exception {
         Path shipped = Path.of("").toAbsolutePath().getParent().resolve("config/watchpost.yml");
         WatchpostConfig config = ConfigLoader.load(shipped, ConfigLoader.Overrides.NONE);
-        assertEquals(parse(""), config);
+        WatchpostConfig defaults = parse("");
+        assertEquals(new WatchpostConfig(defaults.dataDir(), defaults.ingest(), defaults.http(), defaults.pipeline(),
+                defaults.journal(), defaults.dedup(), defaults.eventTypes(), config.rulesFile(), config.rules()), config,
+                "watchpost.yml holds every default");
+        assertEquals(shipped.getParent().resolve("rules.yml"), config.rulesFile(), "the rules file, beside it");
+        assertEquals(defaults.rules().allowedLateness(), config.rules().allowedLateness());
+        assertEquals(defaults.rules().clockSkew(), config.rules().clockSkew());
+        assertEquals(defaults.rules().windowDedup().defaultRule(), config.rules().windowDedup().defaultRule());
     }
 
     @Test
@@ -53,7 +60,7 @@ class ConfigLoaderTest {
                 data_dir: /var/lib/watchpost
                 ingest: {tcp_port: 9000, idle_timeout: 2s, tokens: [a, b], udp_enabled: false}
                 http: {max_body: 64KiB}
-                pipeline: {ring_size: 1024, wait_strategy: sleeping, threads: [[validate, dedup], [journal, ack, publish]]}
+                pipeline: {ring_size: 1024, wait_strategy: sleeping, threads: [[validate, dedup, window], [journal, ack, publish]], tick_interval: 250ms}
                 journal: {fsync: always, segment_size: 2MiB, batch_max_delay: 500us}
                 dedup: {ttl: 7d, capacity: 5000}
                 event_types: {1000: shelf.empty}
@@ -66,7 +73,8 @@ class ConfigLoaderTest {
         assertEquals(65536, config.http().maxBodyBytes());
         assertEquals(1024, config.pipeline().ringSize());
         assertEquals(WaitStrategyKind.SLEEPING, config.pipeline().waitStrategy());
-        assertEquals(List.of(List.of(Stage.VALIDATE, Stage.DEDUP), List.of(Stage.JOURNAL, Stage.ACK, Stage.PUBLISH)), config.pipeline().threads());
+        assertEquals(List.of(List.of(Stage.VALIDATE, Stage.DEDUP, Stage.WINDOW), List.of(Stage.JOURNAL, Stage.ACK, Stage.PUBLISH)), config.pipeline().threads());
+        assertEquals(Duration.ofMillis(250), config.pipeline().tickInterval());
         assertEquals(FsyncPolicy.ALWAYS, config.journal().fsync());
         assertEquals(2L << 20, config.journal().segmentBytes());
         assertEquals(Duration.ofNanos(500_000), config.journal().batchMaxDelay());
@@ -95,6 +103,52 @@ class ConfigLoaderTest {
         assertContainsLine(problems, "watchpost.yml: pipeline: ring size must be a power of two");
         assertContainsLine(problems, "watchpost.yml: dedup.ttl: must be within");
         assertContainsLine(problems, "watchpost.yml: event_types.12: site event codes must be in 1000..32767");
+    }
+
+    @Test
+    void shouldRejectPipelineThreadsWithoutTheWindowStage() {
+        List<String> problems = problems("pipeline: {threads: [[validate, dedup, journal, ack, publish]]}\n");
+        assertEquals(List.of("watchpost.yml: pipeline: pipeline threads must list every stage once, in the order "
+                + "validate, dedup, window, journal, ack, publish; was [[VALIDATE, DEDUP, JOURNAL, ACK, PUBLISH]]"), problems);
+    }
+
+    @Test
+    void shouldReadTheRulesFileRelativeToTheConfigurationFile(@TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("etc/rules"));
+        Files.writeString(dir.resolve("etc/watchpost.yml"), "rules: rules/site.yml\nevent_types: {1000: shelf.empty}\n");
+        Files.writeString(dir.resolve("etc/rules/site.yml"), "allowed_lateness: 3s\nwindow_dedup: {types: {shelf.empty: {window: 1m}}}\n");
+
+        WatchpostConfig config = ConfigLoader.load(dir.resolve("etc/watchpost.yml"), ConfigLoader.Overrides.NONE);
+
+        assertEquals(dir.resolve("etc/rules/site.yml"), config.rulesFile());
+        assertEquals(Duration.ofSeconds(3), config.rules().allowedLateness());
+        assertEquals(Duration.ofMinutes(1), config.rules().windowDedup().ruleFor(1000).window());
+    }
+
+    @Test
+    void shouldUseTheBuiltInRulesWithoutARulesFile() throws Exception {
+        WatchpostConfig config = parse("");
+        assertEquals(null, config.rulesFile());
+        assertEquals(dev.watchpost.handlers.rules.Rules.defaults(), config.rules());
+    }
+
+    @Test
+    void shouldReportProblemsOfBothFilesEachWithItsOwnName(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("watchpost.yml"), "rules: rules.yml\nhttp: {port: -1}\n");
+        Files.writeString(dir.resolve("rules.yml"), "window_dedup: {default: {window: 5x}}\n");
+
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(dir.resolve("watchpost.yml"), ConfigLoader.Overrides.NONE));
+
+        assertEquals(2, e.problems().size(), e.getMessage());
+        assertContainsLine(e.problems(), dir.resolve("watchpost.yml") + ": http.port: must be within 0..65535");
+        assertContainsLine(e.problems(), dir.resolve("rules.yml") + ": window_dedup.default.window: must be a duration");
+    }
+
+    @Test
+    void shouldNameAMissingRulesFile(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("watchpost.yml"), "rules: nowhere.yml\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(dir.resolve("watchpost.yml"), ConfigLoader.Overrides.NONE));
+        assertEquals(List.of(dir.resolve("nowhere.yml") + ": no such file"), e.problems());
     }
 
     @Test

@@ -1,6 +1,9 @@
 package dev.watchpost.daemon.http;
 
 import dev.watchpost.daemon.StreamClient;
+import dev.watchpost.handlers.rules.Rules;
+import dev.watchpost.handlers.rules.WindowDedupRule;
+import dev.watchpost.handlers.rules.WindowDedupRules;
 import dev.watchpost.ringbuffer.Counter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -14,6 +17,8 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -144,6 +149,43 @@ class StreamEndToEndTest {
         assertEquals(6, subscriber.nextSeq());
         assertEquals(8, subscriber.nextSeq());
         subscriber.close();
+    }
+
+    @Test
+    void shouldLeaveWindowRepeatsOffUnlessAskedForWithIncludeDuplicates() throws Exception {
+        // An hour's window: no wall-clock advance of the watermark can close the burst during the test.
+        Rules rules = new Rules(Rules.ALLOWED_LATENESS_DEFAULT, Rules.CLOCK_SKEW_DEFAULT, new WindowDedupRules(
+                WindowDedupRules.MAX_OPEN_KEYS_DEFAULT, new WindowDedupRule(true, Duration.ofHours(1), WindowDedupRule.Mode.FIXED,
+                WindowDedupRule.KEY_DEFAULT), Map.of()));
+        test = new TestServer(dir, 16 << 20, 1024, rules);
+        test.postEvents(3, "object.detected", CAMERA_A);    // 1, and its repeats 2 and 3
+        StreamClient plain = test.subscribe("?from_seq=1");
+        StreamClient everything = test.subscribe("?from_seq=1&include=duplicates");
+        StreamClient liveOnly = test.subscribe("?types=object.detected&include=duplicates");
+        test.postEvents(1, "object.detected", CAMERA_A);    // 4, a repeat of 1
+        test.postEvents(1, "object.detected", CAMERA_B);    // 5
+
+        assertEquals(1, plain.nextSeq());
+        assertEquals(5, plain.nextSeq(), "replayed and live repeats left off");
+        for (long seq = 1; seq <= 5; seq++) {
+            String json = everything.next();
+            assertTrue(json.startsWith("{\"seq\":" + seq + ","), json);
+            assertEquals(seq >= 2 && seq <= 4, json.endsWith(",\"duplicate_of\":1,\"repeat\":" + (seq - 1) + "}"), json);
+        }
+        assertEquals(4, liveOnly.nextSeq());
+        assertEquals(5, liveOnly.nextSeq());
+        assertEquals(3, test.counter(Counter.EVENTS_WINDOW_REPEATS));
+        plain.close();
+        everything.close();
+        liveOnly.close();
+    }
+
+    @Test
+    void shouldRefuseAnUnknownInclude() throws Exception {
+        start(1024);
+        java.net.http.HttpResponse<String> response = test.get("/v1/stream?include=everything");
+        assertEquals(400, response.statusCode());
+        assertTrue(response.body().contains("include: unknown value 'everything'"), response.body());
     }
 
     @Test

@@ -9,6 +9,10 @@ import dev.watchpost.handlers.FsyncPolicy;
 import dev.watchpost.handlers.JournalHandler;
 import dev.watchpost.handlers.PublishHandler;
 import dev.watchpost.handlers.ValidateHandler;
+import dev.watchpost.handlers.WindowDedupHandler;
+import dev.watchpost.handlers.rules.Rules;
+import dev.watchpost.handlers.rules.WindowDedupRule;
+import dev.watchpost.handlers.rules.WindowDedupRules;
 import dev.watchpost.persistence.deadletter.DeadLetterStore;
 import dev.watchpost.persistence.journal.Journal;
 import dev.watchpost.ringbuffer.Counter;
@@ -38,7 +42,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
- * An {@link HttpServer} over a real ring: the real validate, journal, ack and publish stages with a
+ * An {@link HttpServer} over a real ring: the real validate, window, journal, ack and publish stages with a
  * journal and dead-letter store in a test directory, and an in-memory sequencer standing in for the
  * dedup stage (same contract: a retried receipt_id is a duplicate of the stored original).
  */
@@ -57,7 +61,15 @@ final class TestServer implements AutoCloseable {
     final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
     volatile boolean ready = true;
 
+    /** Rules with content-window dedup off, so every event streams by default. */
+    static final Rules NO_WINDOW_DEDUP = new Rules(Rules.ALLOWED_LATENESS_DEFAULT, Rules.CLOCK_SKEW_DEFAULT,
+            new WindowDedupRules(WindowDedupRules.MAX_OPEN_KEYS_DEFAULT, WindowDedupRule.DEFAULT.off(), Map.of()));
+
     TestServer(Path dir, int maxBodyBytes, int streamOutbox) throws Exception {
+        this(dir, maxBodyBytes, streamOutbox, NO_WINDOW_DEDUP);
+    }
+
+    TestServer(Path dir, int maxBodyBytes, int streamOutbox, Rules rules) throws Exception {
         journal = Journal.open(dir.resolve("journal"));
         deadLetters = DeadLetterStore.open(dir.resolve("deadletter"));
         hub = new StreamHub(registry, journal, counters, streamOutbox);
@@ -65,6 +77,7 @@ final class TestServer implements AutoCloseable {
         Map<Stage, EventHandler<EventSlot>> stages = new EnumMap<>(Stage.class);
         stages.put(Stage.VALIDATE, new ValidateHandler(new EventValidator(registry), counters, errors));
         stages.put(Stage.DEDUP, new Sequencer(journal.lastSeq() + 1));
+        stages.put(Stage.WINDOW, new WindowDedupHandler(rules, counters, errors));
         stages.put(Stage.JOURNAL, new JournalHandler(journal, deadLetters, FsyncPolicy.NEVER, 8192, 2_000_000, counters));
         stages.put(Stage.ACK, new AckHandler(errors));
         stages.put(Stage.PUBLISH, new PublishHandler(hub, errors));
@@ -127,7 +140,7 @@ final class TestServer implements AutoCloseable {
         return counters.get(counter);
     }
 
-    /** The dedup stage's contract without Chronicle Map: new events numbered in ring order, retries found. */
+    /** The dedup stage's contract without a dedup store: new events numbered in ring order, retries found. */
     private static final class Sequencer implements EventHandler<EventSlot> {
         private final Map<UUID, Long> stored = new HashMap<>();
         private long nextSeq;

@@ -144,6 +144,37 @@ class EventJsonWriterTest {
     }
 
     @Test
+    void shouldEndAWindowRepeatWithTheSeqItRepeatsAndItsOrdinal() throws Exception {
+        int length = minimal().finish();
+        EventSlot slot = new EventSlot(16);
+        slot.claimEvent(length, null, 1, TS_US).put(0, buffer.array(), 0, length);
+        slot.claimExtra(0, 3).put(EventExtras.META_OFFSET, ascii("k-1"));
+        slot.sequence(80);
+        slot.markRepeat(77, 3);
+        ByteBuf out = Unpooled.buffer();
+
+        writer.write(slot, out);
+
+        String json = out.toString(StandardCharsets.UTF_8);
+        out.release();
+        assertContains(json, "{\"seq\":80,\"receipt_id\":\"k-1\",");
+        assertEquals(true, json.endsWith(",\"meta\":null,\"duplicate_of\":77,\"repeat\":3}"), json);
+        JsonNode node = mapper.readTree(json);
+        assertEquals(77, node.get("duplicate_of").asLong());
+        assertEquals(3, node.get("repeat").asInt());
+    }
+
+    @Test
+    void shouldWriteNeitherFieldForAnEventThatIsNotARepeat() throws Exception {
+        int length = minimal().finish();
+
+        JsonNode node = mapper.readTree(json(5, TS_US, length));
+
+        assertEquals(false, node.has("duplicate_of"));
+        assertEquals(false, node.has("repeat"));
+    }
+
+    @Test
     void shouldWriteLongsOfEverySizeAndSign() {
         for (long v : new long[] {0, 7, -7, 10, 999, 1000, Long.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE + 1}) {
             ByteBuf out = Unpooled.buffer(2);

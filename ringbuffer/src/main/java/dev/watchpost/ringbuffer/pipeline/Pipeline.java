@@ -22,8 +22,8 @@ import java.util.function.Consumer;
  * thread of the spec, chained in stage order, each running its stages on every slot.
  *
  * <pre>
- *  producers (I/O threads) ─► ring ─► [validate dedup journal ack publish]       (the default)
- *  producers (I/O threads) ─► ring ─► [validate dedup journal ack] ─► [publish]  (two threads)
+ *  producers (I/O threads, ticker) ─► ring ─► [validate dedup window journal ack publish]       (the default)
+ *  producers (I/O threads, ticker) ─► ring ─► [validate dedup window journal ack] ─► [publish]  (two threads)
  * </pre>
  *
  * <p>A stage that throws stops the pipeline: {@code onFatal} is told, and nothing after the failing

@@ -1,7 +1,10 @@
 package dev.watchpost.ringbuffer.pipeline;
 
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * The shape of the pipeline: ring size, wait strategy, and which stages share a thread. Threads are
@@ -12,10 +15,20 @@ import java.util.List;
  * @param waitStrategy   how stage threads wait
  * @param threads        the stages of each thread, in order, covering every stage once
  * @param slotInitialCapacity bytes each slot's frame buffer starts with
+ * @param tickInterval   how often the wall clock's tick is published into the ring
  */
-public record PipelineSpec(int ringSize, WaitStrategyKind waitStrategy, List<List<Stage>> threads, int slotInitialCapacity) {
+public record PipelineSpec(int ringSize, WaitStrategyKind waitStrategy, List<List<Stage>> threads, int slotInitialCapacity,
+                           Duration tickInterval) {
     public static final int RING_SIZE_DEFAULT = 16384;
+    private static final String STAGE_ORDER = Arrays.stream(Stage.values()).map(Stage::configName).collect(Collectors.joining(", "));
     public static final int SLOT_INITIAL_CAPACITY_DEFAULT = 512;
+    /**
+     * A tick moves the watermark while no event arrives; a tenth of a second is far finer than any
+     * window or lateness (seconds), and ten wake-ups a second cost nothing on an idle box.
+     */
+    public static final Duration TICK_INTERVAL_DEFAULT = Duration.ofMillis(100);
+    public static final Duration TICK_INTERVAL_MIN = Duration.ofMillis(1);
+    public static final Duration TICK_INTERVAL_MAX = Duration.ofSeconds(10);
     /** Chosen by measurement on a 2-core box: see docs/benchmarks.md. */
     public static final WaitStrategyKind WAIT_STRATEGY_DEFAULT = WaitStrategyKind.BLOCKING;
     /**
@@ -26,18 +39,27 @@ public record PipelineSpec(int ringSize, WaitStrategyKind waitStrategy, List<Lis
      * next batch grows.
      */
     public static final List<List<Stage>> THREADS_DEFAULT = List.of(
-            List.of(Stage.VALIDATE, Stage.DEDUP, Stage.JOURNAL, Stage.ACK, Stage.PUBLISH));
+            List.of(Stage.VALIDATE, Stage.DEDUP, Stage.WINDOW, Stage.JOURNAL, Stage.ACK, Stage.PUBLISH));
 
     public PipelineSpec {
         threads = List.copyOf(threads.stream().map(List::copyOf).toList());
         String problem = problem(ringSize, threads, slotInitialCapacity);
+        if (problem == null && (tickInterval == null || tickInterval.compareTo(TICK_INTERVAL_MIN) < 0
+                || tickInterval.compareTo(TICK_INTERVAL_MAX) > 0)) {
+            problem = "tick interval must be within 1ms..10s, was " + tickInterval;
+        }
         if (problem != null) {
             throw new IllegalArgumentException(problem);
         }
     }
 
+    /** A spec with the default tick interval. */
+    public PipelineSpec(int ringSize, WaitStrategyKind waitStrategy, List<List<Stage>> threads, int slotInitialCapacity) {
+        this(ringSize, waitStrategy, threads, slotInitialCapacity, TICK_INTERVAL_DEFAULT);
+    }
+
     public static PipelineSpec defaults() {
-        return new PipelineSpec(RING_SIZE_DEFAULT, WAIT_STRATEGY_DEFAULT, THREADS_DEFAULT, SLOT_INITIAL_CAPACITY_DEFAULT);
+        return new PipelineSpec(RING_SIZE_DEFAULT, WAIT_STRATEGY_DEFAULT, THREADS_DEFAULT, SLOT_INITIAL_CAPACITY_DEFAULT, TICK_INTERVAL_DEFAULT);
     }
 
     /** What is wrong with these values, or {@code null}; configuration validation uses the same words. */
@@ -56,7 +78,7 @@ public record PipelineSpec(int ringSize, WaitStrategyKind waitStrategy, List<Lis
             flat.addAll(thread);
         }
         if (!flat.equals(List.of(Stage.values()))) {
-            return "pipeline threads must list every stage once, in the order validate, dedup, journal, ack, publish; was " + threads;
+            return "pipeline threads must list every stage once, in the order " + STAGE_ORDER + "; was " + threads;
         }
         return null;
     }

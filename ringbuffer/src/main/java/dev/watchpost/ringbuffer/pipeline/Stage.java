@@ -8,6 +8,11 @@ public enum Stage {
     VALIDATE,
     /** Recognises retried receipt_ids and gives each new event its journal seq. */
     DEDUP,
+    /**
+     * Advances the event-time watermark (on events and on the wall clock's ticks) and marks events
+     * that repeat an earlier one within their content window; later event-time rules join it.
+     */
+    WINDOW,
     /** Appends new events to the journal and rejected frames to the dead-letter store; group commit. */
     JOURNAL,
     /** Answers the origins: ACK/NACK frames, HTTP results, closes. */

@@ -1,0 +1,56 @@
+package dev.watchpost.cli;
+
+import dev.watchpost.daemon.config.ConfigException;
+import dev.watchpost.daemon.config.ConfigLoader;
+import dev.watchpost.daemon.config.WatchpostConfig;
+import dev.watchpost.handlers.rules.WindowDedupRule;
+import dev.watchpost.handlers.rules.WindowDedupRules;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code watchpost config}: checks of the daemon's configuration files, without a daemon. */
+@Command(name = "config", mixinStandardHelpOptions = true, description = "Check the configuration files.",
+        subcommands = {ConfigCommand.Validate.class})
+final class ConfigCommand {
+
+    /** {@code watchpost config validate}: reads watchpost.yml and the rules file it names, as watchpostd would. */
+    @Command(name = "validate", mixinStandardHelpOptions = true,
+            description = "Read watchpost.yml and the rules file it names as watchpostd would, and print every problem "
+                    + "with its file and key path, one per line. Exit 0 when valid, 2 when not.")
+    static final class Validate implements Callable<Integer> {
+        @Option(names = "--config", paramLabel = "FILE", defaultValue = "config/watchpost.yml",
+                description = "the configuration file (default: ${DEFAULT-VALUE})")
+        Path configFile;
+
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+
+        @Override
+        public Integer call() {
+            WatchpostConfig config;
+            try {
+                config = ConfigLoader.load(configFile, ConfigLoader.Overrides.NONE);
+            } catch (ConfigException e) {
+                e.problems().forEach(err::println);
+                err.println(e.problems().size() + (e.problems().size() == 1 ? " problem" : " problems"));
+                return Watchpost.EXIT_USAGE;
+            }
+            WindowDedupRules window = config.rules().windowDedup();
+            long typesOff = window.byType().values().stream().filter(r -> !r.enabled()).count();
+            WindowDedupRule fallback = window.defaultRule();
+            out.println("ok: " + configFile
+                    + (config.rulesFile() == null ? ", no rules file (built-in rules)" : ", rules " + config.rulesFile()));
+            out.println("  allowed lateness " + config.rules().allowedLateness().toMillis() + " ms, clock skew "
+                    + config.rules().clockSkew().toMillis() + " ms");
+            out.println("  window dedup: default " + (fallback.enabled()
+                    ? fallback.window().toMillis() + " ms " + fallback.mode().configName() : "off")
+                    + ", " + window.byType().size() + " types set (" + typesOff + " off), at most "
+                    + window.maxOpenKeys() + " open keys");
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,190 @@
+package dev.watchpost.daemon.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.watchpost.handlers.rules.Rules;
+import dev.watchpost.handlers.rules.WindowDedupRule;
+import dev.watchpost.handlers.rules.WindowDedupRules;
+import dev.watchpost.ringbuffer.codec.EventTypeRegistry;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Reads the rules file ({@code rules.yml}, named by {@code rules} in {@code watchpost.yml}) into
+ * {@link Rules}, checking everything the way {@link ConfigLoader} does: every problem is reported,
+ * one line each, as {@code <file>: <key path>: <what is wrong>}. Event types are named as in the
+ * registry (the v1 names and the site's {@code event_types}). Each rule kind is read by one method
+ * here; a new kind adds its section and its method.
+ */
+public final class RulesLoader extends ConfigValues {
+    private static final String KEY_NAMES = Arrays.stream(WindowDedupRule.KeyField.values())
+            .map(WindowDedupRule.KeyField::configName).collect(Collectors.joining(", "));
+
+    private final EventTypeRegistry registry;
+
+    private RulesLoader(EventTypeRegistry registry) {
+        this.registry = registry;
+    }
+
+    /**
+     * Reads {@code file}; each problem goes into {@code problems} as one line prefixed with the file.
+     * Returns the rules read (with defaults where a value had a problem).
+     */
+    static Rules load(Path file, EventTypeRegistry registry, List<String> problems) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            problems.add(file + ": no such file");
+            return Rules.defaults();
+        } catch (IOException e) {
+            problems.add(file + ": cannot read: " + e.getMessage());
+            return Rules.defaults();
+        }
+        return parse(text, file.toString(), registry, problems);
+    }
+
+    /** Parses rules YAML; for tests and tools. */
+    public static Rules parse(String yaml, String sourceName, EventTypeRegistry registry) throws ConfigException {
+        List<String> problems = new ArrayList<>();
+        Rules rules = parse(yaml, sourceName, registry, problems);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return rules;
+    }
+
+    private static Rules parse(String yaml, String sourceName, EventTypeRegistry registry, List<String> problems) {
+        JsonNode root;
+        try {
+            root = new ObjectMapper(new YAMLFactory()).readTree(yaml);
+        } catch (JsonProcessingException e) {
+            problems.add(sourceName + ": not valid YAML: " + e.getOriginalMessage()
+                    + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")"));
+            return Rules.defaults();
+        }
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            root = MissingNode.getInstance();
+        } else if (!root.isObject()) {
+            problems.add(sourceName + ": the top level must be a mapping of keys");
+            return Rules.defaults();
+        }
+        RulesLoader loader = new RulesLoader(registry);
+        Rules rules = loader.read(root);
+        loader.problems.forEach(p -> problems.add(sourceName + ": " + p));
+        return rules;
+    }
+
+    private Rules read(JsonNode root) {
+        known(root, "", Set.of("allowed_lateness", "clock_skew", "window_dedup"));
+        Duration lateness = duration(root, "allowed_lateness", Rules.ALLOWED_LATENESS_DEFAULT, Duration.ZERO, Rules.LATENESS_MAX);
+        Duration skew = duration(root, "clock_skew", Rules.CLOCK_SKEW_DEFAULT, Duration.ZERO, Rules.LATENESS_MAX);
+        WindowDedupRules windowDedup = windowDedup(section(root, "window_dedup"));
+        return new Rules(lateness, skew, windowDedup);
+    }
+
+    // ---- window_dedup
+
+    private WindowDedupRules windowDedup(JsonNode section) {
+        known(section, "window_dedup.", Set.of("max_open_keys", "default", "types"));
+        int maxOpenKeys = integer(section, "window_dedup.max_open_keys", WindowDedupRules.MAX_OPEN_KEYS_DEFAULT,
+                WindowDedupRules.MAX_OPEN_KEYS_MIN, WindowDedupRules.MAX_OPEN_KEYS_MAX);
+        WindowDedupRule defaultRule = windowRule(section.path("default"), "window_dedup.default", WindowDedupRule.DEFAULT);
+        Map<Integer, WindowDedupRule> byType = new LinkedHashMap<>();
+        JsonNode types = section.path("types");
+        if (!types.isMissingNode() && !types.isNull()) {
+            if (!types.isObject()) {
+                problems.add("window_dedup.types: must be a mapping of event type name to rule, e.g. {motion.detected: {window: 10s}}");
+            } else {
+                for (Iterator<Map.Entry<String, JsonNode>> it = types.fields(); it.hasNext(); ) {
+                    Map.Entry<String, JsonNode> e = it.next();
+                    String path = "window_dedup.types." + e.getKey();
+                    int code = registry.code(e.getKey());
+                    if (code < 0) {
+                        problems.add(path + ": unknown event type (neither a protocol v1 type nor one of event_types)");
+                        continue;
+                    }
+                    byType.put(code, windowRule(e.getValue(), path, defaultRule));
+                }
+            }
+        }
+        return new WindowDedupRules(maxOpenKeys, defaultRule, byType);
+    }
+
+    /**
+     * One window rule: {@code off} (or {@code false}), or a mapping of {@code window}, {@code mode},
+     * {@code key} and {@code enabled}, each falling back to {@code base}'s; a mapping is on unless it
+     * says {@code enabled: false}.
+     */
+    private WindowDedupRule windowRule(JsonNode node, String path, WindowDedupRule base) {
+        if (node.isMissingNode() || node.isNull()) {
+            return base;
+        }
+        // YAML 1.1 reads a bare off/on as a boolean
+        if ((node.isBoolean() && !node.booleanValue()) || (node.isTextual() && node.asText().equals("off"))) {
+            return base.off();
+        }
+        if ((node.isBoolean() && node.booleanValue()) || (node.isTextual() && node.asText().equals("on"))) {
+            return new WindowDedupRule(true, base.window(), base.mode(), base.key());
+        }
+        if (!node.isObject()) {
+            problems.add(path + ": must be off, or a mapping of window, mode, key and enabled; was " + node);
+            return base;
+        }
+        known(node, path + ".", Set.of("enabled", "window", "mode", "key"));
+        boolean enabled = bool(node, path + ".enabled", true);
+        Duration window = duration(node, path + ".window", base.window(), WindowDedupRule.WINDOW_MIN, WindowDedupRule.WINDOW_MAX);
+        WindowDedupRule.Mode mode = base.mode();
+        String modeName = string(node, path + ".mode", mode.configName());
+        if (WindowDedupRule.Mode.fromConfigName(modeName) == null) {
+            problems.add(path + ".mode: must be fixed or sliding; was '" + modeName + "'");
+        } else {
+            mode = WindowDedupRule.Mode.fromConfigName(modeName);
+        }
+        List<WindowDedupRule.KeyField> key = keyFields(node.path("key"), path + ".key", base.key());
+        return new WindowDedupRule(enabled, window, mode, key);
+    }
+
+    private List<WindowDedupRule.KeyField> keyFields(JsonNode node, String path, List<WindowDedupRule.KeyField> fallback) {
+        if (node.isMissingNode() || node.isNull()) {
+            return fallback;
+        }
+        if (!node.isArray() || node.isEmpty()) {
+            problems.add(path + ": must be a non-empty list of fields among " + KEY_NAMES + "; was " + node);
+            return fallback;
+        }
+        List<WindowDedupRule.KeyField> fields = new ArrayList<>();
+        EnumSet<WindowDedupRule.KeyField> seen = EnumSet.noneOf(WindowDedupRule.KeyField.class);
+        boolean ok = true;
+        for (int i = 0; i < node.size(); i++) {
+            JsonNode name = node.get(i);
+            WindowDedupRule.KeyField field = name.isTextual() ? WindowDedupRule.KeyField.fromConfigName(name.asText()) : null;
+            if (field == null) {
+                problems.add(path + "[" + i + "]: unknown field " + name + " (known: " + KEY_NAMES + ")");
+                ok = false;
+            } else if (!seen.add(field)) {
+                problems.add(path + "[" + i + "]: " + field.configName() + " is listed twice");
+                ok = false;
+            } else {
+                fields.add(field);
+            }
+        }
+        return ok ? fields : fallback;
+    }
+}

@@ -1,0 +1,136 @@
+package dev.watchpost.daemon.config;
+
+import dev.watchpost.handlers.rules.Rules;
+import dev.watchpost.handlers.rules.WindowDedupRule;
+import dev.watchpost.handlers.rules.WindowDedupRule.KeyField;
+import dev.watchpost.handlers.rules.WindowDedupRule.Mode;
+import dev.watchpost.ringbuffer.codec.EventTypeRegistry;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class RulesLoaderTest {
+    private static final EventTypeRegistry REGISTRY = EventTypeRegistry.v1().withSiteTypes(Map.of(1000, "shelf.empty"));
+
+    private static Rules parse(String yaml) throws ConfigException {
+        return RulesLoader.parse(yaml, "rules.yml", REGISTRY);
+    }
+
+    private static List<String> problems(String yaml) {
+        return assertThrows(ConfigException.class, () -> parse(yaml)).problems();
+    }
+
+    @Test
+    void shouldGiveTheBuiltInRulesForAnEmptyFile() throws Exception {
+        assertEquals(Rules.defaults(), parse(""));
+        assertEquals(Rules.defaults(), parse("window_dedup: {}\n"));
+    }
+
+    @Test
+    void shouldReadEveryKindOfValue() throws Exception {
+        Rules rules = parse("""
+                allowed_lateness: 500ms
+                clock_skew: 0s
+                window_dedup:
+                  max_open_keys: 5000
+                  default: {window: 3s, mode: sliding}
+                  types:
+                    motion.detected: {window: 10s, key: [camera, zone, type]}
+                    face.recognized: {mode: fixed, key: [store_id, subject_id]}
+                    shelf.empty: {key: [camera, label, track_id]}
+                    camera.health: off
+                    camera.snapshot: "off"
+                    vision.metrics.v1: {enabled: false}
+                """);
+
+        assertEquals(Duration.ofMillis(500), rules.allowedLateness());
+        assertEquals(Duration.ZERO, rules.clockSkew());
+        assertEquals(5000, rules.windowDedup().maxOpenKeys());
+        assertEquals(new WindowDedupRule(true, Duration.ofSeconds(3), Mode.SLIDING, WindowDedupRule.KEY_DEFAULT),
+                rules.windowDedup().defaultRule());
+        assertEquals(new WindowDedupRule(true, Duration.ofSeconds(10), Mode.SLIDING, List.of(KeyField.CAMERA, KeyField.ZONE, KeyField.TYPE)),
+                rules.windowDedup().ruleFor(EventTypeRegistry.MOTION_DETECTED), "unset values come from the default");
+        assertEquals(new WindowDedupRule(true, Duration.ofSeconds(3), Mode.FIXED, List.of(KeyField.STORE_ID, KeyField.SUBJECT_ID)),
+                rules.windowDedup().ruleFor(EventTypeRegistry.FACE_RECOGNIZED));
+        assertEquals(List.of(KeyField.CAMERA, KeyField.LABEL, KeyField.TRACK_ID), rules.windowDedup().ruleFor(1000).key());
+        assertFalse(rules.windowDedup().ruleFor(EventTypeRegistry.CAMERA_HEALTH).enabled());
+        assertFalse(rules.windowDedup().ruleFor(EventTypeRegistry.CAMERA_SNAPSHOT).enabled());
+        assertFalse(rules.windowDedup().ruleFor(EventTypeRegistry.VISION_METRICS_V1).enabled());
+        assertTrue(rules.windowDedup().ruleFor(EventTypeRegistry.OBJECT_DETECTED).enabled());
+        assertEquals(Duration.ofSeconds(10), rules.windowDedup().longestWindow());
+    }
+
+    @Test
+    void shouldTurnOnATypeNamedUnderADefaultThatIsOff() throws Exception {
+        Rules rules = parse("window_dedup: {default: off, types: {object.detected: {window: 2s}}}\n");
+
+        assertFalse(rules.windowDedup().defaultRule().enabled());
+        assertFalse(rules.windowDedup().ruleFor(EventTypeRegistry.FACE_DETECTED).enabled());
+        WindowDedupRule object = rules.windowDedup().ruleFor(EventTypeRegistry.OBJECT_DETECTED);
+        assertTrue(object.enabled());
+        assertEquals(Duration.ofSeconds(2), object.window());
+    }
+
+    @Test
+    void shouldReportEveryProblemWithItsPath() {
+        List<String> problems = problems("""
+                allowed_lateness: soon
+                clock_skew: 2h
+                colour: red
+                window_dedup:
+                  max_open_keys: 3
+                  default: {window: 5x, mode: tumbling}
+                  types:
+                    motion.detected: {window: 0ms, key: [camera, camera]}
+                    face.recognized: {key: [face]}
+                    object.detected: {key: []}
+                    no.such.type: off
+                    queue.detected: maybe
+                    gesture.detected: {enabled: sometimes, shape: round}
+                """);
+
+        assertEquals(List.of(
+                "rules.yml: colour: unknown key (known: allowed_lateness, clock_skew, window_dedup)",
+                "rules.yml: allowed_lateness: must be a duration such as 250ms, 30s, 5m, 24h or 7d; was \"soon\"",
+                "rules.yml: clock_skew: must be within 0s..1h, was 2h",
+                "rules.yml: window_dedup.max_open_keys: must be within 16..4194304, was 3",
+                "rules.yml: window_dedup.default.window: must be a duration such as 250ms, 30s, 5m, 24h or 7d; was \"5x\"",
+                "rules.yml: window_dedup.default.mode: must be fixed or sliding; was 'tumbling'",
+                "rules.yml: window_dedup.types.motion.detected.window: must be within 0.001s..24h, was 0ms",
+                "rules.yml: window_dedup.types.motion.detected.key[1]: camera is listed twice",
+                "rules.yml: window_dedup.types.face.recognized.key[0]: unknown field \"face\" (known: camera, zone, type, track_id, subject_id, label, store_id, identity)",
+                "rules.yml: window_dedup.types.object.detected.key: must be a non-empty list of fields among camera, zone, type, track_id, subject_id, label, store_id, identity; was []",
+                "rules.yml: window_dedup.types.no.such.type: unknown event type (neither a protocol v1 type nor one of event_types)",
+                "rules.yml: window_dedup.types.queue.detected: must be off, or a mapping of window, mode, key and enabled; was \"maybe\"",
+                "rules.yml: window_dedup.types.gesture.detected.shape: unknown key (known: enabled, key, mode, window)",
+                "rules.yml: window_dedup.types.gesture.detected.enabled: must be true or false, was \"sometimes\""), problems);
+    }
+
+    @Test
+    void shouldReportBrokenYamlWithItsLine() {
+        List<String> problems = problems("window_dedup: {types: [\n");
+        assertEquals(1, problems.size());
+        assertTrue(problems.get(0).startsWith("rules.yml: not valid YAML"), problems.get(0));
+    }
+
+    @Test
+    void shouldReadTheShippedRulesFileWithoutProblems() throws Exception {
+        Path shipped = Path.of("").toAbsolutePath().getParent().resolve("config/rules.yml");
+        List<String> problems = new java.util.ArrayList<>();
+        Rules rules = RulesLoader.load(shipped, EventTypeRegistry.v1(), problems);
+
+        assertEquals(List.of(), problems);
+        assertEquals(Duration.ofSeconds(2), rules.allowedLateness());
+        assertEquals(WindowDedupRule.DEFAULT, rules.windowDedup().defaultRule());
+        assertEquals(Mode.SLIDING, rules.windowDedup().ruleFor(EventTypeRegistry.MOTION_DETECTED).mode());
+        assertFalse(rules.windowDedup().ruleFor(EventTypeRegistry.CAMERA_HEALTH).enabled());
+    }
+}

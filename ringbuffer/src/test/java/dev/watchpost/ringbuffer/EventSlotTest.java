@@ -1,0 +1,114 @@
+package dev.watchpost.ringbuffer;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The slot's window marking and ticks, and the {@link EventExtras} layout they write. */
+class EventSlotTest {
+    private static final byte[] META = "{\"m\":1}".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] RECEIPT = "order-9".getBytes(StandardCharsets.UTF_8);
+
+    private static EventSlot event() {
+        EventSlot slot = new EventSlot(256);
+        slot.claimEvent(200, null, 1, 10);
+        slot.sequence(5);
+        return slot;
+    }
+
+    @Test
+    void shouldMarkARepeatOfAnEventWithoutExtrasWithoutGrowingItsBuffer() {
+        EventSlot slot = event();
+        ByteBuffer before = slot.extra();
+
+        slot.markRepeat(3, 2);
+
+        assertSame(before, slot.extra(), "room for the marking is there from the start");
+        assertEquals(3, slot.repeatOf());
+        assertEquals(2, slot.repeatOrdinal());
+        assertEquals(16, slot.extraLength());
+        assertEquals(3, EventExtras.duplicateOf(slot.extra(), 0, slot.extraLength()));
+        assertEquals(2, EventExtras.repeat(slot.extra(), 0, slot.extraLength()));
+        assertEquals(0, EventExtras.metaLength(slot.extra(), 0, slot.extraLength()));
+        assertEquals(0, EventExtras.receiptTextLength(slot.extra(), 0, slot.extraLength()));
+        assertTrue(slot.isToStore(), "a repeat is stored");
+        assertFalse(slot.isDuplicate());
+        assertEquals(5, slot.journalSeq(), "under its own seq");
+    }
+
+    @Test
+    void shouldKeepMetaAndReceiptTextReadableBesideTheMarking() {
+        EventSlot slot = event();
+        slot.claimExtra(META.length, RECEIPT.length).put(EventExtras.META_OFFSET, META).put(EventExtras.META_OFFSET + META.length, RECEIPT);
+        ByteBuffer before = slot.extra();
+
+        slot.markRepeat(4, 1);
+        slot.markRepeat(4, 2); // marked again: replaced, not appended
+
+        ByteBuffer e = slot.extra();
+        int length = slot.extraLength();
+        assertSame(before, e, "claimExtra left room for the marking");
+        assertEquals(4 + META.length + RECEIPT.length + EventExtras.WINDOW_SECTION_LENGTH, length);
+        assertEquals(META.length, EventExtras.metaLength(e, 0, length));
+        assertEquals(RECEIPT.length, EventExtras.receiptTextLength(e, 0, length));
+        byte[] text = new byte[RECEIPT.length];
+        e.get(EventExtras.receiptTextIndex(e, 0, length), text);
+        assertEquals("order-9", new String(text, StandardCharsets.UTF_8));
+        assertEquals(4, EventExtras.duplicateOf(e, 0, length));
+        assertEquals(2, EventExtras.repeat(e, 0, length));
+    }
+
+    @Test
+    void shouldReadExtrasWrittenBeforeTheWindowSectionExisted() {
+        ByteBuffer old = ByteBuffer.allocate(4 + META.length + RECEIPT.length).order(ByteOrder.LITTLE_ENDIAN);
+        old.putInt(0, META.length).put(4, META).put(4 + META.length, RECEIPT);
+        int length = old.capacity();
+
+        assertFalse(EventExtras.hasWindowSection(old, 0, length));
+        assertEquals(META.length, EventExtras.metaLength(old, 0, length));
+        assertEquals(RECEIPT.length, EventExtras.receiptTextLength(old, 0, length));
+        assertEquals(0, EventExtras.duplicateOf(old, 0, length));
+        assertEquals(0, EventExtras.repeat(old, 0, length));
+    }
+
+    @Test
+    void shouldForgetTheMarkingWhenTheSlotIsReused() {
+        EventSlot slot = event();
+        slot.markRepeat(3, 1);
+        slot.stampWatermark(99);
+
+        slot.claimEvent(200, null, 2, 11);
+
+        assertEquals(EventSlot.NO_SEQ, slot.repeatOf());
+        assertEquals(0, slot.extraLength());
+        assertEquals(Long.MIN_VALUE, slot.watermarkUs());
+    }
+
+    @Test
+    void shouldRefuseAMarkingWithoutAnOriginal() {
+        EventSlot slot = event();
+        assertThrows(IllegalArgumentException.class, () -> slot.markRepeat(EventSlot.NO_SEQ, 1));
+        assertThrows(IllegalArgumentException.class, () -> slot.markRepeat(3, 0));
+    }
+
+    @Test
+    void shouldCarryTheWallClockInATick() {
+        EventSlot slot = event();
+
+        slot.claimTick(12345);
+
+        assertTrue(slot.isTick());
+        assertFalse(slot.isEvent());
+        assertFalse(slot.isToStore());
+        assertEquals(12345, slot.receivedAtUs());
+        assertEquals(null, slot.origin());
+    }
+}
