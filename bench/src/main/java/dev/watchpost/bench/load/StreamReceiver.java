@@ -40,8 +40,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * One WebSocket subscriber of the daemon's {@code GET /v1/stream}, live only and unfiltered, as a
- * dashboard would hold it, that times every event of this run from its send to its arrival here:
+ * One WebSocket subscriber of the daemon's {@code GET /v1/stream}, live only and unfiltered (with
+ * {@code include=duplicates}: content-window repeats are stored events too), as a dashboard would
+ * hold it, that times every event of this run from its send to its arrival here:
  * end-to-end latency through ingest, validation, dedup, journal, publish and the WebSocket.
  *
  * <pre>
@@ -110,12 +111,15 @@ final class StreamReceiver {
      * Opens the stream and waits for the WebSocket handshake: from then on the daemon sends this
      * subscriber every event it stores.
      *
-     * @param uri {@code ws://host:port/v1/stream}
+     * @param uri {@code ws://host:port/v1/stream}; without a query, {@code include=duplicates} is added
      * @param runMsb the run's receipt_id msb, as given to the connections
      * @param connections the run's connections, by index
      * @throws IOException when the stream cannot be opened within {@link #CONNECT_TIMEOUT_MILLIS}
      */
     static StreamReceiver open(URI uri, long runMsb, List<DetectorConnection> connections) throws IOException, InterruptedException {
+        if (uri.getQuery() == null) {
+            uri = URI.create(uri + "?include=duplicates");
+        }
         StreamReceiver receiver = new StreamReceiver(uri, runMsb, connections);
         try {
             receiver.connect();
