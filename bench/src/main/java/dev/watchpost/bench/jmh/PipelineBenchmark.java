@@ -75,6 +75,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@value #DEDUP_CAPACITY} receipts, empty) and deletes it afterwards: inserts pile up at around a
  * million a second, and a full dedup store would change the path measured (the tear-down fails the
  * run if that happens).
+ *
+ * <p>So {@code -prof gc} does not measure the hot path here: its B/op is that per-iteration set-up
+ * divided by the iteration's events, and the stage thread, stopped in the tear-down, is not counted
+ * at all. {@link PipelineAllocation} reads each thread's allocated bytes instead.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)

@@ -1,6 +1,5 @@
 package dev.watchpost.daemon.json;
 
-import com.fasterxml.jackson.core.io.NumberOutput;
 import dev.watchpost.ringbuffer.EventExtras;
 import dev.watchpost.ringbuffer.EventSlot;
 import dev.watchpost.ringbuffer.codec.EventFrame;
@@ -15,8 +14,7 @@ import java.util.Objects;
 /**
  * Writes a stored event as the one JSON object every output shows (protocol v1, section 8): the
  * WebSocket and SSE streams, REST queries, the CLI. The object is written straight into a Netty
- * {@link ByteBuf} as UTF-8, fields in the table's order, with no tree and no per-field strings
- * except the shortest decimal form of each float:
+ * {@link ByteBuf} as UTF-8, fields in the table's order, with no tree and no per-field strings:
  *
  * <pre>
  * {"seq":1,"receipt_id":"0f8fad5b-d9cb-469f-a165-70867728950e","event_name":"face.recognized",
@@ -215,8 +213,8 @@ public final class EventJsonWriter {
         if (value == 0) {
             value = 0; // -0.0 counts as 0
         }
-        // Float.toString on Java 17 is not always the shortest form; Jackson's Schubfach is.
-        out.writeCharSequence(NumberOutput.toString(value, true), StandardCharsets.US_ASCII);
+        // Float.toString on Java 17 is not always the shortest form; Schubfach is.
+        FloatText.appendShortest(value, out);
     }
 
     /** Writes a long in decimal without building a string. */
