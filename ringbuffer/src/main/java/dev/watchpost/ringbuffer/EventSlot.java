@@ -31,6 +31,18 @@ public final class EventSlot {
      */
     public static final int KIND_TICK = 2;
 
+    /**
+     * The daemon is stopping: stages that hold open state (the fuse stage's tracks) close it and
+     * emit what that derives, through the journal, like a tick otherwise. Published by the daemon
+     * after every producer has stopped.
+     */
+    public static final int KIND_SHUTDOWN = 3;
+
+    /** Most derived events one slot carries; more wait in their stage's pending queue. */
+    public static final int MAX_DERIVED = 8;
+    /** Frame bytes a derived event's buffer starts with. */
+    static final int DERIVED_INITIAL_CAPACITY = 1024;
+
     /** Value of {@link #journalSeq()} before the sequencer has given one. */
     public static final long NO_SEQ = 0;
 
@@ -53,6 +65,9 @@ public final class EventSlot {
     private long repeatOf;
     private int repeat;
     private long watermarkUs;
+    /** Created when first needed, then reused: a ring that never derives holds none. */
+    private final DerivedEvent[] derived = new DerivedEvent[MAX_DERIVED];
+    private int derivedCount;
 
     public EventSlot(int initialCapacity) {
         this.buffer = ByteBuffer.allocate(initialCapacity).order(ByteOrder.LITTLE_ENDIAN);
@@ -105,6 +120,11 @@ public final class EventSlot {
         return extra;
     }
 
+    /** Resets the slot as the daemon's shutdown request at {@code nowUs}. Producer (the daemon) only. */
+    public void claimShutdown(long nowUs) {
+        reset(KIND_SHUTDOWN, null, 0, nowUs);
+    }
+
     private void reset(int kind, Origin origin, long originSeq, long receivedAtUs) {
         this.kind = kind;
         this.origin = origin;
@@ -120,6 +140,7 @@ public final class EventSlot {
         this.repeatOf = NO_SEQ;
         this.repeat = 0;
         this.watermarkUs = Long.MIN_VALUE;
+        this.derivedCount = 0;
     }
 
     public int kind() {
@@ -132,6 +153,45 @@ public final class EventSlot {
 
     public boolean isTick() {
         return kind == KIND_TICK;
+    }
+
+    public boolean isShutdown() {
+        return kind == KIND_SHUTDOWN;
+    }
+
+    // ---- derived area
+
+    /** Derived events this slot carries, stored after its own event in seq order. */
+    public int derivedCount() {
+        return derivedCount;
+    }
+
+    /** The {@code i}th derived event, {@code i < derivedCount()}. */
+    public DerivedEvent derived(int i) {
+        return derived[i];
+    }
+
+    /** True when no more derived events fit. */
+    public boolean isDerivedFull() {
+        return derivedCount == MAX_DERIVED;
+    }
+
+    /**
+     * Adds a derived event under {@code seq} and returns it to be filled. The slot must not be full.
+     * Deriving stage only.
+     */
+    public DerivedEvent addDerived(long seq) {
+        if (derivedCount == MAX_DERIVED) {
+            throw new IllegalStateException("slot already carries " + MAX_DERIVED + " derived events");
+        }
+        DerivedEvent event = derived[derivedCount];
+        if (event == null) {
+            event = new DerivedEvent(DERIVED_INITIAL_CAPACITY, 64);
+            derived[derivedCount] = event;
+        }
+        derivedCount++;
+        event.seq(seq);
+        return event;
     }
 
     /** The frame flyweight, wrapped at index 0 of {@link #buffer()}. */
