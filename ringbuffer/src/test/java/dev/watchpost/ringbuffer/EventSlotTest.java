@@ -111,4 +111,42 @@ class EventSlotTest {
         assertEquals(12345, slot.receivedAtUs());
         assertEquals(null, slot.origin());
     }
+
+    @Test
+    void shouldCarryDerivedEventsUntilTheSlotIsReused() {
+        EventSlot slot = new EventSlot(256);
+        slot.claimTick(1);
+        for (int i = 0; i < EventSlot.MAX_DERIVED; i++) {
+            DerivedEvent event = slot.addDerived(100 + i);
+            event.frameBuffer(4000).put(0, (byte) i);
+            event.lengths(4000, 0);
+        }
+
+        assertTrue(slot.isDerivedFull());
+        assertThrows(IllegalStateException.class, () -> slot.addDerived(200));
+        assertEquals(107, slot.derived(7).seq());
+        assertEquals(4000, slot.derived(7).length());
+        DerivedEvent first = slot.derived(0);
+
+        slot.claimShutdown(2);
+        assertEquals(0, slot.derivedCount());
+        assertTrue(slot.isShutdown());
+        assertSame(first, slot.addDerived(300), "the slot's derived events are reused");
+    }
+
+    @Test
+    void shouldReadADerivedSectionBesideAWindowSection() {
+        ByteBuffer extras = ByteBuffer.allocate(128).order(ByteOrder.LITTLE_ENDIAN);
+        int length = EventExtras.putDerivedOnly(extras, 0, new long[] {11, 12, 13}, 3, 0x1234L, 0x5678L, 9);
+        length = EventExtras.putWindowSection(extras, 0, length, 5, 2);
+
+        assertEquals(3, EventExtras.parentCount(extras, 0, length));
+        assertEquals(13, EventExtras.parent(extras, 0, length, 2));
+        assertEquals(9, EventExtras.revision(extras, 0, length));
+        assertEquals(0x1234L, Long.reverseBytes(extras.getLong(EventExtras.correlationIndex(extras, 0, length))));
+        assertEquals(0, EventExtras.receiptTextLength(extras, 0, length));
+        assertEquals(0, EventExtras.metaLength(extras, 0, length));
+        assertEquals(5, EventExtras.duplicateOf(extras, 0, length));
+        assertEquals(2, EventExtras.repeat(extras, 0, length));
+    }
 }
