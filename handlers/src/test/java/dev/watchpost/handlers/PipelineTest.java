@@ -13,6 +13,7 @@ import dev.watchpost.ringbuffer.Counters;
 import dev.watchpost.ringbuffer.EventSlot;
 import dev.watchpost.ringbuffer.Origin;
 import dev.watchpost.ringbuffer.WallClock;
+import dev.watchpost.ringbuffer.codec.EventFrame;
 import dev.watchpost.ringbuffer.codec.EventTypeRegistry;
 import dev.watchpost.ringbuffer.codec.EventValidator;
 import dev.watchpost.ringbuffer.codec.NackCode;
@@ -159,6 +160,55 @@ class PipelineTest {
         assertTrue(script.duplicates > 0 && script.rejected > 0, "the script exercises every outcome");
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("threadShapes")
+    void shouldJournalAndPublishDerivedEventsInSeqOrderBetweenTheDetections(String shape, List<List<Stage>> threads)
+            throws Exception {
+        openStores();
+        build(threads);
+        pipeline.start();
+        com.lmax.disruptor.RingBuffer<EventSlot> ring = pipeline.ring();
+        long t0 = WallClock.nowMicros() - 60_000_000L;
+        for (int i = 1; i <= 200; i++) {
+            byte[] frame = frame(i, t0 + i * 100_000L); // ten detections a second of event time
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(frame).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            b.put(EventFrame.FLAGS_OFFSET, (byte) (b.get(EventFrame.FLAGS_OFFSET) | EventFrame.FLAG_TRACK));
+            b.putLong(EventFrame.TRACK_ID_OFFSET, i / 50); // five tracks, one after the other, 5 s each
+            long sequence = ring.next();
+            try {
+                TestEvents.fill(ring.get(sequence), frame, null, i, WallClock.nowMicros());
+            } finally {
+                ring.publish(sequence);
+            }
+        }
+
+        assertTrue(pipeline.drainAndStop(WAIT_SECONDS, TimeUnit.SECONDS));
+        stopped = true;
+
+        // tracks 0 and 1 end (idle) once the watermark passes their last detection + 5 s; 2, 3, 4 stay open
+        assertEquals(5, counters.get(Counter.TRACKS_STARTED));
+        assertEquals(2, counters.get(Counter.TRACKS_ENDED));
+        assertEquals(207, journal.durableSeq(), "200 detections and 7 derived events, seqs without a gap");
+        assertEquals(LongStream.rangeClosed(1, 207).boxed().toList(), sink.publishedSeqs(), "published in seq order");
+        List<Long> derived = new ArrayList<>();
+        dev.watchpost.persistence.journal.JournalRecord record = new dev.watchpost.persistence.journal.JournalRecord();
+        EventFrame frame = new EventFrame();
+        try (dev.watchpost.persistence.journal.JournalReader reader = journal.reader(1)) {
+            while (reader.next(record)) {
+                frame.wrap(record.buffer(), record.frameOffset());
+                if (EventTypeRegistry.v1().isDerived(frame.eventType())) {
+                    derived.add(record.seq());
+                    long cause = dev.watchpost.ringbuffer.EventExtras.parent(record.buffer(), record.extraOffset(), record.extraLength(),
+                            dev.watchpost.ringbuffer.EventExtras.parentCount(record.buffer(), record.extraOffset(), record.extraLength()) - 1);
+                    assertTrue(cause < record.seq(), "a derived event follows what caused it");
+                }
+            }
+        }
+        assertEquals(7, derived.size());
+        assertEquals(2, derived.get(0), "track.started right after the first detection");
+        assertEquals(0, counters.get(Counter.HANDLER_ERRORS), () -> String.join("\n", errorLog));
+    }
+
     // ------------------------------------------------------------------ failure and stop
 
     @Test
@@ -297,9 +347,10 @@ class PipelineTest {
         ErrorLog errors = new ErrorLog(counters, errorLog::add);
         Map<Stage, EventHandler<EventSlot>> stages = new EnumMap<>(Stage.class);
         stages.put(VALIDATE, new ValidateHandler(new EventValidator(EventTypeRegistry.v1()), counters, errors));
-        stages.put(DEDUP, new DedupHandler(dedup, journal.lastSeq() + 1, counters, errors));
+        SeqAllocator seqs = new SeqAllocator(journal.lastSeq() + 1);
+        stages.put(DEDUP, new DedupHandler(dedup, seqs, counters, errors));
         stages.put(WINDOW, new WindowDedupHandler(dev.watchpost.handlers.rules.Rules.defaults(), counters, errors));
-        stages.put(FUSE, (slot, sequence, endOfBatch) -> { });
+        stages.put(FUSE, new TrackFusionHandler(dev.watchpost.handlers.rules.Rules.defaults(), seqs, counters, errors));
         stages.put(JOURNAL, new JournalHandler(journal, deadLetters, FsyncPolicy.BATCH, 1000, 1_000_000, counters));
         stages.put(ACK, new AckHandler(errors));
         stages.put(PUBLISH, new PublishHandler(sink, errors));
