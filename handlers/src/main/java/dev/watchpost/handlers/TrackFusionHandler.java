@@ -77,6 +77,12 @@ public final class TrackFusionHandler implements EventHandler<EventSlot> {
     static final int REASON_EVICTED = 3;
     static final int REASON_SHUTDOWN = 4;
     static final int REASON_RESTART = 5;
+
+    private static final byte ANNOUNCE_NONE = 0;
+    /** A track.updated of reason restart: its last stored message stands. */
+    private static final byte ANNOUNCE_RESTART = 1;
+    /** A track.started: the journal has its first detection but not the message (a crash came between). */
+    private static final byte ANNOUNCE_START = 2;
     private static final byte[][] REASONS = {ascii("started"), ascii("changed"), ascii("idle"), ascii("evicted"),
         ascii("shutdown"), ascii("restart")};
     private static final byte[][] CHANGE_NAMES = {ascii("confidence"), ascii("label"), ascii("zone"), ascii("subject")};
@@ -114,7 +120,10 @@ public final class TrackFusionHandler implements EventHandler<EventSlot> {
     private final int[] revision;
     private final long[] lastAnnounceUs;
     private final int[] dirty;
-    private final boolean[] announceRestart;
+    /** What the first slots after a start announce for the track: {@link #ANNOUNCE_NONE}, … */
+    private final byte[] announce;
+    /** Rebuilding: a stored message of the track's current incarnation has been read. */
+    private final boolean[] confirmed;
 
     // per state row: 2 x entry is the track now, 2 x entry + 1 the track as last announced
     private final byte[] label;
@@ -182,7 +191,8 @@ public final class TrackFusionHandler implements EventHandler<EventSlot> {
         revision = new int[n];
         lastAnnounceUs = new long[n];
         dirty = new int[n];
-        announceRestart = new boolean[n];
+        announce = new byte[n];
+        confirmed = new boolean[n];
         int rows = 2 * n;
         label = new byte[rows * LABEL_BYTES];
         labelLength = new int[rows];
@@ -248,7 +258,9 @@ public final class TrackFusionHandler implements EventHandler<EventSlot> {
     // ---- the lifecycle
 
     private void onDetection(EventFrame frame, long seq, long watermarkUs) {
-        expire(watermarkUs);
+        if (!silent) {
+            expire(watermarkUs); // rebuilding, only a stored track.ended ends a track (see restore)
+        }
         long ts = frame.tsUs();
         digestKey(frame.uuidMsb(EventFrame.CAMERA_ID_OFFSET), frame.uuidLsb(EventFrame.CAMERA_ID_OFFSET), frame.trackId());
         int entry = table.find(keyDigest.hi, keyDigest.lo);
@@ -286,7 +298,8 @@ public final class TrackFusionHandler implements EventHandler<EventSlot> {
         lastSeq[entry] = seq;
         revision[entry] = 0;
         dirty[entry] = 0;
-        announceRestart[entry] = false;
+        announce[entry] = ANNOUNCE_NONE;
+        confirmed[entry] = false;
         int row = 2 * entry;
         long ts = frame.tsUs();
         detections[row] = 1;
@@ -354,7 +367,7 @@ public final class TrackFusionHandler implements EventHandler<EventSlot> {
 
     private void end(int entry, int reason) {
         emit(entry, EventTypeRegistry.TRACK_ENDED, reason, 0, lastTs[2 * entry], lastSeq[entry]);
-        announceRestart[entry] = false;
+        announce[entry] = ANNOUNCE_NONE;
         table.remove(entry);
         ended++;
     }
@@ -362,9 +375,14 @@ public final class TrackFusionHandler implements EventHandler<EventSlot> {
     private void announceRestarts() {
         while (restartNext < restartQueue.length && pendingCount < PENDING_CAPACITY - PENDING_HEADROOM) {
             int entry = restartQueue[restartNext++];
-            if (announceRestart[entry]) {
-                announceRestart[entry] = false;
+            byte what = announce[entry];
+            announce[entry] = ANNOUNCE_NONE;
+            if (what == ANNOUNCE_RESTART) {
                 emit(entry, EventTypeRegistry.TRACK_UPDATED, REASON_RESTART, 0, lastTs[2 * entry], lastSeq[entry]);
+            } else if (what == ANNOUNCE_START) {
+                revision[entry] = 0;
+                emit(entry, EventTypeRegistry.TRACK_STARTED, REASON_STARTED, 0, firstTs[2 * entry], startSeq[entry]);
+                started++;
             }
         }
     }
@@ -373,7 +391,8 @@ public final class TrackFusionHandler implements EventHandler<EventSlot> {
 
     /** Encodes one lifecycle message into the pending queue and marks the track announced. */
     private void emit(int entry, int type, int reason, int changed, long tsUs, long causeSeq) {
-        int rev = ++revision[entry];
+        // Rebuilding, the revision stays at the last stored message's: a message the crash lost is made again under its id.
+        int rev = silent ? revision[entry] : ++revision[entry];
         int now = 2 * entry;
         int before = now + 1;
         if (!silent) {
@@ -755,10 +774,12 @@ public final class TrackFusionHandler implements EventHandler<EventSlot> {
     /**
      * Rebuilds the open tracks from the journal's tail (every record within {@code restore_horizon}
      * of the last record's event time): raw detections replay through the same lifecycle without
-     * emitting anything, and each stored track.* message sets its track's revision and first seq
-     * (track.ended closes it), so that no message is made twice. Each track still open is then
-     * re-announced with a track.updated of reason {@code restart}, on the first slots after start.
-     * Call before the pipeline starts.
+     * emitting anything, and each stored track.* message sets its track's revision and first seq; only
+     * a stored track.ended ends a track here. Each track still open is then announced on the first
+     * slots after start: a track.updated of reason {@code restart}, or, when the journal has the
+     * track's first detection but no message of it (a crash came between), its track.started. Tracks
+     * whose idle time has passed meanwhile end on the first slot, as they would have. Ids come from
+     * (type, track, revision), so no stored message is made twice. Call before the pipeline starts.
      *
      * @return the records read
      */
@@ -808,7 +829,7 @@ public final class TrackFusionHandler implements EventHandler<EventSlot> {
         int n = 0;
         for (int entry = 0; entry < capacity; entry++) {
             if (table.isOpen(entry)) {
-                announceRestart[entry] = true;
+                announce[entry] = confirmed[entry] ? ANNOUNCE_RESTART : ANNOUNCE_START;
                 restartQueue[n++] = entry;
             }
         }
@@ -847,6 +868,7 @@ public final class TrackFusionHandler implements EventHandler<EventSlot> {
         }
         startSeq[entry] = first;
         revision[entry] = rev;
+        confirmed[entry] = true;
         copyRow(2 * entry, 2 * entry + 1);
         lastAnnounceUs[entry] = frame.tsUs();
         dirty[entry] = 0;

@@ -180,4 +180,33 @@ class TrackFusionRestoreTest {
                 "8 track.started track 1 r1 started"), withoutReceipts(derived()));
         assertEquals(1, fuse.openTracks());
     }
+
+    @Test
+    void shouldStartATrackWhoseFirstDetectionWasStoredWithoutItsMessage() throws IOException {
+        open();
+        send(at(0).track(1));
+        byte[] frame = at(0.5).track(2).camera(TILL).frame();
+        EventSlot torn = new EventSlot(256); // the detection reaches the journal; the crash takes its track.started
+        TestEvents.fill(torn, frame, null, 0, T0 + 500_000);
+        torn.sequence(seqs.next());
+        window.onEvent(torn, ring, true);
+        journalStage.onEvent(torn, ring++, true);
+
+        open();
+        tick(0.6);
+
+        List<String> stored = derived();
+        assertEquals(List.of(
+                "2 track.started track 1 r1 started",
+                "4 track.updated track 1 r2 restart",
+                "5 track.started track 2 r1 started"), withoutReceipts(stored));
+        EventSlot live = new EventSlot(256); // what the live path would have stored
+        TestEvents.fill(live, frame, null, 0, T0 + 500_000);
+        live.sequence(3);
+        live.stampWatermark(T0);
+        new TrackFusionHandler(rules, new SeqAllocator(4), counters, errors).onEvent(live, 0, true);
+        EventFrame made = live.derived(0).frame();
+        String receipt = new java.util.UUID(made.receiptIdMsb(), made.receiptIdLsb()).toString();
+        assertTrue(stored.get(2).endsWith(receipt), "the same id as the message the crash took: " + stored.get(2) + " vs " + receipt);
+    }
 }
