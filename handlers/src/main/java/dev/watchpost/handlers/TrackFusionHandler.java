@@ -15,7 +15,6 @@ import dev.watchpost.ringbuffer.EventSlot;
 import dev.watchpost.ringbuffer.codec.EventFrame;
 import dev.watchpost.ringbuffer.codec.EventFrameEncoder;
 import dev.watchpost.ringbuffer.codec.EventTypeRegistry;
-import dev.watchpost.ringbuffer.codec.Protocol;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -26,8 +26,8 @@ public final class EventSlot {
     public static final int KIND_CLOSE = 1;
     /**
      * The wall clock's tick: carries the time it was published as {@link #receivedAtUs()}, so that
-     * stages that wait on event time (the watermark) move on while no event arrives. Every other
-     * stage passes it by.
+     * stages that wait on event time (the watermark) move on while no event arrives. It may carry
+     * derived events (a track that went idle); other than that, every other stage passes it by.
      */
     public static final int KIND_TICK = 2;
 
