@@ -36,10 +36,12 @@ import java.util.Map;
  *  shutdown slot ─────────────────────────────────────────────► every open track: track.ended (shutdown)
  * </pre>
  *
- * <p><b>Flow.</b> A derived event is encoded into a pending queue of pre-allocated {@link DerivedEvent}s,
- * then moved into the current slot's derived area (at most {@link EventSlot#MAX_DERIVED} per slot)
- * with the next seqs of the shared {@link SeqAllocator}; the journal stage stores it after the
- * slot's own event. Nothing is ever published into the ring, so a full ring cannot stall this stage.
+ * <p><b>Flow.</b> A derived event is encoded into a {@link DerivedEvent} from this stage's pool and
+ * queued; the queue's head is attached to the current slot (at most {@link EventSlot#MAX_DERIVED}
+ * per slot, no copy) with the next seqs of the shared {@link SeqAllocator}; the journal stage stores
+ * it after the slot's own event. When this stage sees the slot again, a lap of the ring later, every
+ * stage has passed it, and its derived events go back to the pool: the pool holds about as many as
+ * the ring carries at once, and grows (allocates) only when more are in flight than ever before. Nothing is ever published into the ring, so a full ring cannot stall this stage.
  * What does not fit waits for the next slots (ticks keep coming on a quiet site); idle endings are
  * only taken while the queue has room, so they wait in the table instead; only a start or update
  * that finds the queue full is dropped, and counted ({@code derived_overflow}).
@@ -143,10 +145,12 @@ public final class TrackFusionHandler implements EventHandler<EventSlot> {
     private final long[] lastTs;
     private final int[] severity;
 
-    // pending derived events, a ring
+    // pending derived events, a ring, and the pool they come from
     private final DerivedEvent[] pending = new DerivedEvent[PENDING_CAPACITY];
     private int pendingHead;
     private int pendingCount;
+    private DerivedEvent[] pool = new DerivedEvent[PENDING_CAPACITY];
+    private int pooled;
     private final long[] parents = new long[2];
     private final EventFrameEncoder encoder = new EventFrameEncoder();
     private final byte[] payload = new byte[PAYLOAD_MAX];
@@ -211,8 +215,7 @@ public final class TrackFusionHandler implements EventHandler<EventSlot> {
         lastTs = new long[rows];
         severity = new int[rows];
         for (int i = 0; i < PENDING_CAPACITY; i++) {
-            pending[i] = new DerivedEvent(EventFrame.MIN_LENGTH + LABEL_BYTES + PAYLOAD_MAX,
-                    EventExtras.META_OFFSET + EventExtras.derivedSectionLength(parents.length));
+            pool[pooled++] = newDerivedEvent();
         }
         Map<String, Integer> bySeverity = this.rules.severity();
         severityLabels = new byte[bySeverity.size()][];
@@ -227,6 +230,10 @@ public final class TrackFusionHandler implements EventHandler<EventSlot> {
     @Override
     public void onEvent(EventSlot slot, long sequence, boolean endOfBatch) {
         try {
+            if (pooled + EventSlot.MAX_DERIVED > pool.length) {
+                pool = java.util.Arrays.copyOf(pool, pool.length * 2); // more in flight than ever: grows, once
+            }
+            pooled += slot.releaseDerived(pool, pooled);
             long watermarkUs = slot.watermarkUs();
             EventFrame frame = slot.frame();
             if (slot.isToStore() && frame.hasTrack() && tracked[frame.eventType()]) {
@@ -398,7 +405,9 @@ public final class TrackFusionHandler implements EventHandler<EventSlot> {
             if (pendingCount == PENDING_CAPACITY) {
                 overflow++;
             } else {
-                DerivedEvent event = pending[(pendingHead + pendingCount) % PENDING_CAPACITY];
+                DerivedEvent event = pooled > 0 ? pool[--pooled] : newDerivedEvent();
+                pool[pooled] = null;
+                pending[(pendingHead + pendingCount) % PENDING_CAPACITY] = event;
                 encode(event, entry, type, reason, changed, tsUs, causeSeq, rev, type == EventTypeRegistry.TRACK_STARTED ? -1 : before);
                 pendingCount++;
             }
@@ -411,11 +420,16 @@ public final class TrackFusionHandler implements EventHandler<EventSlot> {
     /** Moves pending derived events into the slot, giving each the next seq. */
     private void drainInto(EventSlot slot) {
         while (pendingCount > 0 && !slot.isDerivedFull()) {
-            DerivedEvent from = pending[pendingHead];
-            slot.addDerived(seqs.next()).copyFrom(from);
+            slot.attachDerived(pending[pendingHead], seqs.next());
+            pending[pendingHead] = null;
             pendingHead = (pendingHead + 1) % PENDING_CAPACITY;
             pendingCount--;
         }
+    }
+
+    private DerivedEvent newDerivedEvent() {
+        // A track message is about 1-1.5 KiB; a longer one grows its buffer once.
+        return new DerivedEvent(2048, EventExtras.META_OFFSET + EventExtras.derivedSectionLength(parents.length));
     }
 
     private void encode(DerivedEvent event, int entry, int type, int reason, int changed, long tsUs, long causeSeq,

@@ -8,9 +8,10 @@ import java.nio.ByteOrder;
 /**
  * One event the daemon derives itself (a track's lifecycle message, later correlations), held as a
  * complete protocol v1 EVENT frame with its extras in the {@link EventExtras} layout (parents,
- * correlation id, revision) and the journal seq it is stored under. Lives in an {@link EventSlot}'s
- * derived area or in a stage's pending queue; both reuse it, and its buffers grow once to the
- * largest event they have held, so a steady stream allocates nothing.
+ * correlation id, revision) and the journal seq it is stored under. The stage that derives it owns
+ * it: it fills it, attaches it to a slot ({@link EventSlot#attachDerived}) and takes it back a lap
+ * of the ring later to reuse it; its buffers grow once to the largest event they have held, so a
+ * steady stream allocates nothing.
  */
 public final class DerivedEvent {
     private final EventFrame frame = new EventFrame();
@@ -47,15 +48,6 @@ public final class DerivedEvent {
     public void lengths(int frameLength, int extraLength) {
         this.length = frameLength;
         this.extraLength = extraLength;
-    }
-
-    /** Copies another derived event's bytes (not its seq) into this one. */
-    public void copyFrom(DerivedEvent other) {
-        ByteBuffer b = frameBuffer(other.length);
-        b.put(0, other.buffer, 0, other.length);
-        ByteBuffer e = extraBuffer(other.extraLength);
-        e.put(0, other.extra, 0, other.extraLength);
-        lengths(other.length, other.extraLength);
     }
 
     public void seq(long seq) {

@@ -40,8 +40,6 @@ public final class EventSlot {
 
     /** Most derived events one slot carries; more wait in their stage's pending queue. */
     public static final int MAX_DERIVED = 8;
-    /** Frame bytes a derived event's buffer starts with. */
-    static final int DERIVED_INITIAL_CAPACITY = 1024;
 
     /** Value of {@link #journalSeq()} before the sequencer has given one. */
     public static final long NO_SEQ = 0;
@@ -65,9 +63,14 @@ public final class EventSlot {
     private long repeatOf;
     private int repeat;
     private long watermarkUs;
-    /** Created when first needed, then reused: a ring that never derives holds none. */
+    /**
+     * Derived events attached by the deriving stage, which owns them: they stay referenced until
+     * that stage sees this slot again, a lap of the ring later, and takes them back
+     * ({@link #releaseDerived}); by then every stage has passed this slot.
+     */
     private final DerivedEvent[] derived = new DerivedEvent[MAX_DERIVED];
     private int derivedCount;
+    private int attached;
 
     public EventSlot(int initialCapacity) {
         this.buffer = ByteBuffer.allocate(initialCapacity).order(ByteOrder.LITTLE_ENDIAN);
@@ -177,21 +180,37 @@ public final class EventSlot {
     }
 
     /**
-     * Adds a derived event under {@code seq} and returns it to be filled. The slot must not be full.
-     * Deriving stage only.
+     * Attaches a derived event, stored under {@code seq}, after those already attached; the slot must
+     * not be full and must have been released ({@link #releaseDerived}) since its last lap. The event
+     * stays the deriving stage's: it must not change it until it takes it back. Deriving stage only.
      */
-    public DerivedEvent addDerived(long seq) {
+    public void attachDerived(DerivedEvent event, long seq) {
         if (derivedCount == MAX_DERIVED) {
             throw new IllegalStateException("slot already carries " + MAX_DERIVED + " derived events");
         }
-        DerivedEvent event = derived[derivedCount];
-        if (event == null) {
-            event = new DerivedEvent(DERIVED_INITIAL_CAPACITY, 64);
-            derived[derivedCount] = event;
+        if (attached > derivedCount) {
+            throw new IllegalStateException("the derived events of the slot's last lap were not released");
         }
-        derivedCount++;
         event.seq(seq);
-        return event;
+        derived[derivedCount++] = event;
+        attached = derivedCount;
+    }
+
+    /**
+     * Hands back the derived events attached on the slot's last lap (or this one) into {@code into}
+     * from index {@code at}, and forgets them. Deriving stage only, when it sees the slot again.
+     *
+     * @return how many were handed back
+     */
+    public int releaseDerived(DerivedEvent[] into, int at) {
+        int n = attached;
+        for (int i = 0; i < n; i++) {
+            into[at + i] = derived[i];
+            derived[i] = null;
+        }
+        attached = 0;
+        derivedCount = 0;
+        return n;
     }
 
     /** The frame flyweight, wrapped at index 0 of {@link #buffer()}. */

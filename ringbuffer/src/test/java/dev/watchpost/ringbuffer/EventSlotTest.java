@@ -113,25 +113,30 @@ class EventSlotTest {
     }
 
     @Test
-    void shouldCarryDerivedEventsUntilTheSlotIsReused() {
+    void shouldCarryDerivedEventsUntilTheDerivingStageTakesThemBack() {
         EventSlot slot = new EventSlot(256);
         slot.claimTick(1);
+        DerivedEvent[] events = new DerivedEvent[EventSlot.MAX_DERIVED];
         for (int i = 0; i < EventSlot.MAX_DERIVED; i++) {
-            DerivedEvent event = slot.addDerived(100 + i);
-            event.frameBuffer(4000).put(0, (byte) i);
-            event.lengths(4000, 0);
+            events[i] = new DerivedEvent(256, 64);
+            slot.attachDerived(events[i], 100 + i);
         }
 
         assertTrue(slot.isDerivedFull());
-        assertThrows(IllegalStateException.class, () -> slot.addDerived(200));
+        assertThrows(IllegalStateException.class, () -> slot.attachDerived(new DerivedEvent(256, 64), 200));
         assertEquals(107, slot.derived(7).seq());
-        assertEquals(4000, slot.derived(7).length());
-        DerivedEvent first = slot.derived(0);
+        assertSame(events[7], slot.derived(7), "attached, not copied");
 
-        slot.claimShutdown(2);
+        slot.claimShutdown(2); // the next lap: the producer resets the slot
         assertEquals(0, slot.derivedCount());
         assertTrue(slot.isShutdown());
-        assertSame(first, slot.addDerived(300), "the slot's derived events are reused");
+        assertThrows(IllegalStateException.class, () -> slot.attachDerived(events[0], 300), "the last lap's events first go back");
+        DerivedEvent[] back = new DerivedEvent[EventSlot.MAX_DERIVED];
+        assertEquals(EventSlot.MAX_DERIVED, slot.releaseDerived(back, 0));
+        assertSame(events[3], back[3]);
+        assertEquals(0, slot.releaseDerived(back, 0));
+        slot.attachDerived(events[0], 300);
+        assertEquals(1, slot.derivedCount());
     }
 
     @Test
