@@ -268,25 +268,27 @@ public final class Daemon implements AutoCloseable {
      */
     private void endOpenTracks() {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DRAIN_TIMEOUT_SECONDS);
-        int rounds = fuse.openTracks() + fuse.pendingDerived() + 2;
-        for (int i = 0; i < rounds && !pipeline.hasFailed(); i++) {
-            long sequence = pipeline.ring().next();
-            try {
-                pipeline.ring().get(sequence).claimShutdown(dev.watchpost.ringbuffer.WallClock.nowMicros());
-            } finally {
-                pipeline.ring().publish(sequence);
+        com.lmax.disruptor.RingBuffer<EventSlot> ring = pipeline.ring();
+        do { // at least once: the counts are as of the last batch, before what is still in the ring
+            // Enough slots for everything still to end, in one batch (one fsync), within half the ring.
+            int slots = (int) Math.min(ring.getBufferSize() / 2, (fuse.openTracks() + fuse.pendingDerived()) / EventSlot.MAX_DERIVED + 2);
+            long last = 0;
+            for (int i = 0; i < slots; i++) {
+                last = ring.next();
+                try {
+                    ring.get(last).claimShutdown(dev.watchpost.ringbuffer.WallClock.nowMicros());
+                } finally {
+                    ring.publish(last);
+                }
             }
-            while (pipeline.processedSequence() < sequence && !pipeline.hasFailed()) {
+            while (pipeline.processedSequence() < last && !pipeline.hasFailed()) {
                 if (System.nanoTime() > deadline) {
                     Log.warn("open tracks not ended within " + DRAIN_TIMEOUT_SECONDS + " s; the next start re-announces them");
                     return;
                 }
                 java.util.concurrent.locks.LockSupport.parkNanos(100_000);
             }
-            if (fuse.openTracks() == 0 && fuse.pendingDerived() == 0) {
-                return;
-            }
-        }
+        } while (!pipeline.hasFailed() && fuse.openTracks() + fuse.pendingDerived() > 0);
     }
 
     private static void closeQuietly(AutoCloseable closeable) {

@@ -128,4 +128,33 @@ class TrackFusionDaemonTest {
         assertEquals("[6]", last.get("parents").toString());
         replay.close();
     }
+
+    @Test
+    void shouldEndManyOpenTracksAtAStopThroughTheJournal() throws Exception {
+        start();
+        StringBuilder body = new StringBuilder();
+        int tracks = 50; // more than a slot carries: the stop takes several shutdown slots
+        for (int track = 1; track <= tracks; track++) {
+            body.append("{\"receipt_id\":\"").append(UUID.randomUUID()).append("\",\"event_name\":\"object.detected\",\"ts\":\"")
+                    .append(base.plusMillis(track)).append("\",\"store_id\":\"").append(TestEvents.STORE).append("\",\"camera_id\":\"")
+                    .append(CAMERA).append("\",\"confidence\":0.5,\"track_id\":").append(track).append(",\"label\":\"person\"}\n");
+        }
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + daemon.httpPort() + "/v1/events"))
+                .header("Content-Type", "application/x-ndjson").timeout(TIMEOUT)
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), response.body());
+        daemon.close();
+
+        start();
+        StreamClient replay = StreamClient.open(http, daemon.httpPort(), "?from_seq=1&types=track.ended", TIMEOUT);
+        Set<Long> ended = new HashSet<>();
+        for (int i = 0; i < tracks; i++) {
+            JsonNode event = next(replay);
+            assertEquals("shutdown", event.get("payload").get("reason").asText());
+            ended.add(event.get("track_id").asLong());
+        }
+        assertEquals(tracks, ended.size());
+        assertEquals(3 * tracks, daemon.journal().lastSeq(), "each detection, its track.started and its track.ended");
+        replay.close();
+    }
 }
