@@ -177,6 +177,10 @@ public final class RulesLoader extends ConfigValues {
                         problems.add(path + ": unknown event type (neither a protocol v1 type nor one of event_types)");
                         continue;
                     }
+                    if (registry.isDerived(code)) {
+                        problems.add(path + ": a derived type; content-window dedup sees only detections");
+                        continue;
+                    }
                     byType.put(code, windowRule(e.getValue(), path, defaultRule));
                 }
             }

@@ -167,9 +167,12 @@ class RulesLoaderTest {
                   types: [object.detected, nothing.here, track.ended]
                   severity: {person: high, car: 500}
                   colour: red
+                window_dedup: {types: {track.updated: {window: 1s}}}
                 """, "rules.yml", EventTypeRegistry.standard())).problems();
 
-        assertEquals(8, problems.size(), problems.toString());
+        assertEquals(9, problems.size(), problems.toString());
+        assertTrue(problems.contains("rules.yml: window_dedup.types.track.updated: a derived type; content-window dedup sees only detections"),
+                problems.toString());
         assertTrue(problems.stream().anyMatch(p -> p.startsWith("rules.yml: tracks.idle_timeout: ")), problems.toString());
         assertTrue(problems.stream().anyMatch(p -> p.startsWith("rules.yml: tracks.update_interval: ")), problems.toString());
         assertTrue(problems.stream().anyMatch(p -> p.startsWith("rules.yml: tracks.max_open_tracks: ")), problems.toString());
