@@ -82,8 +82,9 @@ class LoadGeneratorStreamTest {
         assertEquals(0, stream.get("out_of_order").asLong());
         assertEquals(0, stream.get("seq_breaks").asLong());
         assertEquals(0, stream.get("without_send_time").asLong());
-        assertEquals(daemon.counters().get(Counter.EVENTS_DERIVED), stream.get("foreign").asLong(),
-                "the only other producer is the daemon itself, with the tracks it derives");
+        long derived = daemon.counters().get(Counter.EVENTS_DERIVED); // a track may still end after the receiver closed
+        assertTrue(stream.get("foreign").asLong() <= derived,
+                "the only other producer is the daemon itself, with the tracks it derives: " + stream.get("foreign") + " of " + derived);
         assertTrue(stream.get("error").isNull());
         long measured = stream.get("measured_expected").asLong();
         assertTrue(measured > 0);
