@@ -41,9 +41,10 @@ import java.util.Map;
  * per slot, no copy) with the next seqs of the shared {@link SeqAllocator}; the journal stage stores
  * it after the slot's own event. When this stage sees the slot again, a lap of the ring later, every
  * stage has passed it, and its derived events go back to the pool: the pool holds about as many as
- * the ring carries at once, and grows (allocates) only when more are in flight than ever before. Nothing is ever published into the ring, so a full ring cannot stall this stage.
+ * the ring carries at once, and grows (allocates) only when more are in flight than ever before.
+ * Nothing is ever published into the ring, so a full ring cannot stall this stage.
  * What does not fit waits for the next slots (ticks keep coming on a quiet site); idle endings are
- * only taken while the queue has room, so they wait in the table instead; only a start or update
+ * only taken while the queue has room, so they wait in the table instead; only a start, update or eviction
  * that finds the queue full is dropped, and counted ({@code derived_overflow}).
  *
  * <p><b>Identity.</b> Every message of a track carries the track's correlation id, a UUID hashed
