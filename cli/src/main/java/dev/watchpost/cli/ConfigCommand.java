@@ -3,6 +3,7 @@ package dev.watchpost.cli;
 import dev.watchpost.daemon.config.ConfigException;
 import dev.watchpost.daemon.config.ConfigLoader;
 import dev.watchpost.daemon.config.WatchpostConfig;
+import dev.watchpost.handlers.rules.TrackRules;
 import dev.watchpost.handlers.rules.WindowDedupRule;
 import dev.watchpost.handlers.rules.WindowDedupRules;
 import picocli.CommandLine.Command;
@@ -50,6 +51,12 @@ final class ConfigCommand {
                     ? fallback.window().toMillis() + " ms " + fallback.mode().configName() : "off")
                     + ", " + window.byType().size() + " types set (" + typesOff + " off), at most "
                     + window.maxOpenKeys() + " open keys");
+            TrackRules tracks = config.rules().tracks();
+            out.println("  tracks: " + (tracks.enabled()
+                    ? "idle " + tracks.idleTimeout().toMillis() + " ms, updates at most every " + tracks.updateInterval().toMillis()
+                      + " ms, at most " + tracks.maxOpenTracks() + " open, "
+                      + (tracks.types() == null ? "every type" : tracks.types().size() + " types")
+                    : "off"));
             return 0;
         }
     }

@@ -11,6 +11,8 @@ import dev.watchpost.handlers.DedupHandler;
 import dev.watchpost.handlers.ErrorLog;
 import dev.watchpost.handlers.JournalHandler;
 import dev.watchpost.handlers.PublishHandler;
+import dev.watchpost.handlers.SeqAllocator;
+import dev.watchpost.handlers.TrackFusionHandler;
 import dev.watchpost.handlers.ValidateHandler;
 import dev.watchpost.handlers.WindowDedupHandler;
 import dev.watchpost.persistence.deadletter.DeadLetterStore;
@@ -52,7 +54,9 @@ import java.util.function.Consumer;
  *     dedup/             receipts.snap: the receipt_id table as a clean stop left it
  * </pre>
  *
- * The content-window state has no file: it is rebuilt from the journal's tail at each start.
+ * The content-window state and the open tracks have no file: they are rebuilt from the journal's tail
+ * at each start. On a clean stop the open tracks end (track.ended, reason shutdown) through the journal
+ * before the ring stops.
  */
 public final class Daemon implements AutoCloseable {
     private static final long DRAIN_TIMEOUT_SECONDS = 30;
@@ -69,6 +73,7 @@ public final class Daemon implements AutoCloseable {
     private Pipeline pipeline;
     private Ticker ticker;
     private WindowDedupHandler window;
+    private TrackFusionHandler fuse;
     private StreamHub hub;
     private TcpIngestServer tcp;
     private UdpIngestServer udp;
@@ -121,17 +126,21 @@ public final class Daemon implements AutoCloseable {
         }
         Log.info("dedup store: " + dedup.restore(journal, System.currentTimeMillis()));
 
-        EventTypeRegistry registry = EventTypeRegistry.v1().withSiteTypes(config.eventTypes());
+        EventTypeRegistry registry = EventTypeRegistry.standard().withSiteTypes(config.eventTypes());
         ErrorLog errors = new ErrorLog(counters, Log::error);
         hub = new StreamHub(registry, journal, counters, config.http().streamOutbox());
 
         Map<Stage, EventHandler<EventSlot>> stages = new EnumMap<>(Stage.class);
         stages.put(Stage.VALIDATE, new ValidateHandler(new EventValidator(registry, config.ingest().maxClockSkew().toNanos() / 1000), counters, errors));
-        stages.put(Stage.DEDUP, new DedupHandler(dedup, journal.lastSeq() + 1, counters, errors));
+        SeqAllocator seqs = new SeqAllocator(journal.lastSeq() + 1);
+        stages.put(Stage.DEDUP, new DedupHandler(dedup, seqs, counters, errors));
         window = new WindowDedupHandler(config.rules(), counters, errors);
         Log.info("window state rebuilt from the journal's last " + window.restore(journal) + " events: "
                 + window.openKeys() + " open keys" + (config.rulesFile() == null ? ", built-in rules" : ", rules " + config.rulesFile()));
         stages.put(Stage.WINDOW, window);
+        fuse = new TrackFusionHandler(config.rules(), seqs, counters, errors);
+        Log.info("tracks rebuilt from the journal's last " + fuse.restore(journal) + " events: " + fuse.openTracks() + " open");
+        stages.put(Stage.FUSE, fuse);
         stages.put(Stage.JOURNAL, new JournalHandler(journal, deadLetters, config.journal().fsync(),
                 config.journal().batchMaxRecords(), config.journal().batchMaxDelay().toNanos(), counters));
         stages.put(Stage.ACK, new AckHandler(errors));
@@ -172,6 +181,7 @@ public final class Daemon implements AutoCloseable {
         status.put("watermark", watermarkUs == Long.MIN_VALUE ? null
                 : java.time.Instant.EPOCH.plus(watermarkUs, java.time.temporal.ChronoUnit.MICROS).toString());
         status.put("window_open_keys", window.openKeys());
+        status.put("open_tracks", fuse.openTracks());
         status.put("deadletters", deadLetters.count());
         status.put("tcp_connections", tcp == null ? 0 : tcp.openConnections());
         return status;
@@ -219,6 +229,9 @@ public final class Daemon implements AutoCloseable {
             http.stopIngest();
         }
         closeQuietly(ticker); // a producer too: stopped before the ring drains
+        if (pipeline != null) {
+            endOpenTracks();
+        }
         boolean drained = pipeline == null || pipeline.drainAndStop(DRAIN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         if (!drained) {
             Log.warn("pipeline did not drain within " + DRAIN_TIMEOUT_SECONDS + " s; no dedup snapshot is written, "
@@ -246,6 +259,36 @@ public final class Daemon implements AutoCloseable {
         }
         state = "stopped";
         Log.info("watchpostd stopped");
+    }
+
+    /**
+     * Publishes shutdown slots until the fuse stage has ended every open track and stored what that
+     * derives: each slot carries at most {@link EventSlot#MAX_DERIVED} derived events through the
+     * journal. Every other producer has stopped.
+     */
+    private void endOpenTracks() {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DRAIN_TIMEOUT_SECONDS);
+        com.lmax.disruptor.RingBuffer<EventSlot> ring = pipeline.ring();
+        do { // at least once: the counts are as of the last batch, before what is still in the ring
+            // Enough slots for everything still to end, in one batch (one fsync), within half the ring.
+            int slots = (int) Math.min(ring.getBufferSize() / 2, (fuse.openTracks() + fuse.pendingDerived()) / EventSlot.MAX_DERIVED + 2);
+            long last = 0;
+            for (int i = 0; i < slots; i++) {
+                last = ring.next();
+                try {
+                    ring.get(last).claimShutdown(dev.watchpost.ringbuffer.WallClock.nowMicros());
+                } finally {
+                    ring.publish(last);
+                }
+            }
+            while (pipeline.processedSequence() < last && !pipeline.hasFailed()) {
+                if (System.nanoTime() > deadline) {
+                    Log.warn("open tracks not ended within " + DRAIN_TIMEOUT_SECONDS + " s; the next start re-announces them");
+                    return;
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+            }
+        } while (!pipeline.hasFailed() && fuse.openTracks() + fuse.pendingDerived() > 0);
     }
 
     private static void closeQuietly(AutoCloseable closeable) {

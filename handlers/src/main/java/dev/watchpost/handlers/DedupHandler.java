@@ -27,15 +27,20 @@ public final class DedupHandler implements EventHandler<EventSlot> {
     private final DedupStore store;
     private final Counters counters;
     private final ErrorLog errors;
-    private long nextSeq;
+    private final SeqAllocator seqs;
     private long lastPurgeUs;
     private long lastReceivedUs;
     private long duplicates;
 
     /** @param nextSeq the journal seq the next new event gets: the journal's last seq + 1 */
     public DedupHandler(DedupStore store, long nextSeq, Counters counters, ErrorLog errors) {
+        this(store, new SeqAllocator(nextSeq), counters, errors);
+    }
+
+    /** @param seqs the allocator this stage shares with the stages that derive events on its thread */
+    public DedupHandler(DedupStore store, SeqAllocator seqs, Counters counters, ErrorLog errors) {
         this.store = store;
-        this.nextSeq = nextSeq;
+        this.seqs = seqs;
         this.counters = counters;
         this.errors = errors;
     }
@@ -58,7 +63,7 @@ public final class DedupHandler implements EventHandler<EventSlot> {
         lastReceivedUs = receivedUs;
         long original;
         try {
-            original = store.lookupOrInsert(frame.receiptIdMsb(), frame.receiptIdLsb(), nextSeq, receivedUs / 1000);
+            original = store.lookupOrInsert(frame.receiptIdMsb(), frame.receiptIdLsb(), seqs.peek(), receivedUs / 1000);
         } catch (DedupStoreFullException e) {
             // Storing without a dedup entry keeps the event; refusing it would lose it.
             counters.increment(Counter.DEDUP_STORE_FULL);
@@ -68,7 +73,7 @@ public final class DedupHandler implements EventHandler<EventSlot> {
             slot.duplicateOf(original);
             duplicates++;
         } else {
-            slot.sequence(nextSeq++);
+            slot.sequence(seqs.next());
         }
     }
 
@@ -86,6 +91,6 @@ public final class DedupHandler implements EventHandler<EventSlot> {
 
     /** The seq the next new event will get. */
     public long nextSeq() {
-        return nextSeq;
+        return seqs.peek();
     }
 }

@@ -5,14 +5,15 @@ import dev.watchpost.persistence.deadletter.DeadLetterStore;
 import dev.watchpost.persistence.journal.Journal;
 import dev.watchpost.ringbuffer.Counter;
 import dev.watchpost.ringbuffer.Counters;
+import dev.watchpost.ringbuffer.DerivedEvent;
 import dev.watchpost.ringbuffer.EventSlot;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /**
- * The journal stage: appends each new event to the journal and each rejected frame to the dead-letter
- * store, then commits under the {@link FsyncPolicy}: the appends reach the operating system, and are
+ * The journal stage: appends each new event to the journal, then the derived events its slot carries
+ * (in seq order, whatever the slot's kind), and each rejected frame to the dead-letter store, then commits under the {@link FsyncPolicy}: the appends reach the operating system, and are
  * forced to disk unless the policy is {@code never}, before the stage lets the ack stage see them.
  *
  * <p>Group commit: under {@code batch} one fsync covers the ring batch, with a commit forced early
@@ -33,6 +34,7 @@ public final class JournalHandler implements EventHandler<EventSlot> {
     private long firstUncommittedNanos;
     private long stored;
     private long deadLettered;
+    private long derived;
     private long bytes;
     private long fsyncs;
 
@@ -63,6 +65,15 @@ public final class JournalHandler implements EventHandler<EventSlot> {
             deadLettered++;
             noteUncommitted();
         }
+        for (int i = 0; i < slot.derivedCount(); i++) {
+            DerivedEvent event = slot.derived(i);
+            journal.append(event.seq(), slot.receivedAtUs(), event.frame().tsUs(),
+                    event.buffer(), 0, event.length(), event.extra(), 0, event.extraLength());
+            stored++;
+            derived++;
+            bytes += event.length() + event.extraLength();
+            noteUncommitted();
+        }
         if (uncommitted > 0 && (endOfBatch || policy == FsyncPolicy.ALWAYS || uncommitted >= maxBatchRecords
                 || (uncommitted % 64 == 0 && System.nanoTime() - firstUncommittedNanos >= maxBatchDelayNanos))) {
             commit();
@@ -70,9 +81,10 @@ public final class JournalHandler implements EventHandler<EventSlot> {
         if (endOfBatch) {
             counters.add(Counter.EVENTS_STORED, stored);
             counters.add(Counter.DEADLETTERS_STORED, deadLettered);
+            counters.add(Counter.EVENTS_DERIVED, derived);
             counters.add(Counter.JOURNAL_BYTES, bytes);
             counters.add(Counter.JOURNAL_FSYNCS, fsyncs);
-            stored = deadLettered = bytes = fsyncs = 0;
+            stored = deadLettered = derived = bytes = fsyncs = 0;
         }
     }
 

@@ -4,8 +4,8 @@ import com.lmax.disruptor.EventHandler;
 import dev.watchpost.ringbuffer.EventSlot;
 
 /**
- * The publish stage: hands every newly stored event, in journal seq order, to the live streams.
- * Duplicates and rejections are not published. A sink that throws is counted and skipped; the
+ * The publish stage: hands every newly stored event, in journal seq order, to the live streams: a
+ * slot's own event, then its derived events. Duplicates and rejections are not published. A sink that throws is counted and skipped; the
  * stream clients can catch up from the journal.
  */
 public final class PublishHandler implements EventHandler<EventSlot> {
@@ -22,6 +22,13 @@ public final class PublishHandler implements EventHandler<EventSlot> {
         if (slot.isToStore()) {
             try {
                 sink.publish(slot);
+            } catch (RuntimeException e) {
+                errors.record("publish", e);
+            }
+        }
+        for (int i = 0; i < slot.derivedCount(); i++) {
+            try {
+                sink.publishDerived(slot.derived(i), slot.receivedAtUs());
             } catch (RuntimeException e) {
                 errors.record("publish", e);
             }

@@ -14,6 +14,7 @@ import dev.watchpost.ringbuffer.Counters;
 import dev.watchpost.ringbuffer.EventExtras;
 import dev.watchpost.ringbuffer.EventSlot;
 import dev.watchpost.ringbuffer.codec.EventFrame;
+import dev.watchpost.ringbuffer.codec.EventTypeRegistry;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -289,6 +290,9 @@ public final class WindowDedupHandler implements EventHandler<EventSlot> {
                 }
                 read++;
                 frame.wrap(record.buffer(), record.frameOffset());
+                if (frame.eventType() >= EventTypeRegistry.DERIVED_MIN) {
+                    continue; // derived events ride beside their slot's event; the live path never sees them here
+                }
                 restoreOne(frame, record.seq(), record.receivedAtUs(),
                         EventExtras.duplicateOf(record.buffer(), record.extraOffset(), record.extraLength()),
                         EventExtras.repeat(record.buffer(), record.extraOffset(), record.extraLength()));

@@ -171,6 +171,12 @@ final class WindowTable {
         return repeats[entry];
     }
 
+    /** True when {@code entry} holds a key now. */
+    boolean isOpen(int entry) {
+        int pos = heapPos[entry];
+        return pos < size && heap[pos] == entry;
+    }
+
     /** The entry whose window ends first; the table must not be empty. */
     int earliestEnding() {
         return heap[0];

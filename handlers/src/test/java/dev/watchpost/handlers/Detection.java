@@ -34,6 +34,8 @@ final class Detection {
     Long track;
     UUID subject;
     String label = "person";
+    float confidence = 0.9f;
+    float[] bbox;
 
     static Detection at(double seconds) {
         Detection d = new Detection();
@@ -66,6 +68,16 @@ final class Detection {
         return this;
     }
 
+    Detection confidence(float value) {
+        this.confidence = value;
+        return this;
+    }
+
+    Detection bbox(float x, float y, float w, float h) {
+        this.bbox = new float[] {x, y, w, h};
+        return this;
+    }
+
     Detection label(String text) {
         this.label = text;
         return this;
@@ -80,7 +92,7 @@ final class Detection {
                 .tsUs(tsUs)
                 .eventType(type)
                 .source(EventFrame.SOURCE_EDGE)
-                .confidence(0.9f)
+                .confidence(confidence)
                 .storeId(STORE)
                 .label(labelBytes, 0, labelBytes.length);
         if (camera != null) {
@@ -94,6 +106,9 @@ final class Detection {
         }
         if (subject != null) {
             encoder.subjectId(subject);
+        }
+        if (bbox != null) {
+            encoder.bbox(bbox[0], bbox[1], bbox[2], bbox[3]);
         }
         int length = encoder.finish();
         byte[] frame = new byte[length];

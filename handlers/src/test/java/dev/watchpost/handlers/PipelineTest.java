@@ -13,6 +13,7 @@ import dev.watchpost.ringbuffer.Counters;
 import dev.watchpost.ringbuffer.EventSlot;
 import dev.watchpost.ringbuffer.Origin;
 import dev.watchpost.ringbuffer.WallClock;
+import dev.watchpost.ringbuffer.codec.EventFrame;
 import dev.watchpost.ringbuffer.codec.EventTypeRegistry;
 import dev.watchpost.ringbuffer.codec.EventValidator;
 import dev.watchpost.ringbuffer.codec.NackCode;
@@ -46,6 +47,7 @@ import static dev.watchpost.handlers.TestEvents.frame;
 import static dev.watchpost.handlers.TestEvents.receiptOf;
 import static dev.watchpost.ringbuffer.pipeline.Stage.ACK;
 import static dev.watchpost.ringbuffer.pipeline.Stage.DEDUP;
+import static dev.watchpost.ringbuffer.pipeline.Stage.FUSE;
 import static dev.watchpost.ringbuffer.pipeline.Stage.JOURNAL;
 import static dev.watchpost.ringbuffer.pipeline.Stage.PUBLISH;
 import static dev.watchpost.ringbuffer.pipeline.Stage.VALIDATE;
@@ -73,11 +75,11 @@ class PipelineTest {
     private static final String STAGE_THREAD_PREFIX = "watchpost-stage-";
     private static final long WAIT_SECONDS = 30;
 
-    static final List<List<Stage>> ALL_IN_ONE = List.of(List.of(VALIDATE, DEDUP, WINDOW, JOURNAL, ACK, PUBLISH));
+    static final List<List<Stage>> ALL_IN_ONE = List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE, JOURNAL, ACK, PUBLISH));
     static final List<List<Stage>> ACK_ON_ITS_OWN_THREAD =
-            List.of(List.of(VALIDATE, DEDUP, WINDOW, JOURNAL), List.of(ACK), List.of(PUBLISH));
-    static final List<List<Stage>> ONE_PER_STAGE =
-            List.of(List.of(VALIDATE), List.of(DEDUP), List.of(WINDOW), List.of(JOURNAL), List.of(ACK), List.of(PUBLISH));
+            List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE, JOURNAL), List.of(ACK), List.of(PUBLISH));
+    static final List<List<Stage>> ONE_PER_FREE_STAGE =
+            List.of(List.of(VALIDATE), List.of(DEDUP, WINDOW, FUSE, JOURNAL), List.of(ACK), List.of(PUBLISH));
 
     @TempDir
     Path dir;
@@ -95,9 +97,9 @@ class PipelineTest {
 
     static Stream<Arguments> threadShapes() {
         return Stream.of(
-                Arguments.of("publish on its own thread", List.of(List.of(VALIDATE, DEDUP, WINDOW, JOURNAL, ACK), List.of(PUBLISH))),
+                Arguments.of("publish on its own thread", List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE, JOURNAL, ACK), List.of(PUBLISH))),
                 Arguments.of("all in one", ALL_IN_ONE),
-                Arguments.of("one per stage", ONE_PER_STAGE));
+                Arguments.of("one per stage that may run alone", ONE_PER_FREE_STAGE));
     }
 
 
@@ -158,6 +160,55 @@ class PipelineTest {
         assertTrue(script.duplicates > 0 && script.rejected > 0, "the script exercises every outcome");
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("threadShapes")
+    void shouldJournalAndPublishDerivedEventsInSeqOrderBetweenTheDetections(String shape, List<List<Stage>> threads)
+            throws Exception {
+        openStores();
+        build(threads);
+        pipeline.start();
+        com.lmax.disruptor.RingBuffer<EventSlot> ring = pipeline.ring();
+        long t0 = WallClock.nowMicros() - 60_000_000L;
+        for (int i = 1; i <= 200; i++) {
+            byte[] frame = frame(i, t0 + i * 100_000L); // ten detections a second of event time
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(frame).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            b.put(EventFrame.FLAGS_OFFSET, (byte) (b.get(EventFrame.FLAGS_OFFSET) | EventFrame.FLAG_TRACK));
+            b.putLong(EventFrame.TRACK_ID_OFFSET, i / 50); // five tracks, one after the other, 5 s each
+            long sequence = ring.next();
+            try {
+                TestEvents.fill(ring.get(sequence), frame, null, i, WallClock.nowMicros());
+            } finally {
+                ring.publish(sequence);
+            }
+        }
+
+        assertTrue(pipeline.drainAndStop(WAIT_SECONDS, TimeUnit.SECONDS));
+        stopped = true;
+
+        // tracks 0 and 1 end (idle) once the watermark passes their last detection + 5 s; 2, 3, 4 stay open
+        assertEquals(5, counters.get(Counter.TRACKS_STARTED));
+        assertEquals(2, counters.get(Counter.TRACKS_ENDED));
+        assertEquals(207, journal.durableSeq(), "200 detections and 7 derived events, seqs without a gap");
+        assertEquals(LongStream.rangeClosed(1, 207).boxed().toList(), sink.publishedSeqs(), "published in seq order");
+        List<Long> derived = new ArrayList<>();
+        dev.watchpost.persistence.journal.JournalRecord record = new dev.watchpost.persistence.journal.JournalRecord();
+        EventFrame frame = new EventFrame();
+        try (dev.watchpost.persistence.journal.JournalReader reader = journal.reader(1)) {
+            while (reader.next(record)) {
+                frame.wrap(record.buffer(), record.frameOffset());
+                if (EventTypeRegistry.v1().isDerived(frame.eventType())) {
+                    derived.add(record.seq());
+                    long cause = dev.watchpost.ringbuffer.EventExtras.parent(record.buffer(), record.extraOffset(), record.extraLength(),
+                            dev.watchpost.ringbuffer.EventExtras.parentCount(record.buffer(), record.extraOffset(), record.extraLength()) - 1);
+                    assertTrue(cause < record.seq(), "a derived event follows what caused it");
+                }
+            }
+        }
+        assertEquals(7, derived.size());
+        assertEquals(2, derived.get(0), "track.started right after the first detection");
+        assertEquals(0, counters.get(Counter.HANDLER_ERRORS), () -> String.join("\n", errorLog));
+    }
+
     // ------------------------------------------------------------------ failure and stop
 
     @Test
@@ -210,35 +261,45 @@ class PipelineTest {
 
     @Test
     void shouldAcceptEveryStageOnceInOrderHoweverGroupedIntoThreads() {
-        for (List<List<Stage>> threads : List.of(PipelineSpec.THREADS_DEFAULT, ALL_IN_ONE, ACK_ON_ITS_OWN_THREAD, ONE_PER_STAGE)) {
+        for (List<List<Stage>> threads : List.of(PipelineSpec.THREADS_DEFAULT, ALL_IN_ONE, ACK_ON_ITS_OWN_THREAD, ONE_PER_FREE_STAGE)) {
             assertEquals(threads, spec(threads).threads());
         }
     }
 
     @Test
     void shouldRejectThreadsThatSkipAStage() {
-        assertRejected(List.of(List.of(VALIDATE, DEDUP, WINDOW, JOURNAL, PUBLISH)));
-        assertRejected(List.of(List.of(DEDUP, WINDOW, JOURNAL, ACK), List.of(PUBLISH)));
-        assertRejected(List.of(List.of(VALIDATE, DEDUP, JOURNAL, ACK), List.of(PUBLISH)));
+        assertRejected(List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE, JOURNAL, PUBLISH)));
+        assertRejected(List.of(List.of(DEDUP, WINDOW, FUSE, JOURNAL, ACK), List.of(PUBLISH)));
+        assertRejected(List.of(List.of(VALIDATE, DEDUP, FUSE, JOURNAL, ACK), List.of(PUBLISH)));
     }
 
     @Test
     void shouldRejectThreadsThatReorderStages() {
-        assertRejected(List.of(List.of(VALIDATE, WINDOW, JOURNAL, DEDUP, ACK), List.of(PUBLISH)));
-        assertRejected(List.of(List.of(PUBLISH), List.of(VALIDATE, DEDUP, WINDOW, JOURNAL, ACK)));
-        assertRejected(List.of(List.of(VALIDATE, DEDUP, WINDOW, ACK), List.of(JOURNAL, PUBLISH)));
-        assertRejected(List.of(List.of(VALIDATE, DEDUP, JOURNAL, WINDOW, ACK, PUBLISH)));
+        assertRejected(List.of(List.of(VALIDATE, WINDOW, FUSE, JOURNAL, DEDUP, ACK), List.of(PUBLISH)));
+        assertRejected(List.of(List.of(PUBLISH), List.of(VALIDATE, DEDUP, WINDOW, FUSE, JOURNAL, ACK)));
+        assertRejected(List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE, ACK), List.of(JOURNAL, PUBLISH)));
+        assertRejected(List.of(List.of(VALIDATE, DEDUP, JOURNAL, WINDOW, FUSE, ACK, PUBLISH)));
+    }
+
+    @Test
+    void shouldRejectSequencedStagesOnDifferentThreads() {
+        for (List<List<Stage>> threads : List.of(
+                List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE), List.of(JOURNAL, ACK, PUBLISH)),
+                List.of(List.of(VALIDATE, DEDUP), List.of(WINDOW, FUSE, JOURNAL, ACK, PUBLISH)))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> spec(threads), threads::toString);
+            assertTrue(e.getMessage().startsWith("stages dedup, window, fuse and journal must run on one thread"), e.getMessage());
+        }
     }
 
     @Test
     void shouldRejectAStageListedTwice() {
-        assertRejected(List.of(List.of(VALIDATE, DEDUP, WINDOW, JOURNAL, ACK), List.of(ACK, PUBLISH)));
+        assertRejected(List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE, JOURNAL, ACK), List.of(ACK, PUBLISH)));
     }
 
     @Test
     void shouldRejectAThreadWithoutStages() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> spec(List.of(List.of(VALIDATE, DEDUP, WINDOW, JOURNAL, ACK), List.of(), List.of(PUBLISH))));
+                () -> spec(List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE, JOURNAL, ACK), List.of(), List.of(PUBLISH))));
 
         assertEquals("a pipeline thread has no stages", e.getMessage());
     }
@@ -254,7 +315,7 @@ class PipelineTest {
     @Test
     void shouldRefuseToBuildAPipelineWithoutAHandlerForEveryStage() {
         Map<Stage, EventHandler<EventSlot>> stages = new EnumMap<>(Stage.class);
-        for (Stage stage : List.of(VALIDATE, DEDUP, WINDOW, JOURNAL, PUBLISH)) {
+        for (Stage stage : List.of(VALIDATE, DEDUP, WINDOW, FUSE, JOURNAL, PUBLISH)) {
             stages.put(stage, (slot, sequence, endOfBatch) -> { });
         }
 
@@ -266,7 +327,7 @@ class PipelineTest {
 
     private static void assertRejected(List<List<Stage>> threads) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> spec(threads), threads::toString);
-        assertTrue(e.getMessage().startsWith("pipeline threads must list every stage once, in the order validate, dedup, window, journal, ack, publish"),
+        assertTrue(e.getMessage().startsWith("pipeline threads must list every stage once, in the order validate, dedup, window, fuse, journal, ack, publish"),
                 e.getMessage());
     }
 
@@ -286,8 +347,10 @@ class PipelineTest {
         ErrorLog errors = new ErrorLog(counters, errorLog::add);
         Map<Stage, EventHandler<EventSlot>> stages = new EnumMap<>(Stage.class);
         stages.put(VALIDATE, new ValidateHandler(new EventValidator(EventTypeRegistry.v1()), counters, errors));
-        stages.put(DEDUP, new DedupHandler(dedup, journal.lastSeq() + 1, counters, errors));
+        SeqAllocator seqs = new SeqAllocator(journal.lastSeq() + 1);
+        stages.put(DEDUP, new DedupHandler(dedup, seqs, counters, errors));
         stages.put(WINDOW, new WindowDedupHandler(dev.watchpost.handlers.rules.Rules.defaults(), counters, errors));
+        stages.put(FUSE, new TrackFusionHandler(dev.watchpost.handlers.rules.Rules.defaults(), seqs, counters, errors));
         stages.put(JOURNAL, new JournalHandler(journal, deadLetters, FsyncPolicy.BATCH, 1000, 1_000_000, counters));
         stages.put(ACK, new AckHandler(errors));
         stages.put(PUBLISH, new PublishHandler(sink, errors));
@@ -495,6 +558,11 @@ class PipelineTest {
         @Override
         public void publish(EventSlot slot) {
             published.add(slot.journalSeq());
+        }
+
+        @Override
+        public void publishDerived(dev.watchpost.ringbuffer.DerivedEvent event, long receivedAtUs) {
+            published.add(event.seq());
         }
 
         @Override

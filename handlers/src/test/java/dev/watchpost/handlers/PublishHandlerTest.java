@@ -37,6 +37,11 @@ class PublishHandlerTest {
         }
 
         @Override
+        public void publishDerived(dev.watchpost.ringbuffer.DerivedEvent event, long receivedAtUs) {
+            calls.add("derived " + event.seq());
+        }
+
+        @Override
         public void endOfBatch() {
             calls.add("end");
         }

@@ -5,21 +5,26 @@ import java.nio.ByteBuffer;
 /**
  * Layout of an event's extras, the bytes that travel beside the frame: from HTTP ingest the
  * {@code meta} object and the receipt key as sent when it is not a UUID, and from the window stage
- * the marking of a repeat (the seq of the event it repeats and which repeat it is). The slot holds
+ * the marking of a repeat (the seq of the event it repeats and which repeat it is), and for an event
+ * the daemon derives itself its parents, correlation id and revision. The slot holds
  * them in this layout and the journal stores them as they are, so a replay reads them the way the
  * live path does. An event with none of them has no extras at all (length 0).
  *
  * <pre>
  *  offset  size  field
  *       0     4  header       uint32, little-endian: bits 0..23 meta_len (M), bit 24 window section present,
- *                             bits 25..31 zero
+ *                             bit 25 derived section present, bits 26..31 zero
  *       4     M  meta         compact JSON object
- *     4+M     R  receipt      UTF-8 text as sent; R = extras length - 4 - M - (12 when the window section is present)
- *   4+M+R     8  duplicate_of int64, the seq this event repeats within its content window   } window section,
- *  12+M+R     4  repeat       uint32, 1 for the first repeat, 2 for the second ...         } only when bit 24
+ *     4+M     R  receipt      UTF-8 text as sent; R = what the other parts leave of the extras length
+ *   4+M+R    8n  parents      n x int64, the seqs the derived event came from               } derived section
+ *     ...    16  correlation  UUID (RFC 4122 order) shared by everything of one incident    } (D = 24 + 8n bytes),
+ *     ...     4  revision     uint32, the derived event's revision within its correlation   } only when bit 25
+ *     ...     4  n            uint32, parent count                                         }
+ * 4+M+R+D     8  duplicate_of int64, the seq this event repeats within its content window   } window section,
+ * 12+M+R+D    4  repeat       uint32, 1 for the first repeat, 2 for the second ...         } only when bit 24
  * </pre>
  *
- * Records written before the window section existed have a header equal to M (meta is at most
+ * Records written before a section existed have a header without its bit (meta is at most
  * 64 KiB), so they read the same.
  */
 public final class EventExtras {
@@ -31,6 +36,12 @@ public final class EventExtras {
     public static final int FLAG_WINDOW_SECTION = 1 << 24;
     /** Bytes of the window section: duplicate_of and repeat. */
     public static final int WINDOW_SECTION_LENGTH = 12;
+    /** Header bit: a derived section precedes the window section (or ends the extras). */
+    public static final int FLAG_DERIVED_SECTION = 1 << 25;
+    /** Bytes of a derived section besides its parents: correlation id, revision, count. */
+    public static final int DERIVED_SECTION_FIXED = 24;
+    /** Most parents a derived event carries. */
+    public static final int MAX_PARENTS = 16;
 
     private EventExtras() {
     }
@@ -58,13 +69,76 @@ public final class EventExtras {
         return length != 0 && (extras.getInt(offset + META_LENGTH_OFFSET) & FLAG_WINDOW_SECTION) != 0;
     }
 
+    /** True when extras of {@code length} bytes at {@code offset} hold a derived section. */
+    public static boolean hasDerivedSection(ByteBuffer extras, int offset, int length) {
+        return length != 0 && (extras.getInt(offset + META_LENGTH_OFFSET) & FLAG_DERIVED_SECTION) != 0;
+    }
+
     /** Length of the receipt text in extras of {@code length} bytes at {@code offset}. */
     public static int receiptTextLength(ByteBuffer extras, int offset, int length) {
         if (length == 0) {
             return 0;
         }
         int section = hasWindowSection(extras, offset, length) ? WINDOW_SECTION_LENGTH : 0;
-        return length - META_OFFSET - metaLength(extras, offset, length) - section;
+        int derived = hasDerivedSection(extras, offset, length) ? derivedSectionLength(parentCount(extras, offset, length)) : 0;
+        return length - META_OFFSET - metaLength(extras, offset, length) - section - derived;
+    }
+
+    /** Bytes of a derived section with {@code parents} parents. */
+    public static int derivedSectionLength(int parents) {
+        return DERIVED_SECTION_FIXED + 8 * parents;
+    }
+
+    /** Index just past the derived section's last byte (its parent count ends there). */
+    private static int derivedEnd(ByteBuffer extras, int offset, int length) {
+        return offset + length - (hasWindowSection(extras, offset, length) ? WINDOW_SECTION_LENGTH : 0);
+    }
+
+    /** Parents of a derived event; 0 when the extras hold no derived section. */
+    public static int parentCount(ByteBuffer extras, int offset, int length) {
+        return hasDerivedSection(extras, offset, length) ? extras.getInt(derivedEnd(extras, offset, length) - 4) : 0;
+    }
+
+    /** The {@code i}th parent seq of a derived event. */
+    public static long parent(ByteBuffer extras, int offset, int length, int i) {
+        int end = derivedEnd(extras, offset, length);
+        int n = extras.getInt(end - 4);
+        return extras.getLong(end - DERIVED_SECTION_FIXED - 8 * n + 8 * i);
+    }
+
+    /** Index of the correlation id's 16 bytes (RFC 4122 order); the extras must hold a derived section. */
+    public static int correlationIndex(ByteBuffer extras, int offset, int length) {
+        return derivedEnd(extras, offset, length) - DERIVED_SECTION_FIXED;
+    }
+
+    /** The derived event's revision; 0 when the extras hold no derived section. */
+    public static int revision(ByteBuffer extras, int offset, int length) {
+        return hasDerivedSection(extras, offset, length) ? extras.getInt(derivedEnd(extras, offset, length) - 8) : 0;
+    }
+
+    /**
+     * Writes extras holding only a derived section at {@code offset}: header, then parents,
+     * correlation id (as {@link java.util.UUID} halves), revision and count. The buffer must have
+     * room for {@link #META_OFFSET} + {@link #derivedSectionLength} bytes.
+     *
+     * @return the extras' length
+     */
+    public static int putDerivedOnly(ByteBuffer extras, int offset, long[] parents, int parentCount,
+                                     long correlationMsb, long correlationLsb, int revision) {
+        if (parentCount < 0 || parentCount > MAX_PARENTS) {
+            throw new IllegalArgumentException("parent count must be within 0.." + MAX_PARENTS + ", was " + parentCount);
+        }
+        extras.putInt(offset + META_LENGTH_OFFSET, FLAG_DERIVED_SECTION);
+        int at = offset + META_OFFSET;
+        for (int i = 0; i < parentCount; i++) {
+            extras.putLong(at, parents[i]);
+            at += 8;
+        }
+        extras.putLong(at, Long.reverseBytes(correlationMsb));
+        extras.putLong(at + 8, Long.reverseBytes(correlationLsb));
+        extras.putInt(at + 16, revision);
+        extras.putInt(at + 20, parentCount);
+        return at + DERIVED_SECTION_FIXED - offset;
     }
 
     /** Index of the first {@code meta} byte. */

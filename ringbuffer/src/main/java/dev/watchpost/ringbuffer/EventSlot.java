@@ -26,10 +26,20 @@ public final class EventSlot {
     public static final int KIND_CLOSE = 1;
     /**
      * The wall clock's tick: carries the time it was published as {@link #receivedAtUs()}, so that
-     * stages that wait on event time (the watermark) move on while no event arrives. Every other
-     * stage passes it by.
+     * stages that wait on event time (the watermark) move on while no event arrives. It may carry
+     * derived events (a track that went idle); other than that, every other stage passes it by.
      */
     public static final int KIND_TICK = 2;
+
+    /**
+     * The daemon is stopping: stages that hold open state (the fuse stage's tracks) close it and
+     * emit what that derives, through the journal, like a tick otherwise. Published by the daemon
+     * after every producer has stopped.
+     */
+    public static final int KIND_SHUTDOWN = 3;
+
+    /** Most derived events one slot carries; more wait in their stage's pending queue. */
+    public static final int MAX_DERIVED = 8;
 
     /** Value of {@link #journalSeq()} before the sequencer has given one. */
     public static final long NO_SEQ = 0;
@@ -53,6 +63,14 @@ public final class EventSlot {
     private long repeatOf;
     private int repeat;
     private long watermarkUs;
+    /**
+     * Derived events attached by the deriving stage, which owns them: they stay referenced until
+     * that stage sees this slot again, a lap of the ring later, and takes them back
+     * ({@link #releaseDerived}); by then every stage has passed this slot.
+     */
+    private final DerivedEvent[] derived = new DerivedEvent[MAX_DERIVED];
+    private int derivedCount;
+    private int attached;
 
     public EventSlot(int initialCapacity) {
         this.buffer = ByteBuffer.allocate(initialCapacity).order(ByteOrder.LITTLE_ENDIAN);
@@ -105,6 +123,11 @@ public final class EventSlot {
         return extra;
     }
 
+    /** Resets the slot as the daemon's shutdown request at {@code nowUs}. Producer (the daemon) only. */
+    public void claimShutdown(long nowUs) {
+        reset(KIND_SHUTDOWN, null, 0, nowUs);
+    }
+
     private void reset(int kind, Origin origin, long originSeq, long receivedAtUs) {
         this.kind = kind;
         this.origin = origin;
@@ -120,6 +143,7 @@ public final class EventSlot {
         this.repeatOf = NO_SEQ;
         this.repeat = 0;
         this.watermarkUs = Long.MIN_VALUE;
+        this.derivedCount = 0;
     }
 
     public int kind() {
@@ -132,6 +156,61 @@ public final class EventSlot {
 
     public boolean isTick() {
         return kind == KIND_TICK;
+    }
+
+    public boolean isShutdown() {
+        return kind == KIND_SHUTDOWN;
+    }
+
+    // ---- derived area
+
+    /** Derived events this slot carries, stored after its own event in seq order. */
+    public int derivedCount() {
+        return derivedCount;
+    }
+
+    /** The {@code i}th derived event, {@code i < derivedCount()}. */
+    public DerivedEvent derived(int i) {
+        return derived[i];
+    }
+
+    /** True when no more derived events fit. */
+    public boolean isDerivedFull() {
+        return derivedCount == MAX_DERIVED;
+    }
+
+    /**
+     * Attaches a derived event, stored under {@code seq}, after those already attached; the slot must
+     * not be full and must have been released ({@link #releaseDerived}) since its last lap. The event
+     * stays the deriving stage's: it must not change it until it takes it back. Deriving stage only.
+     */
+    public void attachDerived(DerivedEvent event, long seq) {
+        if (derivedCount == MAX_DERIVED) {
+            throw new IllegalStateException("slot already carries " + MAX_DERIVED + " derived events");
+        }
+        if (attached > derivedCount) {
+            throw new IllegalStateException("the derived events of the slot's last lap were not released");
+        }
+        event.seq(seq);
+        derived[derivedCount++] = event;
+        attached = derivedCount;
+    }
+
+    /**
+     * Hands back the derived events attached on the slot's last lap (or this one) into {@code into}
+     * from index {@code at}, and forgets them. Deriving stage only, when it sees the slot again.
+     *
+     * @return how many were handed back
+     */
+    public int releaseDerived(DerivedEvent[] into, int at) {
+        int n = attached;
+        for (int i = 0; i < n; i++) {
+            into[at + i] = derived[i];
+            derived[i] = null;
+        }
+        attached = 0;
+        derivedCount = 0;
+        return n;
     }
 
     /** The frame flyweight, wrapped at index 0 of {@link #buffer()}. */

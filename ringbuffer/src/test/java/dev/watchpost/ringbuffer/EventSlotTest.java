@@ -111,4 +111,47 @@ class EventSlotTest {
         assertEquals(12345, slot.receivedAtUs());
         assertEquals(null, slot.origin());
     }
+
+    @Test
+    void shouldCarryDerivedEventsUntilTheDerivingStageTakesThemBack() {
+        EventSlot slot = new EventSlot(256);
+        slot.claimTick(1);
+        DerivedEvent[] events = new DerivedEvent[EventSlot.MAX_DERIVED];
+        for (int i = 0; i < EventSlot.MAX_DERIVED; i++) {
+            events[i] = new DerivedEvent(256, 64);
+            slot.attachDerived(events[i], 100 + i);
+        }
+
+        assertTrue(slot.isDerivedFull());
+        assertThrows(IllegalStateException.class, () -> slot.attachDerived(new DerivedEvent(256, 64), 200));
+        assertEquals(107, slot.derived(7).seq());
+        assertSame(events[7], slot.derived(7), "attached, not copied");
+
+        slot.claimShutdown(2); // the next lap: the producer resets the slot
+        assertEquals(0, slot.derivedCount());
+        assertTrue(slot.isShutdown());
+        assertThrows(IllegalStateException.class, () -> slot.attachDerived(events[0], 300), "the last lap's events first go back");
+        DerivedEvent[] back = new DerivedEvent[EventSlot.MAX_DERIVED];
+        assertEquals(EventSlot.MAX_DERIVED, slot.releaseDerived(back, 0));
+        assertSame(events[3], back[3]);
+        assertEquals(0, slot.releaseDerived(back, 0));
+        slot.attachDerived(events[0], 300);
+        assertEquals(1, slot.derivedCount());
+    }
+
+    @Test
+    void shouldReadADerivedSectionBesideAWindowSection() {
+        ByteBuffer extras = ByteBuffer.allocate(128).order(ByteOrder.LITTLE_ENDIAN);
+        int length = EventExtras.putDerivedOnly(extras, 0, new long[] {11, 12, 13}, 3, 0x1234L, 0x5678L, 9);
+        length = EventExtras.putWindowSection(extras, 0, length, 5, 2);
+
+        assertEquals(3, EventExtras.parentCount(extras, 0, length));
+        assertEquals(13, EventExtras.parent(extras, 0, length, 2));
+        assertEquals(9, EventExtras.revision(extras, 0, length));
+        assertEquals(0x1234L, Long.reverseBytes(extras.getLong(EventExtras.correlationIndex(extras, 0, length))));
+        assertEquals(0, EventExtras.receiptTextLength(extras, 0, length));
+        assertEquals(0, EventExtras.metaLength(extras, 0, length));
+        assertEquals(5, EventExtras.duplicateOf(extras, 0, length));
+        assertEquals(2, EventExtras.repeat(extras, 0, length));
+    }
 }

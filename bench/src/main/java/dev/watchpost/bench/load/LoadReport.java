@@ -163,7 +163,7 @@ final class LoadReport {
             rowIfAny(out, "stream: out of order or repeated", stream.outOfOrder());
             rowIfAny(out, "stream: journal seq not previous + 1", stream.seqBreaks());
             rowIfAny(out, "stream: send time no longer known", stream.withoutSendTime());
-            rowIfAny(out, "stream: events of other producers", stream.foreign());
+            rowIfAny(out, "stream: events of other producers (the daemon's derived events too)", stream.foreign());
         }
         out.println();
         out.printf(Locale.ROOT, "  %-44s %14s%n", "measured period", fmt(measuredSeconds()) + " s");

@@ -75,12 +75,16 @@ class LoadGeneratorStreamTest {
         assertTrue(report.get("all_streamed").asBoolean());
         assertEquals(toStream, stream.get("expected").asLong());
         assertEquals(toStream, stream.get("received").asLong());
-        assertEquals(daemon.counters().get(Counter.EVENTS_STORED), stream.get("received").asLong());
+        // The daemon also stores the track lifecycle it derives from the detections' track_ids; the stream
+        // receiver counts the detections it sent.
+        assertEquals(daemon.counters().get(Counter.EVENTS_STORED) - daemon.counters().get(Counter.EVENTS_DERIVED), stream.get("received").asLong());
         assertEquals(0, stream.get("missing").asLong());
         assertEquals(0, stream.get("out_of_order").asLong());
         assertEquals(0, stream.get("seq_breaks").asLong());
         assertEquals(0, stream.get("without_send_time").asLong());
-        assertEquals(0, stream.get("foreign").asLong());
+        long derived = daemon.counters().get(Counter.EVENTS_DERIVED); // a track may still end after the receiver closed
+        assertTrue(stream.get("foreign").asLong() <= derived,
+                "the only other producer is the daemon itself, with the tracks it derives: " + stream.get("foreign") + " of " + derived);
         assertTrue(stream.get("error").isNull());
         long measured = stream.get("measured_expected").asLong();
         assertTrue(measured > 0);

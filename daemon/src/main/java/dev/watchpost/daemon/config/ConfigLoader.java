@@ -152,7 +152,7 @@ public final class ConfigLoader extends ConfigValues {
                 problems.add("rules: must name the rules file, e.g. rules.yml");
             } else {
                 rulesFile = baseDir.resolve(rulesName).normalize();
-                rules = RulesLoader.load(rulesFile, EventTypeRegistry.v1().withSiteTypes(eventTypes), rulesProblems);
+                rules = RulesLoader.load(rulesFile, EventTypeRegistry.standard().withSiteTypes(eventTypes), rulesProblems);
             }
         }
         return new WatchpostConfig(dataDir, ingest, http, pipeline, journal, dedup, eventTypes, rulesFile, rules);
@@ -193,7 +193,7 @@ public final class ConfigLoader extends ConfigValues {
                 parsed.add(stages);
             }
             if (!ok) {
-                problems.add("pipeline.threads: must be a list of lists of stage names, e.g. [[validate, dedup, window, journal, ack], [publish]]");
+                problems.add("pipeline.threads: must be a list of lists of stage names, e.g. [[validate, dedup, window, fuse, journal, ack], [publish]]");
             } else {
                 threads = parsed;
             }
@@ -229,7 +229,7 @@ public final class ConfigLoader extends ConfigValues {
                 problems.add(key + ": site event codes must be in 1000..32767, was " + code);
             } else if (!e.getValue().isTextual() || e.getValue().asText().isBlank()) {
                 problems.add(key + ": the name must be a non-empty string");
-            } else if (EventTypeRegistry.v1().code(e.getValue().asText()) >= 0 || types.containsValue(e.getValue().asText())) {
+            } else if (EventTypeRegistry.standard().code(e.getValue().asText()) >= 0 || types.containsValue(e.getValue().asText())) {
                 problems.add(key + ": the name '" + e.getValue().asText() + "' is already taken");
             } else {
                 types.put(code, e.getValue().asText());

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.watchpost.handlers.rules.Rules;
+import dev.watchpost.handlers.rules.TrackRules;
 import dev.watchpost.handlers.rules.WindowDedupRule;
 import dev.watchpost.handlers.rules.WindowDedupRules;
 import dev.watchpost.ringbuffer.codec.EventTypeRegistry;
@@ -92,11 +93,67 @@ public final class RulesLoader extends ConfigValues {
     }
 
     private Rules read(JsonNode root) {
-        known(root, "", Set.of("allowed_lateness", "clock_skew", "window_dedup"));
+        known(root, "", Set.of("allowed_lateness", "clock_skew", "window_dedup", "tracks"));
         Duration lateness = duration(root, "allowed_lateness", Rules.ALLOWED_LATENESS_DEFAULT, Duration.ZERO, Rules.LATENESS_MAX);
         Duration skew = duration(root, "clock_skew", Rules.CLOCK_SKEW_DEFAULT, Duration.ZERO, Rules.LATENESS_MAX);
         WindowDedupRules windowDedup = windowDedup(section(root, "window_dedup"));
-        return new Rules(lateness, skew, windowDedup);
+        TrackRules tracks = tracks(section(root, "tracks"));
+        return new Rules(lateness, skew, windowDedup, tracks);
+    }
+
+    // ---- tracks
+
+    private TrackRules tracks(JsonNode section) {
+        TrackRules d = TrackRules.DEFAULT;
+        known(section, "tracks.", Set.of("enabled", "idle_timeout", "update_interval", "max_open_tracks", "types", "severity",
+                "restore_horizon"));
+        boolean enabled = bool(section, "tracks.enabled", d.enabled());
+        Duration idle = duration(section, "tracks.idle_timeout", d.idleTimeout(), TrackRules.IDLE_TIMEOUT_MIN, TrackRules.IDLE_TIMEOUT_MAX);
+        Duration interval = duration(section, "tracks.update_interval", d.updateInterval(), Duration.ZERO, TrackRules.UPDATE_INTERVAL_MAX);
+        int maxOpen = integer(section, "tracks.max_open_tracks", d.maxOpenTracks(), TrackRules.MAX_OPEN_TRACKS_MIN,
+                TrackRules.MAX_OPEN_TRACKS_MAX);
+        Duration horizon = duration(section, "tracks.restore_horizon", d.restoreHorizon(), Duration.ZERO, TrackRules.RESTORE_HORIZON_MAX);
+        Set<Integer> types = null;
+        JsonNode typesNode = section.path("types");
+        if (!typesNode.isMissingNode() && !typesNode.isNull()) {
+            if (!typesNode.isArray()) {
+                problems.add("tracks.types: must be a list of event type names, e.g. [object.detected, face.recognized]; was " + typesNode);
+            } else {
+                types = new java.util.HashSet<>();
+                for (int i = 0; i < typesNode.size(); i++) {
+                    JsonNode name = typesNode.get(i);
+                    int code = name.isTextual() ? registry.code(name.asText()) : -1;
+                    if (code < 0) {
+                        problems.add("tracks.types[" + i + "]: unknown event type " + name + " (neither a protocol v1 type nor one of event_types)");
+                    } else if (registry.isDerived(code)) {
+                        problems.add("tracks.types[" + i + "]: " + name.asText() + " is a derived type; only detections make tracks");
+                    } else {
+                        types.add(code);
+                    }
+                }
+            }
+        }
+        Map<String, Integer> severity = new LinkedHashMap<>();
+        JsonNode severityNode = section.path("severity");
+        if (!severityNode.isMissingNode() && !severityNode.isNull()) {
+            if (!severityNode.isObject()) {
+                problems.add("tracks.severity: must be a mapping of label to severity, e.g. {person: 1, knife: 5}; was " + severityNode);
+            } else {
+                for (Iterator<Map.Entry<String, JsonNode>> it = severityNode.fields(); it.hasNext(); ) {
+                    Map.Entry<String, JsonNode> e = it.next();
+                    String path = "tracks.severity." + e.getKey();
+                    JsonNode v = e.getValue();
+                    if (!v.isInt() || v.intValue() < 0 || v.intValue() > TrackRules.SEVERITY_MAX) {
+                        problems.add(path + ": must be an integer within 0.." + TrackRules.SEVERITY_MAX + "; was " + v);
+                    } else if (e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 64) {
+                        problems.add(path + ": a label is at most 64 bytes");
+                    } else {
+                        severity.put(e.getKey(), v.intValue());
+                    }
+                }
+            }
+        }
+        return new TrackRules(enabled, idle, interval, maxOpen, types, severity, horizon);
     }
 
     // ---- window_dedup
@@ -118,6 +175,10 @@ public final class RulesLoader extends ConfigValues {
                     int code = registry.code(e.getKey());
                     if (code < 0) {
                         problems.add(path + ": unknown event type (neither a protocol v1 type nor one of event_types)");
+                        continue;
+                    }
+                    if (registry.isDerived(code)) {
+                        problems.add(path + ": a derived type; content-window dedup sees only detections");
                         continue;
                     }
                     byType.put(code, windowRule(e.getValue(), path, defaultRule));

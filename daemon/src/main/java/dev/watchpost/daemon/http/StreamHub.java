@@ -9,6 +9,7 @@ import dev.watchpost.persistence.journal.JournalReader;
 import dev.watchpost.persistence.journal.JournalRecord;
 import dev.watchpost.ringbuffer.Counter;
 import dev.watchpost.ringbuffer.Counters;
+import dev.watchpost.ringbuffer.DerivedEvent;
 import dev.watchpost.ringbuffer.EventExtras;
 import dev.watchpost.ringbuffer.EventSlot;
 import dev.watchpost.ringbuffer.codec.EventFrame;
@@ -18,6 +19,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -119,19 +121,27 @@ public final class StreamHub implements EventSink, AutoCloseable {
 
     @Override
     public void publish(EventSlot slot) {
+        publish(slot.journalSeq(), slot.receivedAtUs(), slot.frame(), slot.length(), slot.extra(), slot.extraLength(),
+                slot.repeatOf() != EventSlot.NO_SEQ);
+    }
+
+    @Override
+    public void publishDerived(DerivedEvent event, long receivedAtUs) {
+        publish(event.seq(), receivedAtUs, event.frame(), event.length(), event.extra(), event.extraLength(), false);
+    }
+
+    private void publish(long seq, long receivedAtUs, EventFrame frame, int frameLength, ByteBuffer extra, int extraLength,
+                         boolean repeat) {
         if (!changes.isEmpty()) {
             applyChanges(); // before this event: a client that joined before it was stored gets it
         }
-        long seq = slot.journalSeq();
         lastPublishedSeq = seq;
         if (count == 0) {
             return;
         }
-        EventFrame frame = slot.frame();
         int type = frame.eventType();
         long cameraMsb = frame.uuidMsb(EventFrame.CAMERA_ID_OFFSET);
         long cameraLsb = frame.uuidLsb(EventFrame.CAMERA_ID_OFFSET);
-        boolean repeat = slot.repeatOf() != EventSlot.NO_SEQ;
         int matches = 0;
         for (int i = 0; i < count; i++) {
             StreamSubscriber s = subscribers[i];
@@ -142,10 +152,10 @@ public final class StreamHub implements EventSink, AutoCloseable {
         if (matches == 0) {
             return;
         }
-        ByteBuf entry = alloc.buffer(Long.BYTES + 2 * slot.length() + slot.extraLength() + 512);
+        ByteBuf entry = alloc.buffer(Long.BYTES + 2 * frameLength + extraLength + 512);
         try {
             entry.writeLong(seq);
-            writer.write(slot, entry);
+            writer.write(seq, receivedAtUs, frame, extra, 0, extraLength, entry);
         } catch (RuntimeException e) {
             entry.release();
             Arrays.fill(matched, 0, matches, null);

@@ -25,7 +25,9 @@ import java.util.Objects;
  * </pre>
  *
  * An event stored as a repeat within its content window ends with {@code "duplicate_of":N,"repeat":k}
- * (the seq it repeats, and which repeat it is); other events have neither field.
+ * (the seq it repeats, and which repeat it is); other events have neither field. An event the daemon
+ * derived itself (track.started …) ends with {@code "parents":[…],"correlation_id":"…"}: the seqs it
+ * came from and the id shared by everything of one incident.
  *
  * <p>The frame must have passed the validator: lengths are trusted, and the payload and meta
  * bytes are copied as they are. Thread-safe: holds nothing but the registry.
@@ -54,6 +56,8 @@ public final class EventJsonWriter {
     private static final byte[] META = ascii(",\"meta\":");
     private static final byte[] DUPLICATE_OF = ascii(",\"duplicate_of\":");
     private static final byte[] REPEAT = ascii(",\"repeat\":");
+    private static final byte[] PARENTS = ascii(",\"parents\":[");
+    private static final byte[] CORRELATION_ID = ascii("],\"correlation_id\":");
 
     private final EventTypeRegistry registry;
 
@@ -173,6 +177,18 @@ public final class EventJsonWriter {
             writeLong(EventExtras.duplicateOf(extra, extraOffset, extraLength), out);
             out.writeBytes(REPEAT);
             writeLong(EventExtras.repeat(extra, extraOffset, extraLength) & 0xFFFF_FFFFL, out);
+        }
+        if (EventExtras.hasDerivedSection(extra, extraOffset, extraLength)) {
+            out.writeBytes(PARENTS);
+            int parents = EventExtras.parentCount(extra, extraOffset, extraLength);
+            for (int i = 0; i < parents; i++) {
+                if (i > 0) {
+                    out.writeByte(',');
+                }
+                writeLong(EventExtras.parent(extra, extraOffset, extraLength, i), out);
+            }
+            out.writeBytes(CORRELATION_ID);
+            writeUuid(extra, EventExtras.correlationIndex(extra, extraOffset, extraLength), out);
         }
         out.writeByte('}');
     }

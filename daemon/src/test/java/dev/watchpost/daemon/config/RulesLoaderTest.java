@@ -1,6 +1,7 @@
 package dev.watchpost.daemon.config;
 
 import dev.watchpost.handlers.rules.Rules;
+import dev.watchpost.handlers.rules.TrackRules;
 import dev.watchpost.handlers.rules.WindowDedupRule;
 import dev.watchpost.handlers.rules.WindowDedupRule.KeyField;
 import dev.watchpost.handlers.rules.WindowDedupRule.Mode;
@@ -98,7 +99,7 @@ class RulesLoaderTest {
                 """);
 
         assertEquals(List.of(
-                "rules.yml: colour: unknown key (known: allowed_lateness, clock_skew, window_dedup)",
+                "rules.yml: colour: unknown key (known: allowed_lateness, clock_skew, tracks, window_dedup)",
                 "rules.yml: allowed_lateness: must be a duration such as 250ms, 30s, 5m, 24h or 7d; was \"soon\"",
                 "rules.yml: clock_skew: must be within 0s..1h, was 2h",
                 "rules.yml: window_dedup.max_open_keys: must be within 16..4194304, was 3",
@@ -132,5 +133,54 @@ class RulesLoaderTest {
         assertEquals(WindowDedupRule.DEFAULT, rules.windowDedup().defaultRule());
         assertEquals(Mode.SLIDING, rules.windowDedup().ruleFor(EventTypeRegistry.MOTION_DETECTED).mode());
         assertFalse(rules.windowDedup().ruleFor(EventTypeRegistry.CAMERA_HEALTH).enabled());
+    }
+
+    @Test
+    void shouldReadTheTracksSection() throws Exception {
+        Rules rules = RulesLoader.parse("""
+                tracks:
+                  idle_timeout: 10s
+                  update_interval: 500ms
+                  max_open_tracks: 2000
+                  types: [object.detected, shelf.empty]
+                  severity: {person: 1, knife: 5}
+                  restore_horizon: 2m
+                """, "rules.yml", EventTypeRegistry.standard().withSiteTypes(Map.of(1000, "shelf.empty")));
+
+        assertEquals(new TrackRules(true, Duration.ofSeconds(10), Duration.ofMillis(500), 2000,
+                java.util.Set.of(EventTypeRegistry.OBJECT_DETECTED, 1000), Map.of("person", 1, "knife", 5), Duration.ofMinutes(2)), rules.tracks());
+        assertTrue(rules.tracks().tracks(1000));
+        assertFalse(rules.tracks().tracks(EventTypeRegistry.MOTION_DETECTED));
+        assertEquals(TrackRules.DEFAULT, parse("").tracks());
+        assertTrue(TrackRules.DEFAULT.tracks(EventTypeRegistry.MOTION_DETECTED), "by default every type with a track_id makes tracks");
+        assertFalse(TrackRules.DEFAULT.tracks(EventTypeRegistry.TRACK_UPDATED), "never a derived type");
+        assertFalse(parse("tracks: {enabled: false}\n").tracks().tracks(EventTypeRegistry.OBJECT_DETECTED));
+    }
+
+    @Test
+    void shouldNameEveryProblemOfTheTracksSectionByItsPath() {
+        List<String> problems = assertThrows(ConfigException.class, () -> RulesLoader.parse("""
+                tracks:
+                  idle_timeout: 5x
+                  update_interval: -1s
+                  max_open_tracks: 3
+                  types: [object.detected, nothing.here, track.ended]
+                  severity: {person: high, car: 500}
+                  colour: red
+                window_dedup: {types: {track.updated: {window: 1s}}}
+                """, "rules.yml", EventTypeRegistry.standard())).problems();
+
+        assertEquals(9, problems.size(), problems.toString());
+        assertTrue(problems.contains("rules.yml: window_dedup.types.track.updated: a derived type; content-window dedup sees only detections"),
+                problems.toString());
+        assertTrue(problems.stream().anyMatch(p -> p.startsWith("rules.yml: tracks.idle_timeout: ")), problems.toString());
+        assertTrue(problems.stream().anyMatch(p -> p.startsWith("rules.yml: tracks.update_interval: ")), problems.toString());
+        assertTrue(problems.stream().anyMatch(p -> p.startsWith("rules.yml: tracks.max_open_tracks: ")), problems.toString());
+        assertTrue(problems.contains("rules.yml: tracks.types[1]: unknown event type \"nothing.here\" (neither a protocol v1 type nor one of event_types)"),
+                problems.toString());
+        assertTrue(problems.contains("rules.yml: tracks.types[2]: track.ended is a derived type; only detections make tracks"), problems.toString());
+        assertTrue(problems.contains("rules.yml: tracks.severity.person: must be an integer within 0..100; was \"high\""), problems.toString());
+        assertTrue(problems.contains("rules.yml: tracks.severity.car: must be an integer within 0..100; was 500"), problems.toString());
+        assertTrue(problems.stream().anyMatch(p -> p.startsWith("rules.yml: tracks.colour")), problems.toString());
     }
 }

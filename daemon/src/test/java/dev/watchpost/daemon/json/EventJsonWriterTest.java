@@ -175,6 +175,26 @@ class EventJsonWriterTest {
     }
 
     @Test
+    void shouldEndADerivedEventWithItsParentsAndCorrelationId() throws Exception {
+        int length = encoder.wrap(buffer, 0).receiptId(RECEIPT).tsUs(TS_US).eventType(EventTypeRegistry.TRACK_UPDATED)
+                .source(3).confidence(0.5f).storeId(STORE).trackId(17).finish();
+        ByteBuffer extra = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
+        UUID correlation = UUID.fromString("4b3afafb-cd02-8b85-9ced-bf56577f1ed9");
+        int extraLength = EventExtras.putDerivedOnly(extra, 0, new long[] {1, 4}, 2,
+                correlation.getMostSignificantBits(), correlation.getLeastSignificantBits(), 2);
+
+        String json = new EventJsonWriter(EventTypeRegistry.standard()).toJson(5, TS_US, frameAt(0), extra, 0, extraLength);
+
+        assertEquals(true, json.endsWith(",\"meta\":null,\"parents\":[1,4],\"correlation_id\":\"" + correlation + "\"}"), json);
+        JsonNode node = mapper.readTree(json);
+        assertEquals("track.updated", node.get("event_name").asText());
+        assertEquals("system", node.get("source").asText());
+        assertEquals(false, node.has("duplicate_of"));
+        assertEquals(0, EventExtras.receiptTextLength(extra, 0, extraLength), "a derived section is not receipt text");
+        assertEquals(2, EventExtras.revision(extra, 0, extraLength));
+    }
+
+    @Test
     void shouldWriteLongsOfEverySizeAndSign() {
         for (long v : new long[] {0, 7, -7, 10, 999, 1000, Long.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE + 1}) {
             ByteBuf out = Unpooled.buffer(2);

@@ -14,8 +14,9 @@ import java.util.Objects;
  *                        plus detection delay); the watermark's advance on a quiet input keeps this
  *                        margin
  * @param windowDedup     the content-window dedup
+ * @param tracks          track fusion
  */
-public record Rules(Duration allowedLateness, Duration clockSkew, WindowDedupRules windowDedup) {
+public record Rules(Duration allowedLateness, Duration clockSkew, WindowDedupRules windowDedup, TrackRules tracks) {
     /** The default: two seconds cover a detector's batching and the LAN. */
     public static final Duration ALLOWED_LATENESS_DEFAULT = Duration.ofSeconds(2);
     /** NTP keeps clocks within milliseconds; a second also covers a detector's own processing delay. */
@@ -26,10 +27,16 @@ public record Rules(Duration allowedLateness, Duration clockSkew, WindowDedupRul
         Objects.requireNonNull(allowedLateness, "allowedLateness");
         Objects.requireNonNull(clockSkew, "clockSkew");
         Objects.requireNonNull(windowDedup, "windowDedup");
+        Objects.requireNonNull(tracks, "tracks");
+    }
+
+    /** Rules with the default track fusion. */
+    public Rules(Duration allowedLateness, Duration clockSkew, WindowDedupRules windowDedup) {
+        this(allowedLateness, clockSkew, windowDedup, TrackRules.DEFAULT);
     }
 
     /** The built-in rules, used when watchpost.yml names no rules file. */
     public static Rules defaults() {
-        return new Rules(ALLOWED_LATENESS_DEFAULT, CLOCK_SKEW_DEFAULT, WindowDedupRules.defaults());
+        return new Rules(ALLOWED_LATENESS_DEFAULT, CLOCK_SKEW_DEFAULT, WindowDedupRules.defaults(), TrackRules.DEFAULT);
     }
 }

@@ -34,6 +34,24 @@ public final class EventTypeRegistry {
     public static final int COMPLIANCE_DETECTED = 10;
     public static final int VISION_METRICS_V1 = 11;
 
+    public static final int TRACK_STARTED = 32768;
+    public static final int TRACK_UPDATED = 32769;
+    public static final int TRACK_ENDED = 32770;
+    public static final int ACTION_DETECTED = 32771;
+    public static final int SEQUENCE_MATCHED = 32772;
+    public static final int INCIDENT_CORRELATED = 32773;
+    public static final int ALERT_RAISED = 32774;
+
+    /** The types the daemon derives itself, by code; a site's rules may name further derived types. */
+    public static final Map<Integer, String> DERIVED_BUILT_IN = Map.of(
+            TRACK_STARTED, "track.started",
+            TRACK_UPDATED, "track.updated",
+            TRACK_ENDED, "track.ended",
+            ACTION_DETECTED, "action.detected",
+            SEQUENCE_MATCHED, "sequence.matched",
+            INCIDENT_CORRELATED, "incident.correlated",
+            ALERT_RAISED, "alert.raised");
+
     private static final String[] BUILT_IN_NAMES = {
         null,
         "motion.detected",
@@ -50,6 +68,7 @@ public final class EventTypeRegistry {
     };
 
     private static final EventTypeRegistry V1 = new EventTypeRegistry(builtInNames(), builtInAccepted());
+    private static final EventTypeRegistry STANDARD = V1.withDerived(DERIVED_BUILT_IN);
 
     private final String[] names;
     private final byte[][] namesUtf8;
@@ -73,6 +92,11 @@ public final class EventTypeRegistry {
     /** The v1 built-in types only. */
     public static EventTypeRegistry v1() {
         return V1;
+    }
+
+    /** The v1 built-in types and the daemon's built-in derived types ({@link #DERIVED_BUILT_IN}): what the daemon runs on. */
+    public static EventTypeRegistry standard() {
+        return STANDARD;
     }
 
     /**

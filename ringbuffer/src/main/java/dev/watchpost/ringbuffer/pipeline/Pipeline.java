@@ -22,8 +22,8 @@ import java.util.function.Consumer;
  * thread of the spec, chained in stage order, each running its stages on every slot.
  *
  * <pre>
- *  producers (I/O threads, ticker) ─► ring ─► [validate dedup window journal ack publish]       (the default)
- *  producers (I/O threads, ticker) ─► ring ─► [validate dedup window journal ack] ─► [publish]  (two threads)
+ *  producers (I/O threads, ticker) ─► ring ─► [validate dedup window fuse journal ack publish]       (the default)
+ *  producers (I/O threads, ticker) ─► ring ─► [validate dedup window fuse journal ack] ─► [publish]  (two threads)
  * </pre>
  *
  * <p>A stage that throws stops the pipeline: {@code onFatal} is told, and nothing after the failing
@@ -70,6 +70,16 @@ public final class Pipeline {
     public Pipeline start() {
         disruptor.start();
         return this;
+    }
+
+    /** The ring sequence of the last slot every stage has passed. */
+    public long processedSequence() {
+        return disruptor.getSequenceValueFor(lastHandler);
+    }
+
+    /** True once a stage has thrown: the pipeline goes no further. */
+    public boolean hasFailed() {
+        return failed;
     }
 
     /** The ring producers publish into. */

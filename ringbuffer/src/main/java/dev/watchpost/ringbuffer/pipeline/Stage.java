@@ -13,7 +13,13 @@ public enum Stage {
      * that repeat an earlier one within their content window; later event-time rules join it.
      */
     WINDOW,
-    /** Appends new events to the journal and rejected frames to the dead-letter store; group commit. */
+    /**
+     * Fuses each track's detections into its lifecycle (track.started, track.updated, track.ended)
+     * and puts those derived events into the slot's derived area, with seqs from the sequencer's
+     * allocator; ends idle tracks on the watermark.
+     */
+    FUSE,
+    /** Appends new events, then the slot's derived events, to the journal and rejected frames to the dead-letter store; group commit. */
     JOURNAL,
     /** Answers the origins: ACK/NACK frames, HTTP results, closes. */
     ACK,

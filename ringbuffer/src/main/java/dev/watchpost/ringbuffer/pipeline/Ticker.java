@@ -12,10 +12,11 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The wall clock's voice in the ring: a thread that publishes a {@link EventSlot#KIND_TICK} slot
  * carrying {@link WallClock#nowMicros()} every interval, so that the stages waiting on event time
- * (the watermark, and the windows it closes) move on while no event arrives.
+ * (the watermark, the windows it closes, the tracks it ends) move on while no event arrives.
  *
  * <pre>
- *  watchpost-tick ── every tick_interval ──► ring ─► [... window ...]   (every other stage passes a tick by)
+ *  watchpost-tick ── every tick_interval ──► ring ─► [... window fuse ...]   (the journal and publish stages store
+ *                                                                            and stream the derived events it carries)
  * </pre>
  *
  * <p>When the ring is full the tick is skipped: events are flowing, and they move the watermark
