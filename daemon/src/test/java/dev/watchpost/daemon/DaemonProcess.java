@@ -36,10 +36,15 @@ final class DaemonProcess implements AutoCloseable {
     }
 
     static DaemonProcess start(Path config, Path dataDir, Path log) throws IOException {
+        return start(config, dataDir, log, List.of("-Xmx256m"));
+    }
+
+    /** As {@link #start(Path, Path, Path)}, with these JVM options (heap size, collector) in place of {@code -Xmx256m}. */
+    static DaemonProcess start(Path config, Path dataDir, Path log, List<String> jvmOptions) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("@" + ChildJvm.jvmArgsFile());
-        command.add("-Xmx256m");
+        command.addAll(jvmOptions);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(Watchpostd.class.getName());

@@ -1,7 +1,6 @@
 package dev.watchpost.daemon.http;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import dev.watchpost.daemon.json.ParsedEvent;
 import dev.watchpost.ringbuffer.EventSlot;
 import dev.watchpost.ringbuffer.Origin;
 import dev.watchpost.ringbuffer.codec.NackCode;
@@ -9,8 +8,7 @@ import io.netty.buffer.ByteBuf;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
+import java.nio.ByteBuffer;
 import java.util.function.Consumer;
 
 /**
@@ -19,54 +17,53 @@ import java.util.function.Consumer;
  * records its outcome; once the last one is handled, {@link #flush} passes this origin to
  * {@code onComplete}, which has the answer written on the request's I/O thread.
  *
- * <p>Threads: {@link #onHandled} and {@link #flush} run on the ack stage's thread; {@link #writeResults}
- * runs after {@code onComplete}, on whichever thread that hands it to (the hand-off through an executor
+ * <p>Memory: what is kept per event lives off the Java heap, so that a body of many small events
+ * costs the heap nothing in proportion: an outcome of 8 bytes per event, and the reader's own reason
+ * for each event it rejected (as UTF-16, a reason equal to the one before stored once).
+ * <pre>
+ *  outcome (long):  63..62 status   61..0
+ *                   00 pending      0
+ *                   01 accepted     journal seq
+ *                   10 duplicate    journal seq of the stored original
+ *                   11 rejected     NACK code
+ *  reason record:   int index | int NACK code | int length in chars, or -1: the previous record's text | chars
+ * </pre>
+ *
+ * <p>Threads: {@link #rejectedByReader} runs on the I/O thread before the event is published;
+ * {@link #onHandled} and {@link #flush} run on the ack stage's thread; {@link #writeResults} runs
+ * after {@code onComplete}, on whichever thread that hands it to (the hand-off through an executor
  * queue makes the recorded outcomes visible there).
  */
 final class HttpIngestOrigin implements Origin {
-    private static final byte PENDING = 0;
-    private static final byte ACCEPTED = 1;
-    private static final byte DUPLICATE = 2;
-    private static final byte REJECTED = 3;
-
+    private static final long STATUS = 3L << 62;
+    private static final long ACCEPTED = 1L << 62;
+    private static final long DUPLICATE = 2L << 62;
+    private static final long REJECTED = 3L << 62;
+    private static final int REASON_HEADER = 12;
+    private static final int SAME_AS_BEFORE = -1;
 
     private final int count;
-    private final byte[] outcomes;
-    private final long[] seqs;
-    private final NackCode[] nacks;
-    /** The reader's own reason for each event it rejected, by index; null when it rejected none. */
-    private final String[] parserReasons;
-    private final NackCode[] parserCodes;
+    private final ByteBuffer outcomes;
     private final byte[] description;
     private final Consumer<HttpIngestOrigin> onComplete;
     private int handled;
     private boolean completed;
 
+    private ByteBuffer reasons;
+    private int reasonsEnd;
+    private String lastReason;
+
     /**
-     * @param events      the body's events, in input order; only their rejections are kept
+     * @param count       events in the body, at least 1
      * @param description who sent them, e.g. {@code http 10.0.0.7:51234}, as UTF-8
      * @param onComplete  told once, on the ack thread, when every event is handled; must not block
      */
-    HttpIngestOrigin(List<ParsedEvent> events, byte[] description, Consumer<HttpIngestOrigin> onComplete) {
-        this.count = events.size();
-        this.outcomes = new byte[count];
-        this.seqs = new long[count];
-        this.nacks = new NackCode[count];
-        String[] reasons = null;
-        NackCode[] codes = null;
-        for (int i = 0; i < count; i++) {
-            ParsedEvent event = events.get(i);
-            if (event.isRejected()) {
-                if (reasons == null) {
-                    reasons = new String[count];
-                    codes = new NackCode[count];
-                }
-                reasons[i] = event.reason();
-                codes[i] = event.rejection();
-            }
+    HttpIngestOrigin(int count, byte[] description, Consumer<HttpIngestOrigin> onComplete) {
+        if (count < 1) {
+            throw new IllegalArgumentException("count must be at least 1, was " + count);
         }
-        this.parserReasons = reasons;
-        this.parserCodes = codes;
+        this.count = count;
+        this.outcomes = ByteBuffer.allocateDirect(Math.multiplyExact(count, Long.BYTES));
         this.description = description;
         this.onComplete = onComplete;
     }
@@ -76,20 +73,57 @@ final class HttpIngestOrigin implements Origin {
         return count;
     }
 
+    /**
+     * Keeps the reader's reason for rejecting event {@code index}, given in the answer when the
+     * pipeline rejects it with the same code. In increasing index order, before the event's slot is
+     * published; I/O thread.
+     */
+    void rejectedByReader(int index, NackCode code, String reason) {
+        boolean same = reason.equals(lastReason);
+        int length = same ? 0 : reason.length();
+        ensureReasonRoom(REASON_HEADER + 2 * length);
+        reasons.putInt(reasonsEnd, index);
+        reasons.putInt(reasonsEnd + 4, code.code());
+        reasons.putInt(reasonsEnd + 8, same ? SAME_AS_BEFORE : length);
+        int at = reasonsEnd + REASON_HEADER;
+        for (int i = 0; i < length; i++) {
+            reasons.putChar(at + 2 * i, reason.charAt(i));
+        }
+        reasonsEnd = at + 2 * length;
+        lastReason = reason;
+    }
+
+    private void ensureReasonRoom(int bytes) {
+        int need = reasonsEnd + bytes;
+        if (reasons != null && need <= reasons.capacity()) {
+            return;
+        }
+        int capacity = reasons == null ? 4096 : reasons.capacity();
+        while (capacity < need) {
+            capacity = Math.multiplyExact(capacity, 2);
+        }
+        ByteBuffer grown = ByteBuffer.allocateDirect(capacity);
+        if (reasons != null) {
+            grown.put(0, reasons, 0, reasonsEnd);
+        }
+        reasons = grown;
+    }
+
     @Override
     public boolean onHandled(EventSlot slot) {
         long index = slot.originSeq();
-        if (!slot.isEvent() || index < 0 || index >= count || outcomes[(int) index] != PENDING) {
+        if (!slot.isEvent() || index < 0 || index >= count) {
             return false;
         }
-        int i = (int) index;
+        int at = (int) index * Long.BYTES;
+        if ((outcomes.getLong(at) & STATUS) != 0) {
+            return false;
+        }
         NackCode nack = slot.nack();
         if (nack != null) {
-            outcomes[i] = REJECTED;
-            nacks[i] = nack;
+            outcomes.putLong(at, REJECTED | nack.code());
         } else {
-            outcomes[i] = slot.isDuplicate() ? DUPLICATE : ACCEPTED;
-            seqs[i] = slot.journalSeq();
+            outcomes.putLong(at, (slot.isDuplicate() ? DUPLICATE : ACCEPTED) | slot.journalSeq());
         }
         return ++handled == count;
     }
@@ -114,24 +148,51 @@ final class HttpIngestOrigin implements Origin {
 
     /** Appends the answer body, {@code {"results":[...]}}, one object per event in input order. */
     void writeResults(ByteBuf out) {
+        int reasonAt = 0;
+        char[] text = new char[64];
+        int textLength = 0;
         try (JsonGenerator json = JsonText.generator(out)) {
             json.writeStartObject();
             json.writeArrayFieldStart("results");
             for (int i = 0; i < count; i++) {
+                int readerCode = -1;
+                while (reasonAt < reasonsEnd && reasons.getInt(reasonAt) <= i) {
+                    int length = reasons.getInt(reasonAt + 8);
+                    if (length != SAME_AS_BEFORE) {
+                        if (text.length < length) {
+                            text = new char[length];
+                        }
+                        for (int c = 0; c < length; c++) {
+                            text[c] = reasons.getChar(reasonAt + REASON_HEADER + 2 * c);
+                        }
+                        textLength = length;
+                    }
+                    if (reasons.getInt(reasonAt) == i) {
+                        readerCode = reasons.getInt(reasonAt + 4);
+                    }
+                    reasonAt += REASON_HEADER + 2 * Math.max(length, 0);
+                }
+                long outcome = outcomes.getLong(i * Long.BYTES);
                 json.writeStartObject();
-                switch (outcomes[i]) {
-                    case ACCEPTED:
+                switch ((int) (outcome >>> 62)) {
+                    case 1:
                         json.writeStringField("status", "accepted");
-                        json.writeNumberField("seq", seqs[i]);
+                        json.writeNumberField("seq", outcome & ~STATUS);
                         break;
-                    case DUPLICATE:
+                    case 2:
                         json.writeStringField("status", "duplicate");
-                        json.writeNumberField("seq", seqs[i]);
+                        json.writeNumberField("seq", outcome & ~STATUS);
                         break;
-                    case REJECTED:
+                    case 3:
+                        NackCode nack = NackCode.of((int) (outcome & ~STATUS));
                         json.writeStringField("status", "rejected");
-                        json.writeNumberField("code", nacks[i].code());
-                        json.writeStringField("reason", reason(i));
+                        json.writeNumberField("code", nack.code());
+                        json.writeFieldName("reason");
+                        if (readerCode == nack.code()) {
+                            json.writeString(text, 0, textLength); // the reader's specific reason
+                        } else {
+                            json.writeString(nack.reason());
+                        }
                         break;
                     default:
                         throw new IllegalStateException("event " + i + " of " + count + " is not handled yet");
@@ -143,17 +204,5 @@ final class HttpIngestOrigin implements Origin {
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a ByteBuf does not fail to grow short of memory
         }
-    }
-
-    /** The reader's specific reason when it rejected the event itself, else the NACK code's text. */
-    private String reason(int i) {
-        if (parserReasons != null && parserReasons[i] != null && parserCodes[i] == nacks[i]) {
-            return parserReasons[i];
-        }
-        return nacks[i].reason();
-    }
-
-    private static byte[] ascii(String s) {
-        return s.getBytes(StandardCharsets.US_ASCII);
     }
 }

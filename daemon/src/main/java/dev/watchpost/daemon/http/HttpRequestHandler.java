@@ -4,15 +4,14 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
-import dev.watchpost.daemon.Log;
 import dev.watchpost.daemon.json.JsonBodyException;
-import dev.watchpost.daemon.json.ParsedEvent;
+import dev.watchpost.daemon.json.JsonEventReader;
 import dev.watchpost.ringbuffer.Counter;
 import dev.watchpost.ringbuffer.Counters;
 import dev.watchpost.ringbuffer.EventSlot;
 import dev.watchpost.ringbuffer.WallClock;
+import dev.watchpost.ringbuffer.codec.NackCode;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -30,6 +29,9 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import io.netty.util.ReferenceCountUtil;
 
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -43,13 +45,20 @@ import java.util.concurrent.TimeUnit;
 /**
  * Answers the requests of one HTTP connection, in order. Runs on the connection's event loop.
  *
- * <p>{@code POST /v1/events}: the body is read into events (400 when it is not JSON), which go into
- * the ring in input order, in chunks of up to {@link #PUBLISH_CHUNK} slots. When the ring is full the
- * rest is tried again after {@link #RETRY_MICROS} from the event loop's timer rather than by waiting on
- * the I/O thread, so stream clients on the same thread keep being served; nothing is dropped. Every
- * event is received at the same wall-clock time, {@link WallClock#nowMicros()} when the body was read.
- * The answer comes when the ack stage has handled the last event ({@link HttpIngestOrigin}); until then
- * the connection does not read, and requests already read behind it wait their turn.
+ * <p>{@code POST /v1/events}: the body, read where the aggregator left it (in direct memory, in the
+ * pieces it arrived in), is first checked whole and its events counted without building any
+ * ({@link JsonEventReader#check}; 400 when it is not JSON, and then nothing of it is stored). Then its
+ * events are read one at a time straight into ring slots, in input order, in chunks of up to
+ * {@link #PUBLISH_CHUNK} slots: at no time does more than one read event exist outside the ring, so the
+ * heap a body needs does not grow with its size. When the ring is full the rest is tried again after
+ * {@link #RETRY_MICROS} from the event loop's timer rather than by waiting on the I/O thread, so stream
+ * clients on the same thread keep being served; nothing is dropped. Every event is received at the same
+ * wall-clock time, {@link WallClock#nowMicros()} when the body was read. The answer comes when the ack
+ * stage has handled the last event ({@link HttpIngestOrigin}); until then the connection does not read,
+ * and requests already read behind it wait their turn.
+ *
+ * <p>An exception that reaches this handler is logged once per connection; a request still owed an
+ * answer gets 500 (503 when the daemon is out of memory) with the reason, and the connection closes.
  */
 final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
     /** Slots claimed from the ring at once. */
@@ -65,24 +74,48 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
     private final HttpServer server;
     private final Counters counters;
     private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>(2);
-    private final Runnable publishTask = this::publishPending;
+    private final Runnable publishTask = () -> {
+        try {
+            publishPending();
+        } catch (Throwable t) {
+            exceptionCaught(this.ctx, t);
+        }
+    };
     private ChannelHandlerContext ctx;
     private byte[] description;
     private Ingest inFlight;
+    /** A request has been taken up and its answer not written yet. */
+    private boolean answerOwed;
+    private boolean errorLogged;
 
     /** A body being put into the ring and awaiting its answer. */
     private static final class Ingest {
         final HttpIngestOrigin origin;
         final boolean keepAlive;
         final long receivedAtUs;
-        List<ParsedEvent> events;
+        /** The body and the cursor over it, held until every event is in the ring. */
+        ByteBuf body;
+        JsonEventReader.Cursor events;
         int next;
 
-        Ingest(List<ParsedEvent> events, HttpIngestOrigin origin, boolean keepAlive, long receivedAtUs) {
+        Ingest(ByteBuf body, JsonEventReader.Cursor events, HttpIngestOrigin origin, boolean keepAlive, long receivedAtUs) {
+            this.body = body;
             this.events = events;
             this.origin = origin;
             this.keepAlive = keepAlive;
             this.receivedAtUs = receivedAtUs;
+        }
+
+        /** Lets go of the body; the events already published stay in the ring. */
+        void releaseBody() {
+            if (events != null) {
+                events.close();
+                events = null;
+            }
+            if (body != null) {
+                body.release();
+                body = null;
+            }
         }
     }
 
@@ -112,7 +145,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        inFlight = null;
+        dropInFlight();
         FullHttpRequest request;
         while ((request = waiting.poll()) != null) {
             request.release();
@@ -120,13 +153,66 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
         super.channelInactive(ctx);
     }
 
+    /**
+     * Logs the first exception of the connection; answers the request owed an answer, if any and if
+     * the connection can still take it, with 500 (503 for {@link OutOfMemoryError}); then closes.
+     * Also called for exceptions of this handler's own tasks on the event loop.
+     */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        ctx.close();
+        boolean owed = answerOwed;
+        answerOwed = false;
+        dropInFlight();
+        boolean outOfMemory = cause instanceof OutOfMemoryError;
+        HttpResponseStatus status = outOfMemory ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.INTERNAL_SERVER_ERROR;
+        boolean answered = false;
+        if (owed && ctx.channel().isActive() && ctx.channel().isWritable()) {
+            try {
+                String reason = outOfMemory ? "the daemon is out of memory; try again later"
+                        : "internal error (" + cause.getClass().getSimpleName() + "); the daemon's log has the details";
+                ctx.writeAndFlush(Responses.error(ctx.alloc(), status, reason, false)).addListener(ChannelFutureListener.CLOSE);
+                answered = true;
+            } catch (Throwable t) {
+                // not even the answer could be written: close without one
+            }
+        }
+        if (!errorLogged) {
+            errorLogged = true;
+            try {
+                logFailure(cause, answered ? "answered " + status.code() + " and closed the connection" : "closed the connection");
+            } catch (Throwable t) {
+                // no memory left even for the log line; the connection is closed all the same
+            }
+        }
+        if (!answered) {
+            ctx.close();
+        }
+    }
+
+    /** A network error in one line; anything else (a bug, or where memory ran out) with its stack trace. */
+    private void logFailure(Throwable cause, String outcome) {
+        String who = new String(description(), StandardCharsets.UTF_8);
+        if (cause instanceof IOException) {
+            server.logWarning(who + ": " + cause + "; " + outcome);
+        } else {
+            StringWriter trace = new StringWriter();
+            cause.printStackTrace(new PrintWriter(trace));
+            server.logError(who + ": " + outcome + " after " + trace.toString().stripTrailing());
+        }
+    }
+
+    /** Forgets the body in flight: its answer, if it comes, is dropped. */
+    private void dropInFlight() {
+        Ingest ingest = inFlight;
+        inFlight = null;
+        if (ingest != null) {
+            ingest.releaseBody();
+        }
     }
 
     private void handle(FullHttpRequest request) {
         boolean upgraded = false;
+        answerOwed = true;
         try {
             counters.increment(Counter.HTTP_REQUESTS);
             boolean keepAlive = HttpUtil.isKeepAlive(request);
@@ -227,52 +313,51 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         long receivedAtUs = WallClock.nowMicros();
-        ByteBuf content = request.content();
-        int length = content.readableBytes();
-        byte[] body;
-        int offset;
-        if (content.hasArray()) {
-            body = content.array();
-            offset = content.arrayOffset() + content.readerIndex();
-        } else {
-            body = ByteBufUtil.getBytes(content);
-            offset = 0;
-        }
         String contentType = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
         CharSequence mime = contentType == null ? null : HttpUtil.getMimeType(contentType);
         boolean ndjson = mime != null && NDJSON.equalsIgnoreCase(mime.toString().trim());
-        List<ParsedEvent> events;
+        ByteBuf body = request.content().retainedDuplicate();
         try {
-            events = server.reader().read(body, offset, length, ndjson);
-        } catch (JsonBodyException e) {
-            error(HttpResponseStatus.BAD_REQUEST, e.getMessage(), keepAlive);
-            return;
+            JsonEventReader.Cursor events;
+            try {
+                events = server.reader().check(body, body.readerIndex(), body.readableBytes(), ndjson);
+            } catch (JsonBodyException e) {
+                error(HttpResponseStatus.BAD_REQUEST, e.getMessage(), keepAlive);
+                return;
+            }
+            counters.add(Counter.HTTP_EVENTS_RECEIVED, events.count());
+            if (events.count() == 0) {
+                respond(Responses.json(HttpResponseStatus.OK, Unpooled.wrappedBuffer(EMPTY_RESULTS), keepAlive), keepAlive);
+                return;
+            }
+            HttpIngestOrigin origin = new HttpIngestOrigin(events.count(), description(), this::answerLater);
+            inFlight = new Ingest(body, events, origin, keepAlive, receivedAtUs);
+            body = null; // the ingest holds it now
+        } finally {
+            if (body != null) {
+                body.release();
+            }
         }
-        counters.add(Counter.HTTP_EVENTS_RECEIVED, events.size());
-        if (events.isEmpty()) {
-            respond(Responses.json(HttpResponseStatus.OK, Unpooled.wrappedBuffer(EMPTY_RESULTS), keepAlive), keepAlive);
-            return;
-        }
-        HttpIngestOrigin origin = new HttpIngestOrigin(events, description(), this::answerLater);
-        inFlight = new Ingest(events, origin, keepAlive, receivedAtUs);
         ctx.channel().config().setAutoRead(false);
         publishPending();
     }
 
-    /** Puts the rest of the body in flight into the ring; on a full ring, tries again later. Event loop. */
+    /**
+     * Reads the rest of the body in flight into the ring, a chunk of claimed slots at a time; on a full
+     * ring, tries again later. Event loop.
+     */
     private void publishPending() {
         Ingest ingest = inFlight;
         if (ingest == null || ingest.events == null) {
             return;
         }
         RingBuffer<EventSlot> ring = server.ring();
-        List<ParsedEvent> events = ingest.events;
-        int n = events.size();
+        int n = ingest.origin.count();
         while (ingest.next < n) {
             if (server.isIngestStopped() || !ctx.channel().isActive()) {
                 // Events already in the ring are handled; the client gets no answer and retries the
                 // body, which the receipt_ids make safe.
-                inFlight = null;
+                dropInFlight();
                 ctx.close();
                 return;
             }
@@ -288,29 +373,43 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
             long sequence = lo;
             try {
                 for (; sequence <= hi; sequence++) {
-                    events.get(ingest.next).copyInto(ring.get(sequence), ingest.origin, ingest.next, ingest.receivedAtUs);
+                    int index = ingest.next;
+                    NackCode rejected = ingest.events.next(ring.get(sequence), ingest.origin, index, ingest.receivedAtUs);
+                    if (rejected != null) {
+                        ingest.origin.rejectedByReader(index, rejected, ingest.events.reason());
+                    }
                     ingest.next++;
                 }
-            } catch (RuntimeException e) {
+            } catch (Throwable t) {
                 // A claimed slot must be published; what was not filled passes the stages as a no-op.
                 for (; sequence <= hi; sequence++) {
                     ring.get(sequence).claimClose(null, null, 0, ingest.receivedAtUs);
                 }
                 ring.publish(lo, hi);
-                Log.error("http ingest: event " + ingest.next + " could not be put into the ring: " + e);
-                inFlight = null;
+                dropInFlight();
+                if (t instanceof Error) {
+                    throw (Error) t; // answered by exceptionCaught
+                }
+                server.logError(new String(description(), StandardCharsets.UTF_8) + ": event " + ingest.next
+                        + " of a POST /v1/events body could not be put into the ring: " + t);
                 error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "event " + ingest.next + " could not be queued", false);
                 return;
             }
             ring.publish(lo, hi);
         }
-        ingest.events = null; // the ring holds the frames now
+        ingest.releaseBody(); // the ring holds the events now
     }
 
     /** From the ack thread: every event is handled; answer on the event loop. */
     private void answerLater(HttpIngestOrigin origin) {
         try {
-            ctx.executor().execute(() -> answer(origin));
+            ctx.executor().execute(() -> {
+                try {
+                    answer(origin);
+                } catch (Throwable t) {
+                    exceptionCaught(ctx, t);
+                }
+            });
         } catch (RejectedExecutionException e) {
             // Shutting down: the connection is being closed anyway.
         }
@@ -325,8 +424,13 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
         if (!ctx.channel().isActive()) {
             return;
         }
-        ByteBuf body = ctx.alloc().buffer(16 + origin.count() * 32);
-        origin.writeResults(body);
+        ByteBuf body = ctx.alloc().buffer((int) Math.min(16 + origin.count() * 32L, 1 << 20));
+        try {
+            origin.writeResults(body);
+        } catch (Throwable t) {
+            body.release();
+            throw t;
+        }
         respond(Responses.json(HttpResponseStatus.OK, body, ingest.keepAlive), ingest.keepAlive);
         if (ingest.keepAlive) {
             ctx.channel().config().setAutoRead(true);
@@ -422,6 +526,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
 
     /** Writes a response, counting 4xx as bad requests; closes after it unless kept alive. */
     private void respond(FullHttpResponse response, boolean keepAlive) {
+        answerOwed = false;
         int code = response.status().code();
         if (code >= 400 && code < 500) {
             counters.increment(Counter.HTTP_BAD_REQUESTS);

@@ -2,6 +2,7 @@ package dev.watchpost.daemon.http;
 
 import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
+import dev.watchpost.daemon.Log;
 import dev.watchpost.daemon.config.WatchpostConfig;
 import dev.watchpost.daemon.ingest.Transports;
 import dev.watchpost.daemon.json.JsonEventReader;
@@ -28,6 +29,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -60,6 +62,8 @@ public final class HttpServer implements AutoCloseable {
     private final JsonEventReader reader;
     private final WebSocketServerHandshakerFactory handshakers;
     private final ChannelGroup channels = new DefaultChannelGroup("watchpost-http", GlobalEventExecutor.INSTANCE);
+    private volatile Consumer<String> errorLog = Log::error;
+    private volatile Consumer<String> warningLog = Log::warn;
     private volatile boolean ingestStopped;
     private volatile boolean stopping;
     private EventLoopGroup boss;
@@ -159,7 +163,21 @@ public final class HttpServer implements AutoCloseable {
         }
     }
 
+    /** Sends this server's error and warning lines to {@code sink} instead of the daemon's log; for tests. */
+    void logTo(Consumer<String> sink) {
+        errorLog = Objects.requireNonNull(sink, "sink");
+        warningLog = sink;
+    }
+
     // ---- for the handlers
+
+    void logError(String line) {
+        errorLog.accept(line);
+    }
+
+    void logWarning(String line) {
+        warningLog.accept(line);
+    }
 
     WatchpostConfig.Http config() {
         return config;

@@ -6,6 +6,9 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import dev.watchpost.ringbuffer.EventExtras;
+import dev.watchpost.ringbuffer.EventSlot;
+import dev.watchpost.ringbuffer.Origin;
 import dev.watchpost.ringbuffer.codec.EventFrame;
 import dev.watchpost.ringbuffer.codec.EventFrameEncoder;
 import dev.watchpost.ringbuffer.codec.EventTypeRegistry;
@@ -13,7 +16,12 @@ import dev.watchpost.ringbuffer.codec.JsonValidator;
 import dev.watchpost.ringbuffer.codec.NackCode;
 import dev.watchpost.ringbuffer.codec.Protocol;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufInputStream;
+import io.netty.buffer.Unpooled;
+
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -33,8 +41,14 @@ import java.util.Objects;
  *
  * <p>A body is one JSON object, a JSON array of objects, or NDJSON (one object per non-blank
  * line). A body that is not UTF-8 JSON, or an NDJSON line that is not, throws
- * {@link JsonBodyException} and yields nothing; anything else yields one {@link ParsedEvent} per
- * input event, in input order, each either a frame or a rejection with a NACK code and a reason.
+ * {@link JsonBodyException} and yields nothing; anything else yields one event per input event, in
+ * input order, each either a frame or a rejection with a NACK code and a reason.
+ *
+ * <p>Two ways to read a body: {@link #read} gives all its events as {@link ParsedEvent}s at once
+ * (each holding copies of its bytes); HTTP ingest instead checks the body whole with {@link #check},
+ * which builds nothing, then reads the events one at a time straight into ring slots through a
+ * {@link Cursor}, so that the heap a body needs does not grow with its size. The body is then read
+ * where it lies, in the Netty buffer it arrived in (direct memory, a composite of pieces).
  *
  * <p>Fields (any other top-level field, {@code seq} and {@code received_at} included, is ignored,
  * so that an event as the daemon prints it can be posted back as it is):
@@ -79,7 +93,8 @@ import java.util.Objects;
  *   <li>Fraction digits of {@code ts} past the sixth are dropped.</li>
  * </ul>
  *
- * <p>Thread-safe: all state of a read lives in that call. Allocates freely; it is the HTTP path.
+ * <p>Thread-safe: all state of a read lives in that call or in its {@link Cursor}. Allocates per event
+ * (Jackson's field texts), but keeps nothing of an event once the next is read.
  */
 public final class JsonEventReader {
     /** Deepest nesting of arrays and objects a body may have; a deeper body is refused whole. */
@@ -114,6 +129,10 @@ public final class JsonEventReader {
             "receipt_id", "ts", "event_name", "source", "confidence", "store_id", "org_id", "camera_id",
             "zone_id", "track_id", "bbox", "subject_id", "label", "payload", "meta"};
 
+    /** Fields whose string value the reading asks Jackson for as text (so decodes in full); the others it skips. */
+    private static final int READ_AS_TEXT = 1 << F_RECEIPT_ID | 1 << F_TS | 1 << F_EVENT_NAME | 1 << F_SOURCE
+            | 1 << F_STORE_ID | 1 << F_ORG_ID | 1 << F_CAMERA_ID | 1 << F_ZONE_ID | 1 << F_SUBJECT_ID | 1 << F_LABEL;
+
     /** Where each UUID field's 16 bytes go, by field id; 0 for fields that are not optional UUIDs. */
     private static final int[] UUID_OFFSET = new int[FIELD_NAMES.length];
 
@@ -124,6 +143,11 @@ public final class JsonEventReader {
         UUID_OFFSET[F_ZONE_ID] = EventFrame.ZONE_ID_OFFSET;
         UUID_OFFSET[F_SUBJECT_ID] = EventFrame.SUBJECT_ID_OFFSET;
     }
+
+    // How a Cursor reads the body.
+    private static final int DOCUMENT = 0;
+    private static final int LINES = 1;
+    private static final int LINES_ONE_PARSER = 2;
 
     private static final byte[] EMPTY = new byte[0];
     private static final int MAX_NAME_IN_REASON = 64;
@@ -146,6 +170,38 @@ public final class JsonEventReader {
     }
 
     /**
+     * Checks the whole of {@code body[offset, offset + length)} as {@link #read} would and counts its
+     * events, building none, then returns a cursor that reads them one at a time: what HTTP ingest
+     * runs before it puts the first event into the ring, so that a body it must refuse is refused
+     * whole. The body is read where it lies (a composite of the pieces it arrived in, in direct
+     * memory, is read without a copy); its reader and writer indexes are not used, and it must stay
+     * unchanged and not be released until the cursor is closed.
+     *
+     * <p>NDJSON is first tried with one parser for the whole body, which costs far less than a parser
+     * per line; a body that is not one JSON value on each non-blank line that way (or fails in any
+     * way) is checked again line by line, which gives the exact answer.
+     *
+     * @return a cursor over {@link Cursor#count()} events, 0 only for an empty JSON array
+     * @throws JsonBodyException exactly when {@link #read} would, with the same message
+     */
+    public Cursor check(ByteBuf body, int offset, int length, boolean ndjson) throws JsonBodyException {
+        Objects.checkFromIndexSize(offset, length, body.capacity());
+        if (ndjson) {
+            try (Cursor oneParser = new Cursor(body, offset, length, LINES_ONE_PARSER, -1)) {
+                return new Cursor(body, offset, length, LINES_ONE_PARSER, oneParser.skipAll());
+            } catch (JsonBodyException | RuntimeException e) {
+                // not one clean value per line, or not JSON: line by line decides
+            }
+        }
+        int mode = ndjson ? LINES : DOCUMENT;
+        try (Cursor exact = new Cursor(body, offset, length, mode, -1)) {
+            return new Cursor(body, offset, length, mode, exact.skipAll());
+        } catch (RuntimeException e) {
+            throw new JsonBodyException("body could not be read: " + e);
+        }
+    }
+
+    /**
      * Reads every event of {@code body[offset, offset + length)}: one JSON object, a JSON array of
      * them, or, when {@code ndjson}, one per non-blank line.
      *
@@ -155,98 +211,309 @@ public final class JsonEventReader {
      */
     public List<ParsedEvent> read(byte[] body, int offset, int length, boolean ndjson) throws JsonBodyException {
         Objects.checkFromIndexSize(offset, length, body.length);
-        Reading reading = new Reading(body);
-        try {
-            return ndjson ? reading.ndjson(offset, length) : reading.document(offset, length);
-        } catch (JsonBodyException e) {
-            throw e;
+        List<ParsedEvent> events = new ArrayList<>();
+        try (Cursor cursor = new Cursor(Unpooled.wrappedBuffer(body), offset, length, ndjson ? LINES : DOCUMENT, -1)) {
+            while (cursor.hasNext()) {
+                events.add(cursor.next());
+            }
+            return events;
         } catch (RuntimeException e) {
             // Nothing in a body should get here; if something does, the body is refused, not the daemon.
             throw new JsonBodyException("body could not be read: " + e);
         }
     }
 
-    /** The state of one {@link #read} call. */
-    private final class Reading {
-        private final byte[] body;
+    /**
+     * The reading of one body, event by event: {@link #hasNext}, then {@link #next()} (the event as a
+     * {@link ParsedEvent}) or {@link #next(EventSlot, Origin, long, long)} (the event straight into a
+     * ring slot). One thread at a time. Of an event it allocates
+     * only what is asked for (a {@link ParsedEvent}) and the field texts Jackson gives as strings;
+     * nothing of it is kept once the next is read.
+     */
+    public final class Cursor implements AutoCloseable {
+        private final ByteBuf body;
+        private final int bodyStart;
+        private final int bodyEnd;
+        private final int mode;
+        private final int count;
         private final EventFrameEncoder encoder = new EventFrameEncoder();
         private final EventFields fields = new EventFields();
         private MessageDigest sha256;
         private JsonValidator jsonValidator;
-        private int bodyStart;
+        /** {@code meta} without whitespace, at most {@link #MAX_META_LENGTH} bytes. */
+        private byte[] metaScratch;
+        /** A frame's worth of the body at most, on its way into a slot. */
+        private byte[] copyScratch;
 
-        Reading(byte[] body) {
+        /** The parser over the whole body (a document, or NDJSON read with one parser). */
+        private JsonParser document;
+        private boolean inArray;
+        // NDJSON: where the next line starts, and the number and end of the line being read.
+        private int linePos;
+        private int lineNumber;
+        private int lineEnd;
+        private boolean anyLine;
+
+        /** The first token of the next event, when read ahead (a document, or NDJSON with one parser). */
+        private JsonToken pending;
+        /** The start of the next event's line (NDJSON), when found; else -1. */
+        private int pendingLine = -1;
+        private boolean done;
+
+        // The event just read: where its JSON lies in the body, and the verdict on it.
+        private int rawStart;
+        private int rawEnd;
+        private NackCode rejection;
+        private String reason;
+        private int frameLength;
+        private int metaLength;
+
+        private Cursor(ByteBuf body, int offset, int length, int mode, int count) {
             this.body = body;
+            this.bodyStart = offset;
+            this.bodyEnd = offset + length;
+            this.mode = mode;
+            this.count = count;
+            this.linePos = offset;
         }
 
-        List<ParsedEvent> document(int offset, int length) throws JsonBodyException {
-            bodyStart = offset;
-            checkUtf8Start(offset, length, "body");
-            List<ParsedEvent> events = new ArrayList<>();
-            try (JsonParser p = factory.createParser(body, offset, length)) {
-                JsonToken t = p.nextToken();
-                if (t == null) {
-                    throw new JsonBodyException("body is empty");
+        /** The number of events in the body, as {@link #check} counted them. */
+        public int count() {
+            return count;
+        }
+
+        /** True when there is another event; reads ahead as far as its first token. */
+        public boolean hasNext() throws JsonBodyException {
+            if (done) {
+                return false;
+            }
+            if (pending != null || pendingLine >= 0) {
+                return true;
+            }
+            switch (mode) {
+                case DOCUMENT:
+                    return nextInDocument();
+                case LINES:
+                    return nextLine();
+                default:
+                    return nextLineOfOneParser();
+            }
+        }
+
+        /** Reads the next event into a {@link ParsedEvent} of its own. */
+        public ParsedEvent next() throws JsonBodyException {
+            read(false);
+            byte[] raw = copy(rawStart, rawEnd - rawStart);
+            if (rejection != null) {
+                return ParsedEvent.rejected(rejection, reason, raw);
+            }
+            byte[] frame = new byte[frameLength];
+            encode(ByteBuffer.wrap(frame).order(ByteOrder.LITTLE_ENDIAN));
+            byte[] meta = metaLength < 0 ? null : Arrays.copyOf(metaScratch, metaLength);
+            return ParsedEvent.accepted(frame, frameLength, meta, fields.receiptText, raw);
+        }
+
+        /**
+         * Reads the next event and claims {@code slot} for it, as {@link ParsedEvent#copyInto} would
+         * for the same event: its frame and extras, or, when this reader rejects it, its JSON (at most
+         * a frame's worth) with the slot marked rejected.
+         *
+         * @return the code this reader rejected the event with ({@link #reason()} says why), or
+         *         {@code null} when the event went in as a frame
+         */
+        public NackCode next(EventSlot slot, Origin origin, long originSeq, long receivedAtUs) throws JsonBodyException {
+            read(false);
+            if (rejection != null) {
+                int kept = Math.min(rawEnd - rawStart, Protocol.MAX_FRAME_LENGTH);
+                ByteBuffer buffer = slot.claimEvent(kept, origin, originSeq, receivedAtUs);
+                buffer.put(0, scratchCopy(rawStart, kept), 0, kept);
+                slot.reject(rejection);
+                return rejection;
+            }
+            encode(slot.claimEvent(frameLength, origin, originSeq, receivedAtUs));
+            int meta = Math.max(metaLength, 0);
+            int receiptText = fields.receiptText == null ? 0 : fields.receiptText.length;
+            if (meta + receiptText > 0) {
+                ByteBuffer extra = slot.claimExtra(meta, receiptText);
+                if (meta > 0) {
+                    extra.put(EventExtras.META_OFFSET, metaScratch, 0, meta);
                 }
-                if (t == JsonToken.START_ARRAY) {
-                    while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
-                        if (t == null) {
-                            throw new JsonBodyException("body ends inside its array");
-                        }
-                        events.add(event(p, t, offset));
-                    }
-                } else {
-                    events.add(event(p, t, offset));
+                if (receiptText > 0) {
+                    extra.put(EventExtras.META_OFFSET + meta, fields.receiptText, 0, receiptText);
                 }
-                if (p.nextToken() != null) {
-                    throw new JsonBodyException("body has more than one JSON value (at byte "
-                            + (p.currentTokenLocation().getByteOffset()) + ")");
+            }
+            return null;
+        }
+
+        /** What exactly is wrong with the event just read, when this reader rejected it. */
+        public String reason() {
+            return reason;
+        }
+
+        /** Passes over the next event, checking it as a read would but building nothing. */
+        private void skip() throws JsonBodyException {
+            read(true);
+        }
+
+        @Override
+        public void close() {
+            done = true;
+            if (document != null) {
+                try {
+                    document.close();
+                } catch (IOException e) {
+                    // nothing to release: the source is memory
                 }
+                document = null;
+            }
+        }
+
+        /** Passes over every event left; returns how many there were. */
+        private int skipAll() throws JsonBodyException {
+            int n = 0;
+            while (hasNext()) {
+                skip();
+                n++;
+            }
+            return n;
+        }
+
+        private void read(boolean skipOnly) throws JsonBodyException {
+            if (!hasNext()) {
+                throw new java.util.NoSuchElementException("no event left in the body");
+            }
+            if (mode == LINES) {
+                int start = pendingLine;
+                pendingLine = -1;
+                line(start, lineEnd - start, lineNumber, skipOnly);
+                return;
+            }
+            JsonToken first = pending;
+            pending = null;
+            pendingLine = -1;
+            try {
+                event(document, first, bodyStart, skipOnly);
             } catch (JsonProcessingException e) {
-                throw new JsonBodyException("body is not JSON" + where(e, 0, true) + ": " + e.getOriginalMessage());
+                throw notJson(e);
             } catch (IOException e) {
                 throw new JsonBodyException("body could not be read: " + e.getMessage());
             }
-            return events;
+            if (mode == LINES_ONE_PARSER && (rawEnd > lineEnd || !isBlank(rawEnd, lineEnd))) {
+                throw new JsonBodyException("NDJSON line " + lineNumber + ": the event does not end on its line");
+            }
         }
 
-        List<ParsedEvent> ndjson(int offset, int length) throws JsonBodyException {
-            bodyStart = offset;
-            List<ParsedEvent> events = new ArrayList<>();
-            int end = offset + length;
-            int line = 0;
-            boolean any = false;
-            for (int pos = offset; pos < end; ) {
-                int lineEnd = pos;
-                while (lineEnd < end && body[lineEnd] != '\n') {
-                    lineEnd++;
+        private boolean nextInDocument() throws JsonBodyException {
+            try {
+                if (document == null) {
+                    checkUtf8Start(bodyStart, bodyEnd - bodyStart, "body");
+                    document = parser(bodyStart, bodyEnd - bodyStart);
+                    JsonToken t = document.nextToken();
+                    if (t == null) {
+                        throw new JsonBodyException("body is empty");
+                    }
+                    if (t != JsonToken.START_ARRAY) {
+                        pending = t;
+                        return true;
+                    }
+                    inArray = true;
                 }
-                line++;
-                if (!isBlank(pos, lineEnd)) {
-                    any = true;
-                    events.add(line(pos, lineEnd - pos, line));
+                if (inArray) {
+                    JsonToken t = document.nextToken();
+                    if (t == null) {
+                        throw new JsonBodyException("body ends inside its array");
+                    }
+                    if (t != JsonToken.END_ARRAY) {
+                        pending = t;
+                        return true;
+                    }
+                    inArray = false;
                 }
-                pos = lineEnd + 1;
+                if (document.nextToken() != null) {
+                    throw new JsonBodyException("body has more than one JSON value (at byte "
+                            + (document.currentTokenLocation().getByteOffset()) + ")");
+                }
+            } catch (JsonProcessingException e) {
+                throw notJson(e);
+            } catch (IOException e) {
+                throw new JsonBodyException("body could not be read: " + e.getMessage());
             }
-            if (!any) {
+            close();
+            return false;
+        }
+
+        private JsonBodyException notJson(JsonProcessingException e) {
+            return new JsonBodyException("body is not JSON" + where(e, 0, true) + ": " + e.getOriginalMessage());
+        }
+
+        /**
+         * NDJSON with one parser: the next value must start on the next non-blank line, where a
+         * parser for that line alone would start it. (That it also ends there is checked after it is
+         * read.) Anything else fails, and {@link #check} then reads the body line by line.
+         */
+        private boolean nextLineOfOneParser() throws JsonBodyException {
+            try {
+                if (document == null) {
+                    checkUtf8Start(bodyStart, bodyEnd - bodyStart, "body");
+                    document = parser(bodyStart, bodyEnd - bodyStart);
+                }
+                if (!nextLine()) {
+                    close();
+                    return false;
+                }
+                int first = pendingLine;
+                while (isWhitespace(body.getByte(first))) {
+                    first++;
+                }
+                JsonToken t = document.nextToken();
+                if (t == null || bodyStart + tokenOffset(document) != first) {
+                    throw new JsonBodyException("NDJSON line " + lineNumber + ": not where one parser per line would start");
+                }
+                pending = t;
+                return true;
+            } catch (JsonProcessingException e) {
+                throw notJson(e);
+            } catch (IOException e) {
+                throw new JsonBodyException("body could not be read: " + e.getMessage());
+            }
+        }
+
+        /** Finds the next non-blank NDJSON line. */
+        private boolean nextLine() throws JsonBodyException {
+            while (linePos < bodyEnd) {
+                int start = linePos;
+                int end = body.indexOf(start, bodyEnd, (byte) '\n');
+                if (end < 0) {
+                    end = bodyEnd;
+                }
+                lineNumber++;
+                linePos = end + 1;
+                if (!isBlank(start, end)) {
+                    anyLine = true;
+                    pendingLine = start;
+                    lineEnd = end;
+                    return true;
+                }
+            }
+            if (!anyLine) {
                 throw new JsonBodyException("body is empty");
             }
-            return events;
+            done = true;
+            return false;
         }
 
-        private ParsedEvent line(int offset, int length, int line) throws JsonBodyException {
+        private void line(int offset, int length, int line, boolean skipOnly) throws JsonBodyException {
             checkUtf8Start(offset, length, "NDJSON line " + line);
-            try (JsonParser p = factory.createParser(body, offset, length)) {
+            try (JsonParser p = parser(offset, length)) {
                 JsonToken t = p.nextToken();
                 if (t == null) {
                     throw new JsonBodyException("NDJSON line " + line + " is not JSON");
                 }
-                ParsedEvent event = event(p, t, offset);
+                event(p, t, offset, skipOnly);
                 if (p.nextToken() != null) {
                     throw new JsonBodyException("NDJSON line " + line + " has more than one JSON value (at column "
                             + p.currentTokenLocation().getColumnNr() + ")");
                 }
-                return event;
             } catch (JsonProcessingException e) {
                 throw new JsonBodyException("NDJSON line " + line + " is not JSON" + where(e, offset - bodyStart, false)
                         + ": " + e.getOriginalMessage());
@@ -255,16 +522,33 @@ public final class JsonEventReader {
             }
         }
 
-        /** Reads one event whose first token {@code first} has just been read; {@code base} is the parser's start in body. */
-        private ParsedEvent event(JsonParser p, JsonToken first, int base) throws IOException, JsonBodyException {
+        /** A parser over {@code body[offset, offset + length)}; byte offsets it reports count from {@code offset}. */
+        private JsonParser parser(int offset, int length) throws IOException {
+            if (body.hasArray()) {
+                return factory.createParser(body.array(), body.arrayOffset() + offset, length);
+            }
+            return factory.createParser((InputStream) new ByteBufInputStream(body.slice(offset, length)));
+        }
+
+        /**
+         * Reads one event whose first token {@code first} has just been read; {@code base} is the
+         * parser's start in body. Leaves the verdict in {@link #rejection}, {@link #frameLength} etc.
+         */
+        private void event(JsonParser p, JsonToken first, int base, boolean skipOnly) throws IOException, JsonBodyException {
+            if (skipOnly) {
+                skipEvent(p, first, base);
+                return;
+            }
             int start = base + tokenOffset(p);
             if (first != JsonToken.START_OBJECT) {
                 int end = base + endOfValue(p, first);
-                while (end > start + 1 && isWhitespace(body[end - 1])) {
+                while (end > start + 1 && isWhitespace(body.getByte(end - 1))) {
                     end--;
                 }
-                return ParsedEvent.rejected(NackCode.LENGTH_MISMATCH, "event: not a JSON object",
-                        Arrays.copyOfRange(body, start, end));
+                rawStart = start;
+                rawEnd = end;
+                reject(NackCode.LENGTH_MISMATCH, "event: not a JSON object");
+                return;
             }
             EventFields e = fields.reset();
             JsonToken t;
@@ -284,8 +568,59 @@ public final class JsonEventReader {
             if (t != JsonToken.END_OBJECT) {
                 throw new JsonBodyException("unexpected " + t + " in an event object");
             }
-            int end = base + tokenOffset(p) + 1;
-            return build(e, Arrays.copyOfRange(body, start, end));
+            rawStart = start;
+            rawEnd = base + tokenOffset(p) + 1;
+            decide(e);
+        }
+
+        /**
+         * Passes over one event as {@link #event} reads it, building nothing: the same tokens, and
+         * the same strings decoded in full (a field's text that the event's reading asks Jackson for),
+         * so that it fails exactly where reading would.
+         */
+        private void skipEvent(JsonParser p, JsonToken first, int base) throws IOException, JsonBodyException {
+            int start = base + tokenOffset(p);
+            if (first != JsonToken.START_OBJECT) {
+                int end = base + endOfValue(p, first);
+                while (end > start + 1 && isWhitespace(body.getByte(end - 1))) {
+                    end--;
+                }
+                rawStart = start;
+                rawEnd = end;
+                return;
+            }
+            int seen = 0;
+            JsonToken t;
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                int field = fieldId(p.currentName());
+                JsonToken value = p.nextToken();
+                if (field >= 0 && (seen & (1 << field)) == 0) {
+                    seen |= 1 << field;
+                    if (value == JsonToken.VALUE_STRING && (READ_AS_TEXT & (1 << field)) != 0) {
+                        p.finishToken();
+                        continue;
+                    }
+                    if (value == JsonToken.START_OBJECT && (field == F_PAYLOAD || field == F_META)) {
+                        tokenOffset(p);
+                        p.skipChildren();
+                        tokenOffset(p);
+                        continue;
+                    }
+                }
+                p.skipChildren();
+            }
+            if (t != JsonToken.END_OBJECT) {
+                throw new JsonBodyException("unexpected " + t + " in an event object");
+            }
+            rawStart = start;
+            rawEnd = base + tokenOffset(p) + 1;
+        }
+
+        private void reject(NackCode code, String why) {
+            rejection = code;
+            reason = why;
+            frameLength = 0;
+            metaLength = -1;
         }
 
         private void field(JsonParser p, JsonToken t, int field, EventFields e, int base) throws IOException, JsonBodyException {
@@ -529,7 +864,8 @@ public final class JsonEventReader {
             p.skipChildren();
         }
 
-        private ParsedEvent build(EventFields e, byte[] raw) {
+        /** Decides what {@link #read} makes of the event whose fields were just read; meta goes to the scratch. */
+        private void decide(EventFields e) {
             requirePresent(e, F_RECEIPT_ID, NackCode.ZERO_RECEIPT_ID);
             requirePresent(e, F_TS, NackCode.BAD_TIMESTAMP);
             requirePresent(e, F_EVENT_NAME, NackCode.UNKNOWN_EVENT_TYPE);
@@ -538,28 +874,43 @@ public final class JsonEventReader {
                 e.fail(F_STORE_ID, NackCode.ZERO_STORE_ID, "store_id: missing");
             }
             if (e.failCode != null) {
-                return ParsedEvent.rejected(e.failCode, e.failReason, raw);
+                reject(e.failCode, e.failReason);
+                return;
             }
             int labelLength = e.label.length;
-            int frameLength = EventFrameEncoder.frameLength(labelLength, e.payloadLength);
-            if (frameLength > Protocol.MAX_FRAME_LENGTH) {
-                return ParsedEvent.rejected(NackCode.BAD_PAYLOAD, "payload: " + e.payloadLength + " bytes; at most "
-                        + (Protocol.MAX_FRAME_LENGTH - EventFrame.MIN_LENGTH - labelLength) + " fit in a frame with this label", raw);
+            int length = EventFrameEncoder.frameLength(labelLength, e.payloadLength);
+            if (length > Protocol.MAX_FRAME_LENGTH) {
+                reject(NackCode.BAD_PAYLOAD, "payload: " + e.payloadLength + " bytes; at most "
+                        + (Protocol.MAX_FRAME_LENGTH - EventFrame.MIN_LENGTH - labelLength) + " fit in a frame with this label");
+                return;
             }
-            byte[] meta = null;
+            int meta = -1;
             if (e.metaStart >= 0) {
-                meta = compact(body, e.metaStart, e.metaStart + e.metaLength);
-                if (meta.length > MAX_META_LENGTH) {
-                    return ParsedEvent.rejected(NackCode.BAD_PAYLOAD, "meta: larger than " + MAX_META_LENGTH + " bytes", raw);
+                int room = Math.min(e.metaLength, MAX_META_LENGTH);
+                if (metaScratch == null || metaScratch.length < room) {
+                    metaScratch = new byte[room];
                 }
-                if (!jsonValidator().isValidObject(ByteBuffer.wrap(meta), 0, meta.length)) {
-                    return ParsedEvent.rejected(NackCode.BAD_PAYLOAD, "meta: not an I-JSON object nested at most "
-                            + JsonValidator.MAX_DEPTH + " deep (as a payload must be)", raw);
+                meta = compact(body, e.metaStart, e.metaStart + e.metaLength, metaScratch, room);
+                if (meta < 0) {
+                    reject(NackCode.BAD_PAYLOAD, "meta: larger than " + MAX_META_LENGTH + " bytes");
+                    return;
+                }
+                if (!jsonValidator().isValidObject(ByteBuffer.wrap(metaScratch), 0, meta)) {
+                    reject(NackCode.BAD_PAYLOAD, "meta: not an I-JSON object nested at most "
+                            + JsonValidator.MAX_DEPTH + " deep (as a payload must be)");
+                    return;
                 }
             }
+            rejection = null;
+            reason = null;
+            frameLength = length;
+            metaLength = meta;
+        }
 
-            byte[] frame = new byte[frameLength];
-            encoder.wrap(ByteBuffer.wrap(frame).order(ByteOrder.LITTLE_ENDIAN), 0)
+        /** Writes the frame of the event just read, accepted by {@link #decide}, at index 0 of {@code dst}. */
+        private void encode(ByteBuffer dst) {
+            EventFields e = fields;
+            encoder.wrap(dst, 0)
                     .seq(0)
                     .receiptId(e.receiptMsb, e.receiptLsb)
                     .tsUs(e.tsUs)
@@ -584,12 +935,26 @@ public final class JsonEventReader {
                 flags |= EventFrame.FLAG_SUBJECT;
             }
             encoder.flags(flags);
-            encoder.label(e.label, 0, labelLength);
+            encoder.label(e.label, 0, e.label.length);
             if (e.payloadLength > 0) {
-                encoder.payload(body, e.payloadStart, e.payloadLength);
+                encoder.payload(scratchCopy(e.payloadStart, e.payloadLength), 0, e.payloadLength);
             }
-            int length = encoder.finish();
-            return ParsedEvent.accepted(frame, length, meta, e.receiptText, raw);
+            encoder.finish();
+        }
+
+        private byte[] copy(int from, int length) {
+            byte[] bytes = new byte[length];
+            body.getBytes(from, bytes);
+            return bytes;
+        }
+
+        /** {@code body[from, from + length)}, at most a frame's worth, at the start of a scratch array. */
+        private byte[] scratchCopy(int from, int length) {
+            if (copyScratch == null || copyScratch.length < length) {
+                copyScratch = new byte[Math.max(length, 1024)];
+            }
+            body.getBytes(from, copyScratch, 0, length);
+            return copyScratch;
         }
 
         private void requirePresent(EventFields e, int field, NackCode code) {
@@ -621,12 +986,12 @@ public final class JsonEventReader {
          * systems is UTF-8, whose text never starts with a NUL byte or a UTF-16 byte-order mark.
          */
         private void checkUtf8Start(int offset, int length, String what) throws JsonBodyException {
-            if (length >= 2 && ((body[offset] & 0xFF) == 0xFE && (body[offset + 1] & 0xFF) == 0xFF
-                    || (body[offset] & 0xFF) == 0xFF && (body[offset + 1] & 0xFF) == 0xFE)) {
+            if (length >= 2 && ((body.getByte(offset) & 0xFF) == 0xFE && (body.getByte(offset + 1) & 0xFF) == 0xFF
+                    || (body.getByte(offset) & 0xFF) == 0xFF && (body.getByte(offset + 1) & 0xFF) == 0xFE)) {
                 throw new JsonBodyException(what + " is not UTF-8 (it starts with a UTF-16 byte-order mark)");
             }
             for (int i = offset; i < offset + Math.min(length, 4); i++) {
-                if (body[i] == 0) {
+                if (body.getByte(i) == 0) {
                     throw new JsonBodyException(what + " is not UTF-8 JSON (a NUL byte at byte " + (i - bodyStart) + ")");
                 }
             }
@@ -634,7 +999,7 @@ public final class JsonEventReader {
 
         private boolean isBlank(int from, int to) {
             for (int i = from; i < to; i++) {
-                if (!isWhitespace(body[i])) {
+                if (!isWhitespace(body.getByte(i))) {
                     return false;
                 }
             }
@@ -722,26 +1087,37 @@ public final class JsonEventReader {
         return b == ' ' || b == '\t' || b == '\n' || b == '\r';
     }
 
-    /** Copies a JSON text without the whitespace between its tokens. */
-    static byte[] compact(byte[] src, int from, int to) {
-        byte[] out = new byte[to - from];
+    /**
+     * Copies the JSON text {@code src[from, to)} into {@code out} without the whitespace between its
+     * tokens; returns its length, or -1 when it does not fit in {@code room} bytes of {@code out}.
+     */
+    static int compact(ByteBuf src, int from, int to, byte[] out, int room) {
         int n = 0;
         boolean inString = false;
         for (int i = from; i < to; i++) {
-            byte b = src[i];
+            byte b = src.getByte(i);
             if (inString) {
+                if (n == room) {
+                    return -1;
+                }
                 out[n++] = b;
                 if (b == '\\' && i + 1 < to) {
-                    out[n++] = src[++i];
+                    if (n == room) {
+                        return -1;
+                    }
+                    out[n++] = src.getByte(++i);
                 } else if (b == '"') {
                     inString = false;
                 }
             } else if (!isWhitespace(b)) {
+                if (n == room) {
+                    return -1;
+                }
                 out[n++] = b;
                 inString = b == '"';
             }
         }
-        return n == out.length ? out : Arrays.copyOf(out, n);
+        return n;
     }
 
     static boolean hasLoneSurrogate(String s) {

@@ -9,10 +9,12 @@ import dev.watchpost.ringbuffer.codec.NackCode;
 import java.nio.ByteBuffer;
 
 /**
- * One event of an HTTP ingest body, as {@link JsonEventReader} read it: either the EVENT frame a
+ * One event of an HTTP ingest body, as {@link JsonEventReader#read} read it: either the EVENT frame a
  * detector would have sent (seq 0) with the HTTP-only extras, or a rejection that the JSON form
  * alone decides (a field that cannot be put into a frame). Either way it goes into the ring through
- * {@link #copyInto}, so that the pipeline answers, dead-letters and counts both kinds alike.
+ * {@link #copyInto}, so that the pipeline answers, dead-letters and counts both kinds alike. (HTTP
+ * ingest itself reads each event straight into its slot, {@link JsonEventReader.Cursor#next(
+ * dev.watchpost.ringbuffer.EventSlot, Origin, long, long)}, with the same result.)
  *
  * <p>Immutable once built; the arrays returned are the event's own, not copies: do not modify them.
  */

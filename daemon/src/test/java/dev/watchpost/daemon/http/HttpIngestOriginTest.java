@@ -1,7 +1,6 @@
 package dev.watchpost.daemon.http;
 
 import dev.watchpost.daemon.json.JsonEventReader;
-import dev.watchpost.daemon.json.ParsedEvent;
 import dev.watchpost.ringbuffer.EventSlot;
 import dev.watchpost.ringbuffer.codec.EventTypeRegistry;
 import dev.watchpost.ringbuffer.codec.NackCode;
@@ -24,9 +23,8 @@ class HttpIngestOriginTest {
 
     @Test
     void shouldAnswerAcceptedDuplicateAndRejectedInInputOrder() throws Exception {
-        List<ParsedEvent> events = read("[" + event("a") + "," + event("a") + "," + event("b") + "]");
-        HttpIngestOrigin origin = new HttpIngestOrigin(events, "http test".getBytes(StandardCharsets.UTF_8), completed::add);
-        List<EventSlot> slots = slots(events, origin);
+        HttpIngestOrigin origin = new HttpIngestOrigin(3, "http test".getBytes(StandardCharsets.UTF_8), completed::add);
+        List<EventSlot> slots = slots("[" + event("a") + "," + event("a") + "," + event("b") + "]", origin);
         slots.get(0).sequence(7);
         slots.get(1).duplicateOf(7);
         slots.get(2).reject(NackCode.BAD_CONFIDENCE);
@@ -41,23 +39,40 @@ class HttpIngestOriginTest {
 
     @Test
     void shouldGiveTheReadersOwnReasonForAnEventItRejected() throws Exception {
-        List<ParsedEvent> events = read("[" + event("a").replace(STORE, "not-a-uuid") + "]");
-        assertTrue(events.get(0).isRejected());
-        HttpIngestOrigin origin = new HttpIngestOrigin(events, new byte[0], completed::add);
-        EventSlot slot = slots(events, origin).get(0);
+        HttpIngestOrigin origin = new HttpIngestOrigin(1, new byte[0], completed::add);
+        EventSlot slot = slots("[" + event("a").replace(STORE, "not-a-uuid") + "]", origin).get(0);
+        assertEquals(NackCode.ZERO_STORE_ID, slot.nack());
 
         assertTrue(origin.onHandled(slot));
 
-        String expected = "{\"results\":[{\"status\":\"rejected\",\"code\":" + events.get(0).rejection().code()
-                + ",\"reason\":\"" + events.get(0).reason().replace("\"", "\\\"") + "\"}]}";
-        assertEquals(expected, results(origin));
+        assertEquals("{\"results\":[{\"status\":\"rejected\",\"code\":14,\"reason\":\"store_id: not a UUID\"}]}", results(origin));
+    }
+
+    @Test
+    void shouldGiveEachRejectedEventItsOwnReasonWhenReasonsRepeatAndAlternate() throws Exception {
+        String unknown = event("u").replace("object.detected", "shelf.empty");
+        String surrogate = event("s").replace("object.detected", "a".repeat(63) + "\\ud83d\\ude00");
+        String body = "[" + String.join(",", event("a"), "7", "8", unknown, event("b"), "9", unknown, surrogate, "[1]") + "]";
+        HttpIngestOrigin origin = new HttpIngestOrigin(9, new byte[0], completed::add);
+        List<EventSlot> slots = slots(body, origin);
+        slots.get(0).sequence(1);
+        slots.get(4).reject(NackCode.BAD_CONFIDENCE); // a rejection of the validator's own: its code's text
+        for (EventSlot slot : slots) {
+            origin.onHandled(slot);
+        }
+
+        String notObject = "{\"status\":\"rejected\",\"code\":19,\"reason\":\"event: not a JSON object\"}";
+        String unknownName = "{\"status\":\"rejected\",\"code\":10,\"reason\":\"event_name: unknown \\\"shelf.empty\\\"\"}";
+        assertEquals("{\"results\":[{\"status\":\"accepted\",\"seq\":1}," + notObject + "," + notObject + "," + unknownName
+                + ",{\"status\":\"rejected\",\"code\":12,\"reason\":\"bad confidence\"}," + notObject + "," + unknownName
+                + ",{\"status\":\"rejected\",\"code\":10,\"reason\":\"event_name: unknown \\\"" + "a".repeat(63) + "\\uD83D...\\\"\"},"
+                + notObject + "]}", results(origin));
     }
 
     @Test
     void shouldCompleteOnceAndOnlyAfterEveryEventIsHandled() throws Exception {
-        List<ParsedEvent> events = read("[" + event("a") + "," + event("b") + "]");
-        HttpIngestOrigin origin = new HttpIngestOrigin(events, new byte[0], completed::add);
-        List<EventSlot> slots = slots(events, origin);
+        HttpIngestOrigin origin = new HttpIngestOrigin(2, new byte[0], completed::add);
+        List<EventSlot> slots = slots("[" + event("a") + "," + event("b") + "]", origin);
         slots.get(0).sequence(1);
         slots.get(1).sequence(2);
 
@@ -74,9 +89,8 @@ class HttpIngestOriginTest {
 
     @Test
     void shouldIgnoreASlotItHasAlreadyRecorded() throws Exception {
-        List<ParsedEvent> events = read("[" + event("a") + "," + event("b") + "]");
-        HttpIngestOrigin origin = new HttpIngestOrigin(events, new byte[0], completed::add);
-        List<EventSlot> slots = slots(events, origin);
+        HttpIngestOrigin origin = new HttpIngestOrigin(2, new byte[0], completed::add);
+        List<EventSlot> slots = slots("[" + event("a") + "," + event("b") + "]", origin);
         slots.get(0).sequence(1);
 
         origin.onHandled(slots.get(0));
@@ -94,18 +108,21 @@ class HttpIngestOriginTest {
         out.release();
     }
 
-    private static List<ParsedEvent> read(String body) throws Exception {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        return new JsonEventReader(EventTypeRegistry.v1()).read(bytes, 0, bytes.length, false);
-    }
-
-    private static List<EventSlot> slots(List<ParsedEvent> events, HttpIngestOrigin origin) {
+    /** The body's events read into slots for {@code origin}, as HTTP ingest puts them into the ring. */
+    private static List<EventSlot> slots(String body, HttpIngestOrigin origin) throws Exception {
+        ByteBuf bytes = Unpooled.wrappedBuffer(body.getBytes(StandardCharsets.UTF_8));
         List<EventSlot> slots = new ArrayList<>();
-        for (int i = 0; i < events.size(); i++) {
-            EventSlot slot = new EventSlot(512);
-            events.get(i).copyInto(slot, origin, i, 1_000_000L);
-            slots.add(slot);
+        try (JsonEventReader.Cursor events = new JsonEventReader(EventTypeRegistry.v1()).check(bytes, 0, bytes.readableBytes(), false)) {
+            for (int i = 0; events.hasNext(); i++) {
+                EventSlot slot = new EventSlot(512);
+                NackCode rejected = events.next(slot, origin, i, 1_000_000L);
+                if (rejected != null) {
+                    origin.rejectedByReader(i, rejected, events.reason());
+                }
+                slots.add(slot);
+            }
         }
+        assertEquals(origin.count(), slots.size());
         return slots;
     }
 

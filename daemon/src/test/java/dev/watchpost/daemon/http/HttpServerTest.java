@@ -1,5 +1,7 @@
 package dev.watchpost.daemon.http;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.watchpost.ringbuffer.Counter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -9,6 +11,9 @@ import java.io.ByteArrayInputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -104,6 +109,114 @@ class HttpServerTest {
             expected.append(seq == 1 ? "" : ",").append("{\"status\":\"accepted\",\"seq\":").append(seq).append('}');
         }
         assertEquals(expected.append("]}").toString(), body);
+    }
+
+    @Test
+    void shouldAnswerEveryEventOfALargeNdjsonBodyInOrderAndStoreEachNewOneOnce() throws Exception {
+        start(16 << 20);
+        int count = 30_000;
+        StringBuilder body = new StringBuilder(count * 260);
+        List<String> receipts = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            String receipt = i % 50 == 49 ? receipts.get(i - 7) : UUID.randomUUID().toString(); // a retry of an earlier event
+            receipts.add(receipt);
+            String event = TestServer.event(receipt, "object.detected", null);
+            if (i % 100 == 13) {
+                event = event.replace(TestServer.STORE, "store-" + i); // the reader's own rejection
+            } else if (i % 97 == 5) {
+                event = event.replace("0.5", "1.5"); // the validator's
+            }
+            body.append(event).append('\n');
+        }
+
+        HttpResponse<String> response = test.post(body.toString(), "application/x-ndjson");
+
+        assertEquals(200, response.statusCode(), () -> response.body().substring(0, Math.min(300, response.body().length())));
+        JsonNode results = new ObjectMapper().readTree(response.body()).get("results");
+        assertEquals(count, results.size());
+        java.util.Map<String, Long> stored = new java.util.HashMap<>();
+        java.util.Set<String> rejectedReceipts = new java.util.HashSet<>();
+        long seq = 0;
+        int rejected = 0;
+        for (int i = 0; i < count; i++) {
+            JsonNode result = results.get(i);
+            String receipt = receipts.get(i);
+            String where = "event " + i + ": " + result;
+            if (i % 100 == 13) {
+                assertEquals("rejected", result.get("status").asText(), where);
+                assertEquals(14, result.get("code").asInt(), where);
+                assertEquals("store_id: not a UUID", result.get("reason").asText(), where);
+                rejected++;
+            } else if (i % 97 == 5) {
+                assertEquals("rejected", result.get("status").asText(), where);
+                assertEquals(12, result.get("code").asInt(), where);
+                assertEquals("bad confidence", result.get("reason").asText(), where);
+                rejected++;
+            } else if (stored.containsKey(receipt)) {
+                assertEquals("duplicate", result.get("status").asText(), where);
+                assertEquals((long) stored.get(receipt), result.get("seq").asLong(), where);
+            } else {
+                assertEquals("accepted", result.get("status").asText(), where);
+                assertEquals(++seq, result.get("seq").asLong(), where);
+                stored.put(receipt, seq);
+            }
+        }
+        assertEquals(seq, test.journal.flushedSeq());
+        assertEquals(count, test.counter(Counter.HTTP_EVENTS_RECEIVED));
+        assertEquals(rejected, test.counter(Counter.EVENTS_REJECTED));
+        assertEquals(rejected, test.deadLetters.count());
+    }
+
+    @Test
+    void shouldRefuseABodyWithAnErrorAfterThousandsOfGoodEventsAndStoreNoneOfThem() throws Exception {
+        start(16 << 20);
+        StringBuilder body = new StringBuilder("[");
+        for (int i = 0; i < 5000; i++) {
+            body.append(TestServer.event(UUID.randomUUID().toString(), "object.detected", null)).append(',');
+        }
+        HttpResponse<String> response = test.post(body.append("{\"receipt_id\": }]").toString(), "application/json");
+        assertEquals(400, response.statusCode());
+        assertTrue(response.body().startsWith("{\"error\":\"body is not JSON at line 1, column "), response.body());
+        assertEquals(0, test.counter(Counter.HTTP_EVENTS_RECEIVED));
+        assertEquals(0, test.journal.flushedSeq());
+        assertEquals(0, test.deadLetters.count());
+    }
+
+    @Test
+    void shouldAnswer503AndLogWhenOutOfMemoryWhileAnsweringAndThenServeNewConnections() throws Exception {
+        start(1 << 20);
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        test.server.logTo(log::add);
+        test.status = () -> {
+            throw new OutOfMemoryError("test: no heap left");
+        };
+
+        HttpResponse<String> status = test.get("/v1/status");
+
+        assertEquals(503, status.statusCode());
+        assertEquals("{\"error\":\"the daemon is out of memory; try again later\"}", status.body());
+        assertEquals(1, log.size(), log::toString);
+        assertTrue(log.get(0).matches("(?s)http 127\\.0\\.0\\.1:\\d+: answered 503 and closed the connection after "
+                + "java\\.lang\\.OutOfMemoryError: test: no heap left\n\tat .*"), log.get(0));
+        assertEquals(200, test.get("/v1/health").statusCode());
+    }
+
+    @Test
+    void shouldAnswer500AndLogTheStackTraceOnceForABug() throws Exception {
+        start(1 << 20);
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        test.server.logTo(log::add);
+        test.status = () -> {
+            throw new IllegalStateException("test: a bug");
+        };
+
+        HttpResponse<String> status = test.get("/v1/status");
+
+        assertEquals(500, status.statusCode());
+        assertTrue(status.body().contains("internal error (IllegalStateException)"), status.body());
+        assertEquals(1, log.size(), log::toString);
+        assertTrue(log.get(0).contains("answered 500 and closed the connection after java.lang.IllegalStateException: test: a bug"), log.get(0));
+        assertTrue(log.get(0).contains("\tat dev.watchpost.daemon.http.HttpRequestHandler.status"), log.get(0));
     }
 
     @Test

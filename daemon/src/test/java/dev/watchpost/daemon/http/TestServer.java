@@ -40,6 +40,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * An {@link HttpServer} over a real ring: the real validate, window, journal, ack and publish stages with a
@@ -60,6 +61,8 @@ final class TestServer implements AutoCloseable {
     final HttpServer server;
     final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
     volatile boolean ready = true;
+    /** What {@code /v1/status} shows besides the counters; replace it to make the status fail. */
+    volatile Supplier<Map<String, Object>> status;
 
     /** Rules with content-window dedup off, so every event streams by default. */
     static final Rules NO_WINDOW_DEDUP = new Rules(Rules.ALLOWED_LATENESS_DEFAULT, Rules.CLOCK_SKEW_DEFAULT,
@@ -84,10 +87,11 @@ final class TestServer implements AutoCloseable {
         stages.put(Stage.PUBLISH, new PublishHandler(hub, errors));
         pipeline = new Pipeline(new PipelineSpec(RING_SIZE, WaitStrategyKind.BLOCKING, PipelineSpec.THREADS_DEFAULT, 512),
                 stages, fault -> { }).start();
-        Map<String, Object> status = new LinkedHashMap<>();
-        status.put("state", "ready");
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("state", "ready");
+        status = () -> fields;
         server = new HttpServer(new WatchpostConfig.Http("127.0.0.1", 0, maxBodyBytes, streamOutbox), registry,
-                pipeline.ring(), journal, hub, counters, () -> ready, () -> status).start();
+                pipeline.ring(), journal, hub, counters, () -> ready, () -> status.get()).start();
     }
 
     @Override

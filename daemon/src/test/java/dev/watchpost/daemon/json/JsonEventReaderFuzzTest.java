@@ -16,6 +16,10 @@ import dev.watchpost.ringbuffer.codec.JsonValidator;
 import dev.watchpost.ringbuffer.codec.NackCode;
 import dev.watchpost.ringbuffer.codec.Protocol;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -32,7 +36,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * NDJSON. Only {@link JsonBodyException} (a {@code 400}) may escape, and not one that merely wraps a
  * runtime exception; every event is either rejected with an EVENT body code or carries a frame that
  * goes into a ring slot and through the validator, and what the validator accepts has a payload
- * that Jackson, strict about duplicate names, reads as one object.
+ * that Jackson, strict about duplicate names, reads as one object. HTTP ingest's own way of reading
+ * ({@link JsonEventReader#check}, then each event straight into a slot, from direct memory in
+ * pieces) must
+ * refuse exactly the bodies {@link JsonEventReader#read} refuses, with the same message, and put
+ * every event into its slot exactly as {@link ParsedEvent#copyInto} does.
  *
  * <p>Also a differential test of the payload validator: any text that Jackson refuses as a JSON
  * object, {@link JsonValidator} must refuse too (the converse does not hold: I-JSON is stricter).
@@ -96,9 +104,12 @@ class JsonEventReaderFuzzTest {
             events = reader.read(data, 0, data.length, ndjson);
         } catch (JsonBodyException e) {
             assertFalse(WRAPPED_RUNTIME_EXCEPTION.matcher(e.getMessage()).matches(), e.getMessage());
+            assertEquals(e.getMessage(), checkFails(Unpooled.wrappedBuffer(data), ndjson), "check must refuse what read refuses, alike");
+            assertEquals(e.getMessage(), checkFails(inPieces(data), ndjson), "check must refuse what read refuses, alike (in pieces)");
             return;
         }
         assertNotNull(events);
+        assertSameEventsIntoSlots(data, ndjson, events);
         for (ParsedEvent event : events) {
             assertNotNull(event.raw());
             slot.claimClose(NO_ORIGIN, null, 0, 0); // the previous event's verdict must not leak into this one
@@ -129,6 +140,58 @@ class JsonEventReaderFuzzTest {
             } else {
                 assertTrue(code.code() >= 10 && code.code() <= 19, code::toString);
             }
+        }
+    }
+
+    /** The message of the {@link JsonBodyException} {@link JsonEventReader#check} throws, or {@code null}. */
+    private String checkFails(ByteBuf body, boolean ndjson) {
+        try (JsonEventReader.Cursor ignored = reader.check(body, body.readerIndex(), body.readableBytes(), ndjson)) {
+            return null;
+        } catch (JsonBodyException e) {
+            return e.getMessage();
+        } finally {
+            body.release();
+        }
+    }
+
+    /** The bytes as an HTTP body may arrive: direct memory in pieces of 7 bytes, after one unused byte. */
+    private static ByteBuf inPieces(byte[] data) {
+        CompositeByteBuf body = Unpooled.compositeBuffer(Integer.MAX_VALUE);
+        body.addComponent(true, Unpooled.directBuffer(1).writeByte('x'));
+        for (int i = 0; i < data.length; i += 7) {
+            int n = Math.min(7, data.length - i);
+            body.addComponent(true, Unpooled.directBuffer(n).writeBytes(data, i, n));
+        }
+        return body.readerIndex(1);
+    }
+
+    /**
+     * What HTTP ingest does (check the body, then read each event straight into a slot, from direct
+     * memory) gives every event exactly as {@link ParsedEvent#copyInto} does for {@code events}.
+     */
+    private void assertSameEventsIntoSlots(byte[] data, boolean ndjson, List<ParsedEvent> events) {
+        ByteBuf body = inPieces(data);
+        EventSlot expected = new EventSlot(64);
+        EventSlot actual = new EventSlot(64);
+        try (JsonEventReader.Cursor cursor = reader.check(body, body.readerIndex(), body.readableBytes(), ndjson)) {
+            assertEquals(events.size(), cursor.count());
+            for (int i = 0; i < events.size(); i++) {
+                assertTrue(cursor.hasNext());
+                ParsedEvent event = events.get(i);
+                event.copyInto(expected, NO_ORIGIN, i, NOW_US);
+                NackCode rejected = cursor.next(actual, NO_ORIGIN, i, NOW_US);
+                assertEquals(event.rejection(), rejected);
+                assertEquals(event.reason(), rejected == null ? null : cursor.reason());
+                assertEquals(expected.nack(), actual.nack());
+                assertEquals(expected.length(), actual.length());
+                assertEquals(expected.buffer().slice(0, expected.length()), actual.buffer().slice(0, actual.length()));
+                assertEquals(expected.extra().slice(0, expected.extraLength()), actual.extra().slice(0, actual.extraLength()));
+            }
+            assertFalse(cursor.hasNext());
+        } catch (JsonBodyException e) {
+            throw new AssertionError("check refused what read accepted: " + e.getMessage(), e);
+        } finally {
+            body.release();
         }
     }
 

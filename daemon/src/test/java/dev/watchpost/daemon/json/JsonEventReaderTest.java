@@ -163,6 +163,45 @@ class JsonEventReaderTest {
     }
 
     @Test
+    void shouldCheckAndCountABodyAsReadWouldThenReadItEventByEventIntoSlots() throws Exception {
+        String badStore = MINIMAL.replace(STORE, "nope");
+        // With one parser for the whole body, and (a byte-order mark, a value over two lines) line by line.
+        for (String body : List.of(MINIMAL + "\n\n  \t\r\n" + WORKED_EXAMPLE + "\r\n" + badStore + "\n 7 \n",
+                "\uFEFF" + MINIMAL + "\n\uFEFF" + badStore + "\n",
+                "[" + MINIMAL + ",\n" + badStore + ", 7]")) {
+            boolean ndjson = !body.startsWith("[");
+            List<ParsedEvent> expected = read(body, ndjson);
+            io.netty.buffer.ByteBuf bytes = io.netty.buffer.Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
+            try (JsonEventReader.Cursor cursor = reader.check(bytes, 0, bytes.readableBytes(), ndjson)) {
+                assertEquals(expected.size(), cursor.count(), body);
+                for (int i = 0; i < expected.size(); i++) {
+                    EventSlot slot = new EventSlot(16);
+                    NackCode rejected = cursor.next(slot, null, i, 5); // the origin is only carried along
+                    assertEquals(expected.get(i).rejection(), rejected);
+                    assertEquals(expected.get(i).reason(), rejected == null ? null : cursor.reason());
+                    byte[] bytesInSlot = bytes(slot.buffer(), 0, slot.length());
+                    assertArrayEquals(rejected == null ? Arrays.copyOf(expected.get(i).frame(), expected.get(i).frameLength())
+                            : expected.get(i).raw(), bytesInSlot);
+                }
+                assertFalse(cursor.hasNext());
+            } finally {
+                bytes.release();
+            }
+        }
+    }
+
+    @Test
+    void shouldRefuseInCheckWhatReadRefusesWithTheSameReason() {
+        for (String body : List.of(MINIMAL + "\n{\n\"a\": 1}\n", MINIMAL + " " + MINIMAL + "\n", MINIMAL + "\n\n  \n")) {
+            JsonBodyException read = assertThrows(JsonBodyException.class, () -> read(body + "{", true));
+            io.netty.buffer.ByteBuf bytes = io.netty.buffer.Unpooled.copiedBuffer(body + "{", StandardCharsets.UTF_8);
+            JsonBodyException check = assertThrows(JsonBodyException.class, () -> reader.check(bytes, 0, bytes.readableBytes(), true));
+            assertEquals(read.getMessage(), check.getMessage());
+            bytes.release();
+        }
+    }
+
+    @Test
     void shouldRefuseAnNdjsonBodyWithALineThatIsNotJsonNamingTheLine() {
         String body = MINIMAL + "\n\n{\"receipt_id\": oops}\n" + MINIMAL;
 
