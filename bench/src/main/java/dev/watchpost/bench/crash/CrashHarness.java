@@ -8,6 +8,7 @@ import dev.watchpost.persistence.journal.JournalReader;
 import dev.watchpost.persistence.journal.JournalRecord;
 import dev.watchpost.persistence.journal.VerifyReport;
 import dev.watchpost.ringbuffer.codec.EventFrame;
+import dev.watchpost.ringbuffer.codec.EventTypeRegistry;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -323,6 +324,9 @@ public final class CrashHarness implements Callable<Integer> {
             EventFrame frame = new EventFrame();
             while (reader.next(record)) {
                 frame.wrap(record.buffer(), record.frameOffset());
+                if (frame.eventType() >= EventTypeRegistry.DERIVED_MIN) {
+                    continue; // made by the daemon's rules, sent by no detector
+                }
                 UUID receipt = new UUID(frame.receiptIdMsb(), frame.receiptIdLsb());
                 if (stored.putIfAbsent(receipt, record.seq()) != null) {
                     extraCopies.merge(receipt, 1, Integer::sum);

@@ -16,6 +16,7 @@ import dev.watchpost.persistence.journal.Journal;
 import dev.watchpost.persistence.journal.JournalReader;
 import dev.watchpost.persistence.journal.JournalRecord;
 import dev.watchpost.ringbuffer.codec.EventFrame;
+import dev.watchpost.ringbuffer.codec.EventTypeRegistry;
 
 /**
  * receipt_id idempotency: remembers, for each 128-bit receipt_id, the journal seq of the event
@@ -31,7 +32,8 @@ import dev.watchpost.ringbuffer.codec.EventFrame;
  * <p><b>Start-up.</b> {@link #open} loads the snapshot a clean stop wrote ({@code receipts.snap});
  * {@link #restore} then brings the table up to the journal: it drops receipts above the journal's
  * last seq and records the receipts of the journal's events after the snapshot (all of them within
- * the TTL when there is no snapshot, as after kill -9 or a power loss). A snapshot is never
+ * the TTL when there is no snapshot, as after kill -9 or a power loss; derived events, which
+ * no detector sends, are skipped). A snapshot is never
  * invalidated by running on: its receipts are all in the journal, and the journal's later events are
  * read on the next start.
  *
@@ -174,6 +176,9 @@ public final class DedupStore implements AutoCloseable {
                     long receivedMillis = record.receivedAtUs() / 1000;
                     if (receivedMillis > oldest) {
                         frame.wrap(record.buffer(), record.frameOffset());
+                        if (frame.eventType() >= EventTypeRegistry.DERIVED_MIN) {
+                            continue; // the daemon's own events: no detector retries them
+                        }
                         reinsert(frame.receiptIdMsb(), frame.receiptIdLsb(), record.seq(), receivedMillis);
                         recorded++;
                     }

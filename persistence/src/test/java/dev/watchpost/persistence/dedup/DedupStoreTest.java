@@ -22,6 +22,7 @@ import java.util.Map;
 import dev.watchpost.persistence.journal.Journal;
 import dev.watchpost.persistence.journal.JournalConfig;
 import dev.watchpost.ringbuffer.codec.EventFrameEncoder;
+import dev.watchpost.ringbuffer.codec.EventTypeRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -402,10 +403,30 @@ class DedupStoreTest {
         }
     }
 
+    @Test
+    void shouldLeaveTheDaemonsOwnDerivedEventsOutOfARestore() throws Exception {
+        long now = System.currentTimeMillis();
+        try (Journal journal = Journal.open(JournalConfig.of(dir.resolve("journal")))) {
+            appendEvent(journal, 1, now);
+            appendEvent(journal, 2, now, EventTypeRegistry.TRACK_STARTED);
+            appendEvent(journal, 3, now);
+            journal.force();
+            try (DedupStore store = DedupStore.open(new DedupConfig(dir.resolve("dedup"), 10_000, TTL), journal)) {
+                assertEquals(2, store.restore(journal, now).recorded());
+                assertEquals(NOT_FOUND, store.lookup(Receipts.msb(2), Receipts.lsb(2), now));
+                assertEquals(3, store.lookup(Receipts.msb(3), Receipts.lsb(3), now));
+            }
+        }
+    }
+
     private static void appendEvent(Journal journal, long seq, long receivedMillis) throws IOException {
+        appendEvent(journal, seq, receivedMillis, 1);
+    }
+
+    private static void appendEvent(Journal journal, long seq, long receivedMillis, int type) throws IOException {
         ByteBuffer frame = ByteBuffer.allocate(EventFrameEncoder.frameLength(0, 0)).order(ByteOrder.LITTLE_ENDIAN);
         int length = new EventFrameEncoder().wrap(frame, 0).seq(seq).receiptId(Receipts.msb(seq), Receipts.lsb(seq))
-                .tsUs(receivedMillis * 1000).eventType(1).finish();
+                .tsUs(receivedMillis * 1000).eventType(type).finish();
         ByteBuffer extra = ByteBuffer.allocate(0);
         journal.append(seq, receivedMillis * 1000, receivedMillis * 1000, frame, 0, length, extra, 0, 0);
     }
