@@ -85,6 +85,7 @@ public final class DedupStore implements AutoCloseable {
     private long nextFullPurgeMillis = Long.MIN_VALUE;
     private long sourceErrors;
     private boolean closed;
+    private boolean ownsSource;
 
     private DedupStore(DedupConfig config, ReceiptTable table, SeqTimeline timeline, ReceiptSource source,
                        long snapshotSeq, boolean snapshotLoaded, String snapshotProblem) {
@@ -131,9 +132,11 @@ public final class DedupStore implements AutoCloseable {
         return new DedupStore(config, new ReceiptTable(slots, new SecureRandom().nextLong()), timeline, source, 0, false, null);
     }
 
-    /** A store that confirms from the journal it is restored from: the daemon's. */
+    /** A store that confirms from the journal it is restored from (the daemon's); {@link #close} closes its reader. */
     public static DedupStore open(DedupConfig config, Journal journal) throws IOException {
-        return open(config, new JournalReceipts(journal));
+        DedupStore store = open(config, new JournalReceipts(journal));
+        store.ownsSource = true;
+        return store;
     }
 
     /** True when {@link #open} loaded a snapshot. */
@@ -418,6 +421,13 @@ public final class DedupStore implements AutoCloseable {
             return;
         }
         closed = true;
+        if (ownsSource) {
+            try {
+                ((JournalReceipts) source).close();
+            } catch (IOException e) {
+                // A reader that cannot close leaks a file descriptor at worst; the snapshot matters more.
+            }
+        }
         try {
             writeSnapshot();
         } catch (IOException e) {

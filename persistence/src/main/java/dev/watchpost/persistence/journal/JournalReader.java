@@ -64,7 +64,7 @@ public final class JournalReader implements AutoCloseable {
             refresh(current);
         }
         if (channel == null) {
-            seek(flushed);
+            seekFromScratch(flushed);
             if (nextSeq > limit) {
                 return false;
             }
@@ -103,14 +103,41 @@ public final class JournalReader implements AutoCloseable {
         }
     }
 
+    /**
+     * Moves the reader so that the next successful {@link #next} returns {@code seq} (or the first seq
+     * held, when earlier). When {@code seq} is in the segment already open, the reader keeps its file
+     * and read window, so that reads near one another cost no system call: random access by seq.
+     */
+    public void seek(long seq) throws IOException {
+        if (closed) {
+            throw new IllegalStateException("reader is closed");
+        }
+        nextSeq = seq;
+        if (channel == null) {
+            return; // next() positions on first use
+        }
+        long flushed = journal.flushedSeq();
+        if (journal.segments() != segments || seq > flushed || Segment.find(segments, seq) != segmentIndex) {
+            channel.close();
+            channel = null; // next() positions from scratch
+            return;
+        }
+        positionInSegment(flushed);
+    }
+
     /** Positions at {@link #nextSeq} (raised to the first seq held when earlier): segment by name, then index. */
-    private void seek(long flushed) throws IOException {
+    private void seekFromScratch(long flushed) throws IOException {
         int i = Segment.find(segments, nextSeq);
         if (i < 0) {
             i = 0;
             nextSeq = segments[0].firstSeq;
         }
         openSegment(i);
+        positionInSegment(flushed);
+    }
+
+    /** Positions at {@link #nextSeq} within the open segment: from the index entry at or before it, then record by record. */
+    private void positionInSegment(long flushed) throws IOException {
         position = JournalFormat.SEGMENT_HEADER_LENGTH;
         long at = segment.firstSeq;
         if (nextSeq > flushed) {

@@ -47,6 +47,34 @@ class JournalTest {
     }
 
     @Test
+    void shouldReadAnySeqAfterASeekForwardBackwardAndAcrossSegments() throws IOException {
+        try (Journal journal = Journal.open(tiny())) {
+            appendRange(journal, 1, 100);
+            journal.flush();
+            long[] seqs = {50, 51, 49, 1, 100, 7, 7, 63, 2, 99, 30};
+            JournalRecord record = new JournalRecord();
+            try (JournalReader reader = journal.reader(1)) {
+                for (long seq : seqs) {
+                    reader.seek(seq);
+                    assertTrue(reader.next(record), "seq " + seq);
+                    assertEquals(seq, record.seq());
+                    assertEquals(frame(seq), record.buffer().slice(record.frameOffset(), record.frameLength()).order(ByteOrder.LITTLE_ENDIAN));
+                    if (seq < 100) {
+                        assertTrue(reader.next(record), "the seq after " + seq);
+                        assertEquals(seq + 1, record.seq());
+                    }
+                }
+                reader.seek(101);
+                assertFalse(reader.next(record), "nothing after the last seq yet");
+                append(journal, 101);
+                journal.flush();
+                assertTrue(reader.next(record));
+                assertEquals(101, record.seq());
+            }
+        }
+    }
+
+    @Test
     void shouldStartReaderInTheMiddleThroughTheIndex() throws IOException {
         try (Journal journal = Journal.open(new JournalConfig(dir, 1 << 20, 1 << 16, 8))) {
             appendRange(journal, 1, 500);
