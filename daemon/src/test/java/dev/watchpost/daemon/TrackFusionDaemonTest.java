@@ -2,7 +2,6 @@ package dev.watchpost.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.watchpost.daemon.config.ConfigLoader;
 import dev.watchpost.ringbuffer.Counter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -12,7 +11,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -51,25 +49,15 @@ class TrackFusionDaemonTest {
     }
 
     private void start() throws Exception {
-        Path config = dir.resolve("watchpost.yml");
-        Files.writeString(config, "data_dir: " + dir.resolve("data") + "\n"
-                + "ingest: {bind: 127.0.0.1, tcp_port: 0, udp_enabled: false}\n"
-                + "http: {bind: 127.0.0.1, port: 0}\n"
-                + "dedup: {capacity: 10000}\n"
-                + "rules: rules.yml\n");
-        Files.writeString(dir.resolve("rules.yml"), "window_dedup: {default: off}\n"
+        daemon = RulesDaemon.start(dir, "window_dedup: {default: off}\n"
                 + "tracks: {idle_timeout: 1h, update_interval: 0s, severity: {person: 2}}\n");
-        daemon = Daemon.start(ConfigLoader.load(config, ConfigLoader.Overrides.NONE), fault -> { });
     }
 
     private JsonNode post(long track, double confidence, int millis) throws Exception {
         String event = "{\"receipt_id\":\"" + UUID.randomUUID() + "\",\"event_name\":\"object.detected\",\"ts\":\""
                 + base.plusMillis(millis) + "\",\"store_id\":\"" + TestEvents.STORE + "\",\"camera_id\":\"" + CAMERA
                 + "\",\"confidence\":" + confidence + ",\"track_id\":" + track + ",\"label\":\"person\"}";
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + daemon.httpPort() + "/v1/events"))
-                .timeout(TIMEOUT).POST(HttpRequest.BodyPublishers.ofString(event)).build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, response.statusCode(), response.body());
-        return json.readTree(response.body()).get("results").get(0);
+        return RulesDaemon.post(http, daemon, event);
     }
 
     private JsonNode next(StreamClient client) throws Exception {

@@ -2,7 +2,6 @@ package dev.watchpost.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.watchpost.daemon.config.ConfigLoader;
 import dev.watchpost.ringbuffer.Counter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -12,7 +11,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,7 +19,6 @@ import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Content-window dedup through a whole daemon: HTTP ingest, the journal, the stream and a restart.
@@ -49,14 +46,7 @@ class WindowDedupDaemonTest {
     }
 
     private void start() throws Exception {
-        Path config = dir.resolve("watchpost.yml");
-        Files.writeString(config, "data_dir: " + dir.resolve("data") + "\n"
-                + "ingest: {bind: 127.0.0.1, tcp_port: 0, udp_enabled: false}\n"
-                + "http: {bind: 127.0.0.1, port: 0}\n"
-                + "dedup: {capacity: 10000}\n"
-                + "rules: rules.yml\n");
-        Files.writeString(dir.resolve("rules.yml"), "window_dedup: {default: {window: 1h}}\n");
-        daemon = Daemon.start(ConfigLoader.load(config, ConfigLoader.Overrides.NONE), fault -> { });
+        daemon = RulesDaemon.start(dir, "window_dedup: {default: {window: 1h}}\n");
     }
 
     private String event(String label, int millis) {
@@ -71,10 +61,7 @@ class WindowDedupDaemonTest {
 
     /** Posts one event and returns its answer, e.g. {@code {"status":"accepted","seq":2}}. */
     private JsonNode post(String event) throws Exception {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + daemon.httpPort() + "/v1/events"))
-                .timeout(TIMEOUT).POST(HttpRequest.BodyPublishers.ofString(event)).build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, response.statusCode(), response.body());
-        return json.readTree(response.body()).get("results").get(0);
+        return RulesDaemon.post(http, daemon, event);
     }
 
     private StreamClient subscribe(String query) throws Exception {
