@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "watchpost", mixinStandardHelpOptions = true, version = "watchpost 0.1.0",
         description = "Watchpost admin CLI.",
-        subcommands = {StatusCommand.class, SendCommand.class, JournalCommand.class, ConfigCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {StatusCommand.class, SendCommand.class, JournalCommand.class, ConfigCommand.class, RulesCommand.class,
+                CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:the daemon answered, but not everything succeeded (e.g. NACKs)",
                 "2:usage error (including an invalid configuration for config validate)", "3:the daemon could not be reached"})

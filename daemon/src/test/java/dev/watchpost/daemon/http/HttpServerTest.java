@@ -195,10 +195,18 @@ class HttpServerTest {
 
         assertEquals(503, status.statusCode());
         assertEquals("{\"error\":\"the daemon is out of memory; try again later\"}", status.body());
+        awaitLine(log);
         assertEquals(1, log.size(), log::toString);
         assertTrue(log.get(0).matches("(?s)http 127\\.0\\.0\\.1:\\d+: answered 503 and closed the connection after "
                 + "java\\.lang\\.OutOfMemoryError: test: no heap left\n\tat .*"), log.get(0));
         assertEquals(200, test.get("/v1/health").statusCode());
+    }
+
+    /** The log line is written on the event loop after the answer: wait for it (bounded) before looking. */
+    private static void awaitLine(List<String> log) throws InterruptedException {
+        for (int i = 0; i < 200 && log.isEmpty(); i++) {
+            Thread.sleep(50);
+        }
     }
 
     @Test
@@ -214,6 +222,7 @@ class HttpServerTest {
 
         assertEquals(500, status.statusCode());
         assertTrue(status.body().contains("internal error (IllegalStateException)"), status.body());
+        awaitLine(log);
         assertEquals(1, log.size(), log::toString);
         assertTrue(log.get(0).contains("answered 500 and closed the connection after java.lang.IllegalStateException: test: a bug"), log.get(0));
         assertTrue(log.get(0).contains("\tat dev.watchpost.daemon.http.HttpRequestHandler.status"), log.get(0));

@@ -1,0 +1,116 @@
+package dev.watchpost.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.watchpost.daemon.json.JsonEventReader;
+import dev.watchpost.daemon.json.ParsedEvent;
+import dev.watchpost.persistence.journal.Journal;
+import dev.watchpost.persistence.journal.JournalConfig;
+import dev.watchpost.ringbuffer.codec.EventTypeRegistry;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code watchpost rules test}: a rules file over a recorded journal, no daemon. */
+class RulesTestCommandTest {
+    private static final String CAMERA = "0b6f3a52-6c1e-4d7a-9a51-2f0c1d9e7a01";
+    private static final String STORE = "6f1c2a3e-1111-4222-8333-444455556666";
+
+    @TempDir
+    Path dir;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private final ObjectMapper json = new ObjectMapper();
+
+    private int run(String... args) {
+        PrintStream previousOut = System.out;
+        PrintStream previousErr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            return Watchpost.commandLine().execute(args);
+        } finally {
+            System.setOut(previousOut);
+            System.setErr(previousErr);
+        }
+    }
+
+    /** A journal as a daemon would have stored it: two detections of track 7, a second apart, then one of track 8. */
+    private Path recordJournal() throws Exception {
+        Instant t0 = Instant.parse("2026-11-23T07:00:00Z");
+        StringBuilder ndjson = new StringBuilder();
+        long[] tracks = {7, 7, 8};
+        double[] confidences = {0.5, 0.9, 0.6};
+        for (int i = 0; i < tracks.length; i++) {
+            ndjson.append("{\"receipt_id\":\"").append(UUID.randomUUID()).append("\",\"event_name\":\"object.detected\",\"ts\":\"")
+                    .append(t0.plusSeconds(i)).append("\",\"store_id\":\"").append(STORE).append("\",\"camera_id\":\"").append(CAMERA)
+                    .append("\",\"confidence\":").append(confidences[i]).append(",\"track_id\":").append(tracks[i])
+                    .append(",\"label\":\"person\"}\n");
+        }
+        byte[] body = ndjson.toString().getBytes(StandardCharsets.UTF_8);
+        List<ParsedEvent> events = new JsonEventReader(EventTypeRegistry.v1()).read(body, 0, body.length, true);
+        Path journalDir = dir.resolve("journal");
+        try (Journal journal = Journal.open(JournalConfig.of(journalDir))) {
+            long seq = 1;
+            for (ParsedEvent event : events) {
+                ByteBuffer frame = ByteBuffer.wrap(event.frame(), 0, event.frameLength());
+                long us = t0.toEpochMilli() * 1000 + seq * 1_000_000;
+                journal.append(seq++, us, us, frame, 0, event.frameLength(), ByteBuffer.allocate(0), 0, 0);
+            }
+            journal.force();
+        }
+        return journalDir;
+    }
+
+    @Test
+    void shouldPrintWhatTheRulesWouldDeriveFromARecordedJournal() throws Exception {
+        Path journal = recordJournal();
+        Path rules = dir.resolve("rules.yml");
+        Files.writeString(rules, "window_dedup: {default: off}\ntracks: {idle_timeout: 1h, update_interval: 0s}\n");
+        Path shipped = Path.of("").toAbsolutePath().getParent().resolve("config/watchpost.yml");
+
+        int code = run("rules", "test", "--config", shipped.toString(), "--rules", rules.toString(), "--journal", journal.toString());
+
+        assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+        List<JsonNode> derived = new ArrayList<>();
+        for (String line : out.toString(StandardCharsets.UTF_8).split("\n")) {
+            derived.add(json.readTree(line));
+        }
+        List<String> names = new ArrayList<>();
+        for (JsonNode event : derived) {
+            names.add(event.get("event_name").asText() + " " + event.get("track_id").asLong());
+        }
+        assertEquals(List.of("track.started 7", "track.updated 7", "track.started 8", "track.ended 7", "track.ended 8"), names);
+        assertEquals("shutdown", derived.get(3).get("payload").get("reason").asText());
+        assertEquals(2, derived.get(3).get("payload").get("after").get("detections").asInt());
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("3 detections read, 0 rejected by validation, 0 window repeats, 5 derived events"),
+                err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void shouldNameTheProblemOfABadRulesFile() throws Exception {
+        Path journal = recordJournal();
+        Path rules = dir.resolve("rules.yml");
+        Files.writeString(rules, "tracks: {idle_timeout: 5x}\n");
+        Path shipped = Path.of("").toAbsolutePath().getParent().resolve("config/watchpost.yml");
+
+        int code = run("rules", "test", "--config", shipped.toString(), "--rules", rules.toString(), "--journal", journal.toString());
+
+        assertEquals(Watchpost.EXIT_USAGE, code);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("tracks.idle_timeout"), err.toString(StandardCharsets.UTF_8));
+    }
+}
