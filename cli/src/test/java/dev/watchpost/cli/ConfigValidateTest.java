@@ -3,8 +3,6 @@ package dev.watchpost.cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,30 +16,16 @@ class ConfigValidateTest {
     @TempDir
     Path dir;
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-
-    private int run(String... args) {
-        PrintStream previousOut = System.out;
-        PrintStream previousErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            return Watchpost.commandLine().execute(args);
-        } finally {
-            System.setOut(previousOut);
-            System.setErr(previousErr);
-        }
-    }
+    private final CapturedRun cli = new CapturedRun();
 
     @Test
     void shouldSayOkForTheShippedConfiguration() {
         Path shipped = Path.of("").toAbsolutePath().getParent().resolve("config/watchpost.yml");
 
-        int exit = run("config", "validate", "--config", shipped.toString());
+        int exit = cli.run("config", "validate", "--config", shipped.toString());
 
-        String text = out.toString(StandardCharsets.UTF_8);
-        assertEquals(0, exit, text + err.toString(StandardCharsets.UTF_8));
+        String text = cli.out();
+        assertEquals(0, exit, text + cli.err());
         assertTrue(text.startsWith("ok: " + shipped + ", rules " + shipped.getParent().resolve("rules.yml")), text);
         assertTrue(text.contains("window dedup: default 5000 ms fixed, 6 types set (3 off), at most 100000 open keys"), text);
         assertTrue(text.contains("tracks: idle 5000 ms, updates at most every 1000 ms, at most 10000 open, every type"), text);
@@ -59,16 +43,16 @@ class ConfigValidateTest {
                     face.recognized: {key: [camera, face]}
                 """);
 
-        int exit = run("config", "validate", "--config", config.toString());
+        int exit = cli.run("config", "validate", "--config", config.toString());
 
         assertEquals(2, exit);
-        assertEquals("", out.toString(StandardCharsets.UTF_8));
+        assertEquals("", cli.out());
         assertEquals(List.of(
                 config + ": ingest.tcp_port: must be an integer, was \"seven\"",
                 dir.resolve("rules.yml") + ": window_dedup.types.motion.detected.window: must be a duration such as 250ms, 30s, 5m, 24h or 7d; was \"5x\"",
                 dir.resolve("rules.yml") + ": window_dedup.types.face.recognized.key[1]: unknown field \"face\" "
                         + "(known: camera, zone, type, track_id, subject_id, label, store_id, identity)",
-                "3 problems"), err.toString(StandardCharsets.UTF_8).lines().toList());
+                "3 problems"), cli.err().lines().toList());
     }
 
     @Test
@@ -76,13 +60,13 @@ class ConfigValidateTest {
         Path config = dir.resolve("watchpost.yml");
         Files.writeString(config, "http: {port: 8080}\n");
 
-        assertEquals(0, run("config", "validate", "--config", config.toString()));
-        assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("ok: " + config + ", no rules file (built-in rules)"));
+        assertEquals(0, cli.run("config", "validate", "--config", config.toString()));
+        assertTrue(cli.out().startsWith("ok: " + config + ", no rules file (built-in rules)"));
     }
 
     @Test
     void shouldExitTwoForAMissingFile() {
-        assertEquals(2, run("config", "validate", "--config", dir.resolve("absent.yml").toString()));
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("absent.yml: no such file"));
+        assertEquals(2, cli.run("config", "validate", "--config", dir.resolve("absent.yml").toString()));
+        assertTrue(cli.err().contains("absent.yml: no such file"));
     }
 }

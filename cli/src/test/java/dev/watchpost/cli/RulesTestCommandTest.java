@@ -3,8 +3,6 @@ package dev.watchpost.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,22 +30,8 @@ class RulesTestCommandTest {
     @TempDir
     Path dir;
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private final CapturedRun cli = new CapturedRun();
     private final ObjectMapper json = new ObjectMapper();
-
-    private int run(String... args) {
-        PrintStream previousOut = System.out;
-        PrintStream previousErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            return Watchpost.commandLine().execute(args);
-        } finally {
-            System.setOut(previousOut);
-            System.setErr(previousErr);
-        }
-    }
 
     /** A journal as a daemon would have stored it: two detections of track 7, a second apart, then one of track 8. */
     private Path recordJournal() throws Exception {
@@ -83,11 +67,11 @@ class RulesTestCommandTest {
         Files.writeString(rules, "window_dedup: {default: off}\ntracks: {idle_timeout: 1h, update_interval: 0s}\n");
         Path shipped = Path.of("").toAbsolutePath().getParent().resolve("config/watchpost.yml");
 
-        int code = run("rules", "test", "--config", shipped.toString(), "--rules", rules.toString(), "--journal", journal.toString());
+        int code = cli.run("rules", "test", "--config", shipped.toString(), "--rules", rules.toString(), "--journal", journal.toString());
 
-        assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+        assertEquals(0, code, cli.err());
         List<JsonNode> derived = new ArrayList<>();
-        for (String line : out.toString(StandardCharsets.UTF_8).split("\n")) {
+        for (String line : cli.out().split("\n")) {
             derived.add(json.readTree(line));
         }
         List<String> names = new ArrayList<>();
@@ -97,8 +81,8 @@ class RulesTestCommandTest {
         assertEquals(List.of("track.started 7", "track.updated 7", "track.started 8", "track.ended 7", "track.ended 8"), names);
         assertEquals("shutdown", derived.get(3).get("payload").get("reason").asText());
         assertEquals(2, derived.get(3).get("payload").get("after").get("detections").asInt());
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("3 detections read, 0 rejected by validation, 0 window repeats, 5 derived events"),
-                err.toString(StandardCharsets.UTF_8));
+        assertTrue(cli.err().contains("3 detections read, 0 rejected by validation, 0 window repeats, 5 derived events"),
+                cli.err());
     }
 
     @Test
@@ -108,9 +92,9 @@ class RulesTestCommandTest {
         Files.writeString(rules, "tracks: {idle_timeout: 5x}\n");
         Path shipped = Path.of("").toAbsolutePath().getParent().resolve("config/watchpost.yml");
 
-        int code = run("rules", "test", "--config", shipped.toString(), "--rules", rules.toString(), "--journal", journal.toString());
+        int code = cli.run("rules", "test", "--config", shipped.toString(), "--rules", rules.toString(), "--journal", journal.toString());
 
         assertEquals(Watchpost.EXIT_USAGE, code);
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("tracks.idle_timeout"), err.toString(StandardCharsets.UTF_8));
+        assertTrue(cli.err().contains("tracks.idle_timeout"), cli.err());
     }
 }
