@@ -2,6 +2,7 @@ package dev.watchpost.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -11,6 +12,8 @@ import dev.watchpost.daemon.config.ConfigException;
 import dev.watchpost.daemon.config.ConfigLoader;
 import dev.watchpost.daemon.config.RulesLoader;
 import dev.watchpost.daemon.config.WatchpostConfig;
+import dev.watchpost.daemon.json.JsonBodyException;
+import dev.watchpost.daemon.json.JsonEventReader;
 import dev.watchpost.handlers.rules.Rules;
 import dev.watchpost.persistence.journal.Journal;
 import dev.watchpost.persistence.journal.JournalConfig;
@@ -25,7 +28,8 @@ final class RulesCommand {
 
     /** {@code watchpost rules test}: what a rules file would derive from a recorded journal. */
     @Command(name = "test", mixinStandardHelpOptions = true,
-            description = "Run a rules file over the detections of a recorded journal, offline, and print each event it "
+            description = "Run a rules file over the detections of a recorded journal (or a file of JSON events), offline, "
+                    + "and print each event it "
                     + "would derive (track.started, track.updated, track.ended …) as a JSON line, then a summary on "
                     + "stderr. The journal must not be in use by a running watchpostd: stop it or copy the directory.")
     static final class Test implements Callable<Integer> {
@@ -36,7 +40,9 @@ final class RulesCommand {
         @Option(names = "--rules", paramLabel = "FILE", description = "the rules file to try (default: the one --config names)")
         Path rulesFile;
 
-        @Option(names = "--journal", paramLabel = "DIR", required = true, description = "a journal directory, e.g. data/journal")
+        @Option(names = "--journal", paramLabel = "DIR|FILE", required = true,
+                description = "a journal directory (e.g. data/journal), or a file of JSON events as a backend would POST "
+                        + "them: NDJSON, or one JSON array; each event's arrival is taken to be its ts")
         Path journalDir;
 
         @Override
@@ -55,13 +61,24 @@ final class RulesCommand {
                 e.problems().forEach(err::println);
                 return Watchpost.EXIT_USAGE;
             }
-            if (!Files.isDirectory(journalDir)) {
-                err.println("no journal directory: " + journalDir);
-                return Watchpost.EXIT_USAGE;
-            }
+            RulesReplay replay = new RulesReplay(rules, registry);
             RulesReplay.Summary summary;
-            try (Journal journal = Journal.open(JournalConfig.of(journalDir))) {
-                summary = new RulesReplay(rules, registry).run(journal, out::println);
+            if (Files.isRegularFile(journalDir)) {
+                byte[] body = Files.readAllBytes(journalDir);
+                String text = new String(body, StandardCharsets.UTF_8).stripLeading();
+                try {
+                    summary = replay.run(new JsonEventReader(registry).read(body, 0, body.length, !text.startsWith("[")), out::println);
+                } catch (JsonBodyException e) {
+                    err.println(journalDir + ": " + e.getMessage());
+                    return Watchpost.EXIT_USAGE;
+                }
+            } else if (Files.isDirectory(journalDir)) {
+                try (Journal journal = Journal.open(JournalConfig.of(journalDir))) {
+                    summary = replay.run(journal, out::println);
+                }
+            } else {
+                err.println("no journal directory or events file: " + journalDir);
+                return Watchpost.EXIT_USAGE;
             }
             out.flush();
             err.println(summary);

@@ -33,31 +33,61 @@ class RulesTestCommandTest {
     private final CapturedRun cli = new CapturedRun();
     private final ObjectMapper json = new ObjectMapper();
 
-    /** A journal as a daemon would have stored it: two detections of track 7, a second apart, then one of track 8. */
-    private Path recordJournal() throws Exception {
-        Instant t0 = Instant.parse("2026-11-23T07:00:00Z");
+    private static final Instant T0 = Instant.parse("2026-11-23T07:00:00Z");
+
+    /** Two detections of track 7, a second apart, then one of track 8, as NDJSON. */
+    private static String detections() {
         StringBuilder ndjson = new StringBuilder();
         long[] tracks = {7, 7, 8};
         double[] confidences = {0.5, 0.9, 0.6};
         for (int i = 0; i < tracks.length; i++) {
             ndjson.append("{\"receipt_id\":\"").append(UUID.randomUUID()).append("\",\"event_name\":\"object.detected\",\"ts\":\"")
-                    .append(t0.plusSeconds(i)).append("\",\"store_id\":\"").append(STORE).append("\",\"camera_id\":\"").append(CAMERA)
+                    .append(T0.plusSeconds(i)).append("\",\"store_id\":\"").append(STORE).append("\",\"camera_id\":\"").append(CAMERA)
                     .append("\",\"confidence\":").append(confidences[i]).append(",\"track_id\":").append(tracks[i])
                     .append(",\"label\":\"person\"}\n");
         }
-        byte[] body = ndjson.toString().getBytes(StandardCharsets.UTF_8);
+        return ndjson.toString();
+    }
+
+    /** A journal as a daemon would have stored {@link #detections()}. */
+    private Path recordJournal() throws Exception {
+        byte[] body = detections().getBytes(StandardCharsets.UTF_8);
         List<ParsedEvent> events = new JsonEventReader(EventTypeRegistry.v1()).read(body, 0, body.length, true);
         Path journalDir = dir.resolve("journal");
         try (Journal journal = Journal.open(JournalConfig.of(journalDir))) {
             long seq = 1;
             for (ParsedEvent event : events) {
                 ByteBuffer frame = ByteBuffer.wrap(event.frame(), 0, event.frameLength());
-                long us = t0.toEpochMilli() * 1000 + seq * 1_000_000;
+                long us = T0.toEpochMilli() * 1000 + seq * 1_000_000;
                 journal.append(seq++, us, us, frame, 0, event.frameLength(), ByteBuffer.allocate(0), 0, 0);
             }
             journal.force();
         }
         return journalDir;
+    }
+
+    private List<String> derivedNames() throws Exception {
+        List<String> names = new ArrayList<>();
+        for (String line : cli.out().split("\n")) {
+            JsonNode event = json.readTree(line);
+            names.add(event.get("event_name").asText() + " " + event.get("track_id").asLong());
+        }
+        return names;
+    }
+
+    @Test
+    void shouldDeriveTheSameFromAFileOfJsonEvents() throws Exception {
+        Path file = dir.resolve("events.ndjson");
+        Files.writeString(file, detections());
+        Path rules = dir.resolve("rules.yml");
+        Files.writeString(rules, "window_dedup: {default: off}\ntracks: {idle_timeout: 1h, update_interval: 0s}\n");
+        Path shipped = Path.of("").toAbsolutePath().getParent().resolve("config/watchpost.yml");
+
+        int code = cli.run("rules", "test", "--config", shipped.toString(), "--rules", rules.toString(), "--journal", file.toString());
+
+        assertEquals(0, code, cli.err());
+        assertEquals(List.of("track.started 7", "track.updated 7", "track.started 8", "track.ended 7", "track.ended 8"), derivedNames());
+        assertTrue(cli.err().contains("3 detections read, 0 rejected by validation, 0 window repeats, 5 derived events"), cli.err());
     }
 
     @Test
@@ -74,11 +104,7 @@ class RulesTestCommandTest {
         for (String line : cli.out().split("\n")) {
             derived.add(json.readTree(line));
         }
-        List<String> names = new ArrayList<>();
-        for (JsonNode event : derived) {
-            names.add(event.get("event_name").asText() + " " + event.get("track_id").asLong());
-        }
-        assertEquals(List.of("track.started 7", "track.updated 7", "track.started 8", "track.ended 7", "track.ended 8"), names);
+        assertEquals(List.of("track.started 7", "track.updated 7", "track.started 8", "track.ended 7", "track.ended 8"), derivedNames());
         assertEquals("shutdown", derived.get(3).get("payload").get("reason").asText());
         assertEquals(2, derived.get(3).get("payload").get("after").get("detections").asInt());
         assertTrue(cli.err().contains("3 detections read, 0 rejected by validation, 0 window repeats, 5 derived events"),

@@ -2,9 +2,12 @@ package dev.watchpost.daemon;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
 import java.util.function.Consumer;
 
 import dev.watchpost.daemon.json.EventJsonWriter;
+import dev.watchpost.daemon.json.ParsedEvent;
 import dev.watchpost.handlers.ErrorLog;
 import dev.watchpost.handlers.SeqAllocator;
 import dev.watchpost.handlers.TrackFusionHandler;
@@ -23,8 +26,8 @@ import dev.watchpost.ringbuffer.codec.EventTypeRegistry;
 import dev.watchpost.ringbuffer.codec.EventValidator;
 
 /**
- * Runs rules over recorded events, offline ({@code watchpost rules test}): the journal's detections go
- * through the validate, window and fuse stages as they would live, with fresh rule state and seqs
+ * Runs rules over recorded events, offline ({@code watchpost rules test}): a journal's detections, or
+ * JSON events from a file, go through the validate, window and fuse stages as they would live, with fresh rule state and seqs
  * counted from 1, and each derived event comes out as its JSON line. The recording's own derived
  * events are left out: they are what the rules under test replace. Event time alone drives the
  * watermark (no wall-clock tick), so an old recording replays as it happened; at the end the open
@@ -50,64 +53,99 @@ public final class RulesReplay {
 
     /** Replays every detection of {@code journal} and hands each derived event's JSON to {@code out}, in seq order. */
     public Summary run(Journal journal, Consumer<String> out) throws IOException {
-        Counters counters = new Counters();
-        ErrorLog errors = new ErrorLog(counters, message -> { });
-        // A recording is in the past: no clock-skew bound applies to it.
-        ValidateHandler validate = new ValidateHandler(new EventValidator(registry, Long.MAX_VALUE / 4), counters, errors);
-        SeqAllocator seqs = new SeqAllocator(1);
-        WindowDedupHandler window = new WindowDedupHandler(rules, counters, errors);
-        TrackFusionHandler fuse = new TrackFusionHandler(rules, seqs, counters, errors);
-        EventJsonWriter json = new EventJsonWriter(registry);
-        EventSlot slot = new EventSlot(512);
+        Run run = new Run(out);
         EventFrame frame = new EventFrame();
         JournalRecord record = new JournalRecord();
-        long detections = 0;
-        long rejected = 0;
-        long repeats = 0;
-        long derived = 0;
-        long lastReceivedUs = 0;
-        long sequence = 0;
         try (JournalReader reader = journal.reader(1)) {
             while (reader.next(record)) {
                 if (record.type() != JournalFormat.TYPE_EVENT) {
                     continue;
                 }
                 frame.wrap(record.buffer(), record.frameOffset());
-                if (registry.isDerived(frame.eventType())) {
-                    continue;
+                if (!registry.isDerived(frame.eventType())) {
+                    run.detection(record.buffer(), record.frameOffset(), record.frameLength(), record.receivedAtUs());
                 }
-                detections++;
-                lastReceivedUs = record.receivedAtUs();
-                ByteBuffer into = slot.claimEvent(record.frameLength(), null, 0, lastReceivedUs);
-                into.put(0, record.buffer(), record.frameOffset(), record.frameLength());
-                validate.onEvent(slot, sequence, true);
-                if (slot.nack() == null) {
-                    slot.sequence(seqs.next());
-                } else {
-                    rejected++;
-                }
-                window.onEvent(slot, sequence, true);
-                fuse.onEvent(slot, sequence++, true);
-                repeats += slot.repeatOf() != EventSlot.NO_SEQ ? 1 : 0;
-                derived += emit(slot, json, out);
             }
         }
-        // The end of the recording: end what is open, a slot's worth of derived events at a time.
-        long rounds = fuse.openTracks() + fuse.pendingDerived() + 1;
-        do {
-            slot.claimShutdown(lastReceivedUs);
-            window.onEvent(slot, sequence, true);
-            fuse.onEvent(slot, sequence++, true);
-            derived += emit(slot, json, out);
-        } while (fuse.openTracks() + fuse.pendingDerived() > 0 && --rounds > 0);
-        return new Summary(detections, rejected, repeats, derived);
+        return run.end();
     }
 
-    private static int emit(EventSlot slot, EventJsonWriter json, Consumer<String> out) {
-        for (int i = 0; i < slot.derivedCount(); i++) {
-            DerivedEvent event = slot.derived(i);
-            out.accept(json.toJson(event.seq(), slot.receivedAtUs(), event.frame(), event.extra(), 0, event.extraLength()));
+    /**
+     * Replays JSON events as a backend would POST them (one object, an array or NDJSON), in their
+     * order; each one's arrival time is taken to be its event time. An event the JSON form alone
+     * rejects counts as rejected.
+     */
+    public Summary run(List<ParsedEvent> events, Consumer<String> out) {
+        Run run = new Run(out);
+        for (ParsedEvent event : events) {
+            if (event.isRejected()) {
+                run.rejected++;
+                continue;
+            }
+            ByteBuffer frame = ByteBuffer.wrap(event.frame(), 0, event.frameLength()).order(ByteOrder.LITTLE_ENDIAN);
+            run.detection(frame, 0, event.frameLength(), new EventFrame().wrap(frame, 0).tsUs());
         }
-        return slot.derivedCount();
+        return run.end();
+    }
+
+    /** One replay's stages and counts. */
+    private final class Run {
+        private final Consumer<String> out;
+        private final Counters counters = new Counters();
+        private final ErrorLog errors = new ErrorLog(counters, message -> { });
+        // A recording is in the past: no clock-skew bound applies to it.
+        private final ValidateHandler validate = new ValidateHandler(new EventValidator(registry, Long.MAX_VALUE / 4), counters, errors);
+        private final SeqAllocator seqs = new SeqAllocator(1);
+        private final WindowDedupHandler window = new WindowDedupHandler(rules, counters, errors);
+        private final TrackFusionHandler fuse = new TrackFusionHandler(rules, seqs, counters, errors);
+        private final EventJsonWriter json = new EventJsonWriter(registry);
+        private final EventSlot slot = new EventSlot(512);
+        private long detections;
+        private long rejected;
+        private long repeats;
+        private long derived;
+        private long lastReceivedUs;
+        private long sequence;
+
+        Run(Consumer<String> out) {
+            this.out = out;
+        }
+
+        void detection(ByteBuffer bytes, int offset, int length, long receivedAtUs) {
+            detections++;
+            lastReceivedUs = receivedAtUs;
+            ByteBuffer into = slot.claimEvent(length, null, 0, receivedAtUs);
+            into.put(0, bytes, offset, length);
+            validate.onEvent(slot, sequence, true);
+            if (slot.nack() == null) {
+                slot.sequence(seqs.next());
+            } else {
+                rejected++;
+            }
+            window.onEvent(slot, sequence, true);
+            fuse.onEvent(slot, sequence++, true);
+            repeats += slot.repeatOf() != EventSlot.NO_SEQ ? 1 : 0;
+            emit();
+        }
+
+        /** The end of the recording: ends what is open, a slot's worth of derived events at a time. */
+        Summary end() {
+            long rounds = fuse.openTracks() + fuse.pendingDerived() + 1;
+            do {
+                slot.claimShutdown(lastReceivedUs);
+                window.onEvent(slot, sequence, true);
+                fuse.onEvent(slot, sequence++, true);
+                emit();
+            } while (fuse.openTracks() + fuse.pendingDerived() > 0 && --rounds > 0);
+            return new Summary(detections, rejected, repeats, derived);
+        }
+
+        private void emit() {
+            for (int i = 0; i < slot.derivedCount(); i++) {
+                DerivedEvent event = slot.derived(i);
+                out.accept(json.toJson(event.seq(), slot.receivedAtUs(), event.frame(), event.extra(), 0, event.extraLength()));
+            }
+            derived += slot.derivedCount();
+        }
     }
 }
