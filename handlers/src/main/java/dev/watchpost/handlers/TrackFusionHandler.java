@@ -801,18 +801,12 @@ public final class TrackFusionHandler implements EventHandler<EventSlot> {
         if (!rules.enabled()) {
             return 0;
         }
-        long last = journal.lastSeq();
-        if (last < journal.firstSeq()) {
+        long lastRecordTs = journal.lastRecordTsUs();
+        if (lastRecordTs == Long.MIN_VALUE) {
             return 0;
         }
+        long last = journal.lastSeq();
         JournalRecord record = new JournalRecord();
-        long lastRecordTs;
-        try (JournalReader reader = journal.reader(last, last)) {
-            if (!reader.next(record)) {
-                return 0;
-            }
-            lastRecordTs = record.tsUs();
-        }
         long from = journal.seqForTime(lastRecordTs - rules.restoreHorizon().toNanos() / 1000);
         EventFrame frame = new EventFrame();
         long read = 0;

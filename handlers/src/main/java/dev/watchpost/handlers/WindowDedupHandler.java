@@ -267,18 +267,12 @@ public final class WindowDedupHandler implements EventHandler<EventSlot> {
      * @return the records read
      */
     public long restore(Journal journal) throws IOException {
-        long last = journal.lastSeq();
-        if (last < journal.firstSeq()) {
+        long lastTsUs = journal.lastRecordTsUs();
+        if (lastTsUs == Long.MIN_VALUE) {
             return 0;
         }
+        long last = journal.lastSeq();
         JournalRecord record = new JournalRecord();
-        long lastTsUs;
-        try (JournalReader reader = journal.reader(last, last)) {
-            if (!reader.next(record)) {
-                return 0;
-            }
-            lastTsUs = record.tsUs();
-        }
         long fromTsUs = lastTsUs - longestWindowUs - watermark.allowedLatenessUs();
         long from = journal.seqForTime(fromTsUs);
         EventFrame frame = new EventFrame();

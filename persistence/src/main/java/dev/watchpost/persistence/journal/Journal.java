@@ -422,6 +422,21 @@ public final class Journal implements AutoCloseable {
         return indexInterval;
     }
 
+    /**
+     * The event time (tsUs) of the last record the operating system has, read back; {@link Long#MIN_VALUE}
+     * when the journal holds none. For start-up, where rule state is rebuilt from the tail. Any thread.
+     */
+    public long lastRecordTsUs() throws IOException {
+        long last = flushedSeq;
+        if (last < firstSeq()) {
+            return Long.MIN_VALUE;
+        }
+        JournalRecord record = new JournalRecord();
+        try (JournalReader reader = reader(last, last)) {
+            return reader.next(record) ? record.tsUs() : Long.MIN_VALUE;
+        }
+    }
+
     /** A reader from {@code fromSeq} (or the first seq held, when earlier) onwards, following the tail. Any thread. */
     public JournalReader reader(long fromSeq) {
         return reader(fromSeq, Long.MAX_VALUE);
