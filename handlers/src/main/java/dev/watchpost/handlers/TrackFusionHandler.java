@@ -10,6 +10,7 @@ import dev.watchpost.persistence.journal.JournalRecord;
 import dev.watchpost.ringbuffer.Counter;
 import dev.watchpost.ringbuffer.Counters;
 import dev.watchpost.ringbuffer.DerivedEvent;
+import dev.watchpost.ringbuffer.DerivedPool;
 import dev.watchpost.ringbuffer.EventExtras;
 import dev.watchpost.ringbuffer.EventSlot;
 import dev.watchpost.ringbuffer.codec.EventFrame;
@@ -36,13 +37,10 @@ import java.util.Map;
  *  shutdown slot ─────────────────────────────────────────────► every open track: track.ended (shutdown)
  * </pre>
  *
- * <p><b>Flow.</b> A derived event is encoded into a {@link DerivedEvent} from this stage's pool and
- * queued; the queue's head is attached to the current slot (at most {@link EventSlot#MAX_DERIVED}
- * per slot, no copy) with the next seqs of the shared {@link SeqAllocator}; the journal stage stores
- * it after the slot's own event. When this stage sees the slot again, a lap of the ring later, every
- * stage has passed it, and its derived events go back to the pool: the pool holds about as many as
- * the ring carries at once, and grows (allocates) only when more are in flight than ever before.
- * Nothing is ever published into the ring, so a full ring cannot stall this stage.
+ * <p><b>Flow.</b> A derived event is encoded into a {@link DerivedEvent} from this stage's
+ * {@link DerivedPool} and queued ({@link DerivedQueue}); the queue's head is attached to the current
+ * slot with the next seqs of the shared {@link SeqAllocator}, and the journal stage stores it after
+ * the slot's own event. A lap of the ring later the slot gives it back to the pool.
  * What does not fit waits for the next slots (ticks keep coming on a quiet site); idle endings are
  * only taken while the queue has room, so they wait in the table instead; only a start, update or eviction
  * that finds the queue full is dropped, and counted ({@code derived_overflow}).
@@ -146,16 +144,14 @@ public final class TrackFusionHandler implements EventHandler<EventSlot> {
     private final long[] lastTs;
     private final int[] severity;
 
-    // pending derived events, a ring, and the pool they come from
-    private final DerivedEvent[] pending = new DerivedEvent[PENDING_CAPACITY];
-    private int pendingHead;
-    private int pendingCount;
-    private DerivedEvent[] pool = new DerivedEvent[PENDING_CAPACITY];
-    private int pooled;
+    // derived events waiting for a slot, and the pool they come from
     private final long[] parents = new long[2];
+    // A track message is about 1-1.5 KiB; a longer one grows its buffer once.
+    private final DerivedPool pool = new DerivedPool(2048, EventExtras.META_OFFSET + EventExtras.derivedSectionLength(parents.length),
+            PENDING_CAPACITY);
+    private final DerivedQueue queue = new DerivedQueue(PENDING_CAPACITY, pool);
     private final EventFrameEncoder encoder = new EventFrameEncoder();
-    private final byte[] payload = new byte[PAYLOAD_MAX];
-    private int p;
+    private final PayloadWriter out = new PayloadWriter(PAYLOAD_MAX);
 
     // restart announcements still to make
     private int[] restartQueue = new int[0];
@@ -215,9 +211,6 @@ public final class TrackFusionHandler implements EventHandler<EventSlot> {
         firstTs = new long[rows];
         lastTs = new long[rows];
         severity = new int[rows];
-        for (int i = 0; i < PENDING_CAPACITY; i++) {
-            pool[pooled++] = newDerivedEvent();
-        }
         Map<String, Integer> bySeverity = this.rules.severity();
         severityLabels = new byte[bySeverity.size()][];
         severityValues = new int[bySeverity.size()];
@@ -231,10 +224,7 @@ public final class TrackFusionHandler implements EventHandler<EventSlot> {
     @Override
     public void onEvent(EventSlot slot, long sequence, boolean endOfBatch) {
         try {
-            if (pooled + EventSlot.MAX_DERIVED > pool.length) {
-                pool = java.util.Arrays.copyOf(pool, pool.length * 2); // more in flight than ever: grows, once
-            }
-            pooled += slot.releaseDerived(pool, pooled);
+            slot.releaseDerived(sequence);
             long watermarkUs = slot.watermarkUs();
             EventFrame frame = slot.frame();
             if (slot.isToStore() && frame.hasTrack() && tracked[frame.eventType()]) {
@@ -246,7 +236,7 @@ public final class TrackFusionHandler implements EventHandler<EventSlot> {
                 endAll(REASON_SHUTDOWN);
             }
             announceRestarts();
-            drainInto(slot);
+            queue.drainInto(slot, seqs);
         } catch (RuntimeException e) {
             // A bug here must not stop the ring: the slot's own event is stored all the same.
             errors.record("fuse", e);
@@ -258,7 +248,7 @@ public final class TrackFusionHandler implements EventHandler<EventSlot> {
             counters.add(Counter.DERIVED_OVERFLOW, overflow);
             started = ended = evicted = overflow = 0;
             publishedOpenTracks = table.size();
-            publishedPending = pendingCount + (restartQueue.length - restartNext);
+            publishedPending = queue.size() + (restartQueue.length - restartNext);
         }
     }
 
@@ -360,14 +350,14 @@ public final class TrackFusionHandler implements EventHandler<EventSlot> {
     /** Ends every track whose last detection plus the idle timeout is at or below the watermark. */
     private void expire(long watermarkUs) {
         while (table.size() > 0 && table.end(table.earliestEnding()) <= watermarkUs
-                && (silent || pendingCount < PENDING_CAPACITY - PENDING_HEADROOM)) {
+                && (silent || queue.hasRoom(PENDING_HEADROOM + 1))) {
             end(table.earliestEnding(), REASON_IDLE);
         }
     }
 
     /** Ends open tracks, as many as the pending queue has room for; the next slots end the rest. */
     private void endAll(int reason) {
-        while (table.size() > 0 && (silent || pendingCount < PENDING_CAPACITY - PENDING_HEADROOM)) {
+        while (table.size() > 0 && (silent || queue.hasRoom(PENDING_HEADROOM + 1))) {
             end(table.earliestEnding(), reason);
         }
     }
@@ -380,7 +370,7 @@ public final class TrackFusionHandler implements EventHandler<EventSlot> {
     }
 
     private void announceRestarts() {
-        while (restartNext < restartQueue.length && pendingCount < PENDING_CAPACITY - PENDING_HEADROOM) {
+        while (restartNext < restartQueue.length && queue.hasRoom(PENDING_HEADROOM + 1)) {
             int entry = restartQueue[restartNext++];
             byte what = announce[entry];
             announce[entry] = ANNOUNCE_NONE;
@@ -403,14 +393,11 @@ public final class TrackFusionHandler implements EventHandler<EventSlot> {
         int now = 2 * entry;
         int before = now + 1;
         if (!silent) {
-            if (pendingCount == PENDING_CAPACITY) {
+            DerivedEvent event = queue.add();
+            if (event == null) {
                 overflow++;
             } else {
-                DerivedEvent event = pooled > 0 ? pool[--pooled] : newDerivedEvent();
-                pool[pooled] = null;
-                pending[(pendingHead + pendingCount) % PENDING_CAPACITY] = event;
                 encode(event, entry, type, reason, changed, tsUs, causeSeq, rev, type == EventTypeRegistry.TRACK_STARTED ? -1 : before);
-                pendingCount++;
             }
         }
         copyRow(now, before);
@@ -418,64 +405,49 @@ public final class TrackFusionHandler implements EventHandler<EventSlot> {
         dirty[entry] = 0;
     }
 
-    /** Moves pending derived events into the slot, giving each the next seq. */
-    private void drainInto(EventSlot slot) {
-        while (pendingCount > 0 && !slot.isDerivedFull()) {
-            slot.attachDerived(pending[pendingHead], seqs.next());
-            pending[pendingHead] = null;
-            pendingHead = (pendingHead + 1) % PENDING_CAPACITY;
-            pendingCount--;
-        }
-    }
-
-    private DerivedEvent newDerivedEvent() {
-        // A track message is about 1-1.5 KiB; a longer one grows its buffer once.
-        return new DerivedEvent(2048, EventExtras.META_OFFSET + EventExtras.derivedSectionLength(parents.length));
-    }
-
     private void encode(DerivedEvent event, int entry, int type, int reason, int changed, long tsUs, long causeSeq,
                         int rev, int beforeRow) {
         int now = 2 * entry;
         digestId(type, entry, rev);
-        long receiptMsb = uuidMsb(idDigest.hi);
-        long receiptLsb = uuidLsb(idDigest.lo);
+        long receiptMsb = PayloadWriter.uuidMsb(idDigest.hi);
+        long receiptLsb = PayloadWriter.uuidLsb(idDigest.lo);
         digestId(0, entry, 0);
-        long correlationMsb = uuidMsb(idDigest.hi);
-        long correlationLsb = uuidLsb(idDigest.lo);
+        long correlationMsb = PayloadWriter.uuidMsb(idDigest.hi);
+        long correlationLsb = PayloadWriter.uuidLsb(idDigest.lo);
 
-        p = 0;
-        put("{\"revision\":");
-        putLong(rev);
-        put(",\"reason\":\"");
-        put(REASONS[reason]);
-        put("\"");
+        out.reset();
+        out.put("{\"revision\":");
+        out.putLong(rev);
+        out.put(",\"reason\":\"");
+        out.put(REASONS[reason]);
+        out.put("\"");
         if (changed != 0) {
-            put(",\"changed\":[");
+            out.put(",\"changed\":[");
             boolean first = true;
             for (int bit = 0; bit < CHANGE_NAMES.length; bit++) {
                 if ((changed & (1 << bit)) != 0) {
                     if (!first) {
-                        put(",");
+                        out.put(",");
                     }
                     first = false;
-                    put("\"");
-                    put(CHANGE_NAMES[bit]);
-                    put("\"");
+                    out.put("\"");
+                    out.put(CHANGE_NAMES[bit]);
+                    out.put("\"");
                 }
             }
-            put("]");
+            out.put("]");
         }
-        put(",\"before\":");
+        out.put(",\"before\":");
         if (beforeRow < 0) {
-            put("null");
+            out.put("null");
         } else {
             putState(beforeRow);
         }
-        put(",\"after\":");
+        out.put(",\"after\":");
         putState(now);
-        put("}");
+        out.put("}");
 
-        ByteBuffer buffer = event.frameBuffer(EventFrame.MIN_LENGTH + LABEL_BYTES + p);
+        ByteBuffer buffer = event.frameBuffer(EventFrame.MIN_LENGTH + LABEL_BYTES + out.length());
         encoder.wrap(buffer, 0)
                 .receiptId(receiptMsb, receiptLsb)
                 .tsUs(tsUs)
@@ -494,7 +466,7 @@ public final class TrackFusionHandler implements EventHandler<EventSlot> {
             encoder.uuid(EventFrame.SUBJECT_ID_OFFSET, subjectMsb[now], subjectLsb[now]);
             encoder.flags(EventFrame.FLAG_TRACK | (hasBbox[now] ? EventFrame.FLAG_BBOX : 0) | EventFrame.FLAG_SUBJECT);
         }
-        encoder.label(label, now * LABEL_BYTES, labelLength[now]).payload(payload, 0, p);
+        encoder.label(label, now * LABEL_BYTES, labelLength[now]).payload(out.array(), 0, out.length());
         int length = encoder.finish();
 
         parents[0] = startSeq[entry];
@@ -506,59 +478,52 @@ public final class TrackFusionHandler implements EventHandler<EventSlot> {
     }
 
     private void putState(int row) {
-        put("{\"label\":\"");
-        int at = row * LABEL_BYTES;
-        for (int i = 0; i < labelLength[row]; i++) {
-            byte c = label[at + i];
-            if (c == '"' || c == '\\') {
-                payload[p++] = '\\';
-            }
-            payload[p++] = c;
-        }
-        put("\",\"start_us\":");
-        putLong(firstTs[row]);
-        put(",\"end_us\":");
-        putLong(lastTs[row]);
-        put(",\"duration_ms\":");
-        putLong((lastTs[row] - firstTs[row]) / 1000);
-        put(",\"detections\":");
-        putLong(detections[row]);
-        put(",\"best\":{\"confidence\":");
-        putUnit(best[row]);
-        put(",\"ts_us\":");
-        putLong(bestTs[row]);
-        put(",\"bbox\":");
+        out.put("{\"label\":");
+        out.putString(label, row * LABEL_BYTES, labelLength[row]);
+        out.put(",\"start_us\":");
+        out.putLong(firstTs[row]);
+        out.put(",\"end_us\":");
+        out.putLong(lastTs[row]);
+        out.put(",\"duration_ms\":");
+        out.putLong((lastTs[row] - firstTs[row]) / 1000);
+        out.put(",\"detections\":");
+        out.putLong(detections[row]);
+        out.put(",\"best\":{\"confidence\":");
+        out.putUnit(best[row]);
+        out.put(",\"ts_us\":");
+        out.putLong(bestTs[row]);
+        out.put(",\"bbox\":");
         if (hasBbox[row]) {
-            put("[");
+            out.put("[");
             for (int i = 0; i < 4; i++) {
                 if (i > 0) {
-                    put(",");
+                    out.put(",");
                 }
-                putUnit(bbox[4 * row + i]);
+                out.putUnit(bbox[4 * row + i]);
             }
-            put("]");
+            out.put("]");
         } else {
-            put("null");
+            out.put("null");
         }
-        put("},\"zone_id\":");
-        putUuidOrNull(zoneMsb[row], zoneLsb[row]);
-        put(",\"zones\":[");
+        out.put("},\"zone_id\":");
+        out.putUuidOrNull(zoneMsb[row], zoneLsb[row]);
+        out.put(",\"zones\":[");
         for (int i = 0; i < zoneCount[row]; i++) {
             if (i > 0) {
-                put(",");
+                out.put(",");
             }
             int z = (row * MAX_ZONES + i) * 2;
-            putUuidOrNull(zones[z], zones[z + 1]);
+            out.putUuidOrNull(zones[z], zones[z + 1]);
         }
-        put("],\"subject_id\":");
+        out.put("],\"subject_id\":");
         if (hasSubject[row]) {
-            putUuidOrNull(subjectMsb[row], subjectLsb[row]);
+            out.putUuidOrNull(subjectMsb[row], subjectLsb[row]);
         } else {
-            put("null");
+            out.put("null");
         }
-        put(",\"severity\":");
-        putLong(severity[row]);
-        put("}");
+        out.put(",\"severity\":");
+        out.putLong(severity[row]);
+        out.put("}");
     }
 
     // ---- state rows
@@ -689,95 +654,7 @@ public final class TrackFusionHandler implements EventHandler<EventSlot> {
         idDigest.hash(scratch, 38);
     }
 
-    /** A name-based UUID's high half: version 8 (custom). */
-    private static long uuidMsb(long hi) {
-        return (hi & ~0xF000L) | 0x8000L;
-    }
-
-    /** The low half with the RFC 4122 variant. */
-    private static long uuidLsb(long lo) {
-        return (lo & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L;
-    }
-
-    // ---- payload JSON, written into a reused array
-
-    private void put(String ascii) {
-        for (int i = 0; i < ascii.length(); i++) {
-            payload[p++] = (byte) ascii.charAt(i);
-        }
-    }
-
-    private void put(byte[] bytes) {
-        System.arraycopy(bytes, 0, payload, p, bytes.length);
-        p += bytes.length;
-    }
-
-    private void putLong(long value) {
-        if (value < 0) {
-            if (value == Long.MIN_VALUE) {
-                put("-9223372036854775808");
-                return;
-            }
-            payload[p++] = '-';
-            value = -value;
-        }
-        int digits = 1;
-        for (long v = value; v >= 10; v /= 10) {
-            digits++;
-        }
-        for (int i = p + digits - 1; i >= p; i--) {
-            payload[i] = (byte) ('0' + value % 10);
-            value /= 10;
-        }
-        p += digits;
-    }
-
-    /** A value in [0, 1] with at most six decimals, trailing zeros dropped (0.93, 1, 0.25). */
-    private void putUnit(float value) {
-        long micros = Math.round((double) value * 1_000_000);
-        putLong(micros / 1_000_000);
-        long fraction = micros % 1_000_000;
-        if (fraction == 0) {
-            return;
-        }
-        payload[p++] = '.';
-        int digits = 6;
-        while (fraction % 10 == 0) {
-            fraction /= 10;
-            digits--;
-        }
-        for (int i = p + digits - 1; i >= p; i--) {
-            payload[i] = (byte) ('0' + fraction % 10);
-            fraction /= 10;
-        }
-        p += digits;
-    }
-
-    private static final byte[] HEX = ascii("0123456789abcdef");
-
-    private void putUuidOrNull(long msb, long lsb) {
-        if (msb == 0 && lsb == 0) {
-            put("null");
-            return;
-        }
-        payload[p++] = '"';
-        putHex(msb >>> 32, 8);
-        payload[p++] = '-';
-        putHex(msb >>> 16, 4);
-        payload[p++] = '-';
-        putHex(msb, 4);
-        payload[p++] = '-';
-        putHex(lsb >>> 48, 4);
-        payload[p++] = '-';
-        putHex(lsb, 12);
-        payload[p++] = '"';
-    }
-
-    private void putHex(long value, int digits) {
-        for (int i = digits - 1; i >= 0; i--) {
-            payload[p++] = HEX[(int) (value >>> (4 * i)) & 0xF];
-        }
-    }
+    // ---- helpers
 
     private static byte[] ascii(String s) {
         return s.getBytes(StandardCharsets.US_ASCII);

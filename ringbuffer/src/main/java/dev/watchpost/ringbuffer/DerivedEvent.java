@@ -9,11 +9,12 @@ import java.nio.ByteOrder;
  * One event the daemon derives itself (a track's lifecycle message, later correlations), held as a
  * complete protocol v1 EVENT frame with its extras in the {@link EventExtras} layout (parents,
  * correlation id, revision) and the journal seq it is stored under. The stage that derives it owns
- * it: it fills it, attaches it to a slot ({@link EventSlot#attachDerived}) and takes it back a lap
- * of the ring later to reuse it; its buffers grow once to the largest event they have held, so a
- * steady stream allocates nothing.
+ * it: it takes it from its {@link DerivedPool}, fills it and attaches it to a slot
+ * ({@link EventSlot#attachDerived}); a lap of the ring later the slot gives it back to that pool.
+ * Its buffers grow once to the largest event they have held, so a steady stream allocates nothing.
  */
 public final class DerivedEvent {
+    private final DerivedPool pool;
     private final EventFrame frame = new EventFrame();
     private ByteBuffer buffer;
     private ByteBuffer extra;
@@ -21,7 +22,13 @@ public final class DerivedEvent {
     private int extraLength;
     private long seq;
 
+    /** An event of no pool: released, it is simply forgotten. */
     public DerivedEvent(int frameCapacity, int extraCapacity) {
+        this(null, frameCapacity, extraCapacity);
+    }
+
+    DerivedEvent(DerivedPool pool, int frameCapacity, int extraCapacity) {
+        this.pool = pool;
         this.buffer = ByteBuffer.allocate(frameCapacity).order(ByteOrder.LITTLE_ENDIAN);
         this.extra = ByteBuffer.allocate(extraCapacity).order(ByteOrder.LITTLE_ENDIAN);
         frame.wrap(buffer, 0);
@@ -52,6 +59,11 @@ public final class DerivedEvent {
 
     public void seq(long seq) {
         this.seq = seq;
+    }
+
+    /** The pool it goes back to when released, or {@code null}. */
+    DerivedPool pool() {
+        return pool;
     }
 
     /** The journal seq it is stored under. */

@@ -64,13 +64,15 @@ public final class EventSlot {
     private int repeat;
     private long watermarkUs;
     /**
-     * Derived events attached by the deriving stage, which owns them: they stay referenced until
-     * that stage sees this slot again, a lap of the ring later, and takes them back
-     * ({@link #releaseDerived}); by then every stage has passed this slot.
+     * Derived events attached by the deriving stages, which own them: they stay referenced until the
+     * first deriving stage sees this slot again, a lap of the ring later, and gives each back to its
+     * stage's pool ({@link #releaseDerived}); by then every stage has passed this slot.
      */
     private final DerivedEvent[] derived = new DerivedEvent[MAX_DERIVED];
     private int derivedCount;
     private int attached;
+    /** The ring sequence of the lap whose release has been done. */
+    private long releasedLap = -1;
 
     public EventSlot(int initialCapacity) {
         this.buffer = ByteBuffer.allocate(initialCapacity).order(ByteOrder.LITTLE_ENDIAN);
@@ -182,7 +184,8 @@ public final class EventSlot {
     /**
      * Attaches a derived event, stored under {@code seq}, after those already attached; the slot must
      * not be full and must have been released ({@link #releaseDerived}) since its last lap. The event
-     * stays the deriving stage's: it must not change it until it takes it back. Deriving stage only.
+     * stays its deriving stage's: nothing changes it until it is back in that stage's pool. Deriving
+     * stages only.
      */
     public void attachDerived(DerivedEvent event, long seq) {
         if (derivedCount == MAX_DERIVED) {
@@ -197,15 +200,24 @@ public final class EventSlot {
     }
 
     /**
-     * Hands back the derived events attached on the slot's last lap (or this one) into {@code into}
-     * from index {@code at}, and forgets them. Deriving stage only, when it sees the slot again.
+     * Gives the derived events attached on the slot's last lap back to their pools and forgets them,
+     * once per lap: every deriving stage calls it with the ring sequence it is handling, before it
+     * attaches anything, and only the first call of a lap does something. Deriving stages only, on
+     * the sequencer's thread.
      *
-     * @return how many were handed back
+     * @return how many were given back
      */
-    public int releaseDerived(DerivedEvent[] into, int at) {
+    public int releaseDerived(long sequence) {
+        if (sequence == releasedLap) {
+            return 0;
+        }
+        releasedLap = sequence;
         int n = attached;
         for (int i = 0; i < n; i++) {
-            into[at + i] = derived[i];
+            DerivedPool pool = derived[i].pool();
+            if (pool != null) {
+                pool.give(derived[i]);
+            }
             derived[i] = null;
         }
         attached = 0;

@@ -113,28 +113,35 @@ class EventSlotTest {
     }
 
     @Test
-    void shouldCarryDerivedEventsUntilTheDerivingStageTakesThemBack() {
+    void shouldCarryDerivedEventsUntilTheNextLapGivesThemBackToTheirPools() {
         EventSlot slot = new EventSlot(256);
+        DerivedPool fuse = new DerivedPool(256, 64, 0);
+        DerivedPool correlate = new DerivedPool(256, 64, 0);
         slot.claimTick(1);
+        assertEquals(0, slot.releaseDerived(5));
         DerivedEvent[] events = new DerivedEvent[EventSlot.MAX_DERIVED];
         for (int i = 0; i < EventSlot.MAX_DERIVED; i++) {
-            events[i] = new DerivedEvent(256, 64);
+            events[i] = (i < 5 ? fuse : correlate).take();
             slot.attachDerived(events[i], 100 + i);
         }
 
         assertTrue(slot.isDerivedFull());
-        assertThrows(IllegalStateException.class, () -> slot.attachDerived(new DerivedEvent(256, 64), 200));
+        assertThrows(IllegalStateException.class, () -> slot.attachDerived(fuse.take(), 200));
         assertEquals(107, slot.derived(7).seq());
         assertSame(events[7], slot.derived(7), "attached, not copied");
+        assertEquals(0, slot.releaseDerived(5), "a second deriving stage in the same lap keeps what the first attached");
+        assertEquals(EventSlot.MAX_DERIVED, slot.derivedCount());
 
         slot.claimShutdown(2); // the next lap: the producer resets the slot
         assertEquals(0, slot.derivedCount());
         assertTrue(slot.isShutdown());
         assertThrows(IllegalStateException.class, () -> slot.attachDerived(events[0], 300), "the last lap's events first go back");
-        DerivedEvent[] back = new DerivedEvent[EventSlot.MAX_DERIVED];
-        assertEquals(EventSlot.MAX_DERIVED, slot.releaseDerived(back, 0));
-        assertSame(events[3], back[3]);
-        assertEquals(0, slot.releaseDerived(back, 0));
+        assertEquals(0, fuse.available() + correlate.available());
+        assertEquals(EventSlot.MAX_DERIVED, slot.releaseDerived(5 + 16));
+        assertEquals(5, fuse.available(), "each event went back to its own pool");
+        assertEquals(3, correlate.available());
+        assertSame(events[4], fuse.take());
+        assertEquals(0, slot.releaseDerived(5 + 16));
         slot.attachDerived(events[0], 300);
         assertEquals(1, slot.derivedCount());
     }

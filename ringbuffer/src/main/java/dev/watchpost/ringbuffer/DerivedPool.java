@@ -1,0 +1,54 @@
+package dev.watchpost.ringbuffer;
+
+import java.util.Arrays;
+
+/**
+ * The free {@link DerivedEvent}s of one deriving stage. The stage takes one to fill and attach to a
+ * slot; the slot gives it back here when the ring comes round to that slot again
+ * ({@link EventSlot#releaseDerived}). Every deriving stage runs on the sequencer's thread, so a pool
+ * is used by that thread only. It holds about as many events as the ring carries at once, and grows
+ * (allocates) only when more are in flight than ever before.
+ */
+public final class DerivedPool {
+    private final int frameCapacity;
+    private final int extraCapacity;
+    private DerivedEvent[] free;
+    private int count;
+
+    /**
+     * @param frameCapacity bytes a new event's frame buffer starts with
+     * @param extraCapacity bytes a new event's extras buffer starts with
+     * @param initial       events made up front
+     */
+    public DerivedPool(int frameCapacity, int extraCapacity, int initial) {
+        this.frameCapacity = frameCapacity;
+        this.extraCapacity = extraCapacity;
+        this.free = new DerivedEvent[Math.max(initial, 16)];
+        for (int i = 0; i < initial; i++) {
+            free[count++] = new DerivedEvent(this, frameCapacity, extraCapacity);
+        }
+    }
+
+    /** A free event, made new only when none is free. */
+    public DerivedEvent take() {
+        if (count == 0) {
+            return new DerivedEvent(this, frameCapacity, extraCapacity);
+        }
+        DerivedEvent event = free[--count];
+        free[count] = null;
+        return event;
+    }
+
+    /** Takes back an event that is no longer attached to any slot. */
+    public void give(DerivedEvent event) {
+        if (count == free.length) {
+            free = Arrays.copyOf(free, free.length * 2); // more in flight than ever: grows, once
+        }
+        free[count++] = event;
+    }
+
+    /** Free events now. */
+    public int available() {
+        return count;
+    }
+}
