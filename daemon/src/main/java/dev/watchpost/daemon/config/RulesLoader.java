@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.watchpost.handlers.rules.Rules;
+import dev.watchpost.handlers.rules.Site;
 import dev.watchpost.handlers.rules.TrackRules;
 import dev.watchpost.handlers.rules.WindowDedupRule;
 import dev.watchpost.handlers.rules.WindowDedupRules;
@@ -93,12 +94,119 @@ public final class RulesLoader extends ConfigValues {
     }
 
     private Rules read(JsonNode root) {
-        known(root, "", Set.of("allowed_lateness", "clock_skew", "window_dedup", "tracks"));
+        known(root, "", Set.of("allowed_lateness", "clock_skew", "site", "window_dedup", "tracks"));
         Duration lateness = duration(root, "allowed_lateness", Rules.ALLOWED_LATENESS_DEFAULT, Duration.ZERO, Rules.LATENESS_MAX);
         Duration skew = duration(root, "clock_skew", Rules.CLOCK_SKEW_DEFAULT, Duration.ZERO, Rules.LATENESS_MAX);
         WindowDedupRules windowDedup = windowDedup(section(root, "window_dedup"));
         TrackRules tracks = tracks(section(root, "tracks"));
-        return new Rules(lateness, skew, windowDedup, tracks);
+        Site site = site(section(root, "site"));
+        return new Rules(lateness, skew, windowDedup, tracks, site);
+    }
+
+    // ---- site
+
+    private static final java.util.regex.Pattern SITE_KEY = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,64}");
+
+    private Site site(JsonNode section) {
+        known(section, "site.", Set.of("name", "cameras", "zones"));
+        String name = string(section, "site.name", null);
+        List<Site.Camera> cameras = new ArrayList<>();
+        Set<java.util.UUID> cameraIds = new java.util.HashSet<>();
+        for (Map.Entry<String, JsonNode> e : entries(section(section, "site.cameras"), "site.cameras")) {
+            String path = "site.cameras." + e.getKey();
+            JsonNode node = e.getValue();
+            known(node, path + ".", Set.of("id", "name", "floor", "position", "neighbours", "group"));
+            java.util.UUID id = uuid(node, path + ".id");
+            double[] position = null;
+            JsonNode at = node.path("position");
+            if (!at.isMissingNode() && !at.isNull()) {
+                if (!at.isArray() || at.size() != 2 || !at.get(0).isNumber() || !at.get(1).isNumber()) {
+                    problems.add(path + ".position: must be [x, y], two numbers; was " + at);
+                } else {
+                    position = new double[] {at.get(0).doubleValue(), at.get(1).doubleValue()};
+                }
+            }
+            List<String> neighbours = new ArrayList<>();
+            JsonNode list = node.path("neighbours");
+            if (!list.isMissingNode() && !list.isNull()) {
+                if (!list.isArray()) {
+                    problems.add(path + ".neighbours: must be a list of camera keys, e.g. [till, aisle]; was " + list);
+                } else {
+                    for (int i = 0; i < list.size(); i++) {
+                        String key = list.get(i).asText();
+                        if (!list.get(i).isTextual() || !section.path("cameras").has(key)) {
+                            problems.add(path + ".neighbours[" + i + "]: no camera " + list.get(i) + " under site.cameras");
+                        } else if (key.equals(e.getKey())) {
+                            problems.add(path + ".neighbours[" + i + "]: a camera is not its own neighbour");
+                        } else {
+                            neighbours.add(key);
+                        }
+                    }
+                }
+            }
+            if (id != null && !cameraIds.add(id)) {
+                problems.add(path + ".id: " + id + " is the id of another camera too");
+            }
+            if (id != null) {
+                cameras.add(new Site.Camera(e.getKey(), id, string(node, path + ".name", null), string(node, path + ".floor", null),
+                        position, neighbours, string(node, path + ".group", null)));
+            }
+        }
+        List<Site.Zone> zones = new ArrayList<>();
+        Set<java.util.UUID> zoneIds = new java.util.HashSet<>();
+        for (Map.Entry<String, JsonNode> e : entries(section(section, "site.zones"), "site.zones")) {
+            String path = "site.zones." + e.getKey();
+            JsonNode node = e.getValue();
+            known(node, path + ".", Set.of("id", "name", "camera"));
+            java.util.UUID id = uuid(node, path + ".id");
+            String camera = string(node, path + ".camera", null);
+            if (camera != null && !section.path("cameras").has(camera)) {
+                problems.add(path + ".camera: no camera '" + camera + "' under site.cameras");
+                camera = null;
+            }
+            if (id != null && !zoneIds.add(id)) {
+                problems.add(path + ".id: " + id + " is the id of another zone too");
+            }
+            if (id != null) {
+                zones.add(new Site.Zone(e.getKey(), id, string(node, path + ".name", null), camera));
+            }
+        }
+        return cameras.isEmpty() && zones.isEmpty() && name == null ? Site.EMPTY : new Site(name, cameras, zones);
+    }
+
+    /** The entries of a mapping of key to mapping, keys checked; each bad one is reported. */
+    private List<Map.Entry<String, JsonNode>> entries(JsonNode mapping, String path) {
+        List<Map.Entry<String, JsonNode>> out = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = mapping.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (!SITE_KEY.matcher(e.getKey()).matches()) {
+                problems.add(path + "." + e.getKey() + ": a key is 1..64 letters, digits, '_' or '-'");
+            } else if (!e.getValue().isObject()) {
+                problems.add(path + "." + e.getKey() + ": must be a mapping with at least id; was " + e.getValue());
+            } else {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
+    /** A required UUID, or {@code null} with the problem reported. */
+    private java.util.UUID uuid(JsonNode parent, String path) {
+        String text = string(parent, path, null);
+        if (text == null) {
+            problems.add(path + ": required, the UUID the detectors send");
+            return null;
+        }
+        try {
+            java.util.UUID id = java.util.UUID.fromString(text);
+            if (text.length() == 36 && id.getMostSignificantBits() != 0 | id.getLeastSignificantBits() != 0) {
+                return id;
+            }
+        } catch (IllegalArgumentException e) {
+            // reported below
+        }
+        problems.add(path + ": must be a non-nil UUID such as 0b6f3a52-6c1e-4d7a-9a51-2f0c1d9e7a01; was '" + text + "'");
+        return null;
     }
 
     // ---- tracks

@@ -1,6 +1,7 @@
 package dev.watchpost.daemon.config;
 
 import dev.watchpost.handlers.rules.Rules;
+import dev.watchpost.handlers.rules.Site;
 import dev.watchpost.handlers.rules.TrackRules;
 import dev.watchpost.handlers.rules.WindowDedupRule;
 import dev.watchpost.handlers.rules.WindowDedupRule.KeyField;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -99,7 +101,7 @@ class RulesLoaderTest {
                 """);
 
         assertEquals(List.of(
-                "rules.yml: colour: unknown key (known: allowed_lateness, clock_skew, tracks, window_dedup)",
+                "rules.yml: colour: unknown key (known: allowed_lateness, clock_skew, site, tracks, window_dedup)",
                 "rules.yml: allowed_lateness: must be a duration such as 250ms, 30s, 5m, 24h or 7d; was \"soon\"",
                 "rules.yml: clock_skew: must be within 0s..1h, was 2h",
                 "rules.yml: window_dedup.max_open_keys: must be within 16..4194304, was 3",
@@ -113,6 +115,61 @@ class RulesLoaderTest {
                 "rules.yml: window_dedup.types.queue.detected: must be off, or a mapping of window, mode, key and enabled; was \"maybe\"",
                 "rules.yml: window_dedup.types.gesture.detected.shape: unknown key (known: enabled, key, mode, window)",
                 "rules.yml: window_dedup.types.gesture.detected.enabled: must be true or false, was \"sometimes\""), problems);
+    }
+
+    @Test
+    void shouldReadTheSiteWithASymmetricNeighbourRelation() throws Exception {
+        Rules rules = parse("""
+                site:
+                  name: Corner shop
+                  cameras:
+                    door: {id: 0b6f3a52-6c1e-4d7a-9a51-2f0c1d9e7a01, name: Front door, floor: ground, position: [0, 0], neighbours: [aisle]}
+                    aisle: {id: 0b6f3a52-6c1e-4d7a-9a51-2f0c1d9e7a03, group: back}
+                    till: {id: 0b6f3a52-6c1e-4d7a-9a51-2f0c1d9e7a02, group: back}
+                  zones:
+                    entrance: {id: 9d1c6f0e-2b7a-4c55-8e11-3a4b5c6d7e01, name: Entrance, camera: door}
+                """);
+        Site site = rules.site();
+        UUID door = UUID.fromString("0b6f3a52-6c1e-4d7a-9a51-2f0c1d9e7a01");
+        UUID till = UUID.fromString("0b6f3a52-6c1e-4d7a-9a51-2f0c1d9e7a02");
+        UUID aisle = UUID.fromString("0b6f3a52-6c1e-4d7a-9a51-2f0c1d9e7a03");
+
+        assertEquals("Corner shop", site.name());
+        assertEquals("Front door", site.camera(door).name());
+        assertEquals("ground", site.camera(door).floor());
+        assertEquals(0.0, site.camera(door).position()[1]);
+        assertTrue(site.neighbours(aisle, door), "listed by the door only, a neighbour both ways");
+        assertTrue(site.neighbours(till, aisle), "one group");
+        assertFalse(site.neighbours(door, till));
+        assertFalse(site.neighbours(door, door));
+        assertEquals("Entrance", site.zone(UUID.fromString("9d1c6f0e-2b7a-4c55-8e11-3a4b5c6d7e01")).name());
+        assertEquals("door", site.zones().get(0).camera());
+    }
+
+    @Test
+    void shouldReportEveryProblemOfTheSiteWithItsPath() {
+        List<String> problems = problems("""
+                site:
+                  cameras:
+                    door: {id: 0b6f3a52-6c1e-4d7a-9a51-2f0c1d9e7a01, neighbours: [door, roof], position: [1]}
+                    till: {id: 0b6f3a52-6c1e-4d7a-9a51-2f0c1d9e7a01, colour: red}
+                    aisle: {name: Aisle}
+                    "back door": {id: 0b6f3a52-6c1e-4d7a-9a51-2f0c1d9e7a04}
+                    cellar: {id: not-a-uuid}
+                  zones:
+                    entrance: {id: 9d1c6f0e-2b7a-4c55-8e11-3a4b5c6d7e01, camera: roof}
+                """);
+
+        assertEquals(List.of(
+                "rules.yml: site.cameras.back door: a key is 1..64 letters, digits, '_' or '-'",
+                "rules.yml: site.cameras.door.position: must be [x, y], two numbers; was [1]",
+                "rules.yml: site.cameras.door.neighbours[0]: a camera is not its own neighbour",
+                "rules.yml: site.cameras.door.neighbours[1]: no camera \"roof\" under site.cameras",
+                "rules.yml: site.cameras.till.colour: unknown key (known: floor, group, id, name, neighbours, position)",
+                "rules.yml: site.cameras.till.id: 0b6f3a52-6c1e-4d7a-9a51-2f0c1d9e7a01 is the id of another camera too",
+                "rules.yml: site.cameras.aisle.id: required, the UUID the detectors send",
+                "rules.yml: site.cameras.cellar.id: must be a non-nil UUID such as 0b6f3a52-6c1e-4d7a-9a51-2f0c1d9e7a01; was 'not-a-uuid'",
+                "rules.yml: site.zones.entrance.camera: no camera 'roof' under site.cameras"), problems);
     }
 
     @Test

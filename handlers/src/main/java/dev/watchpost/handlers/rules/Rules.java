@@ -15,8 +15,9 @@ import java.util.Objects;
  *                        margin
  * @param windowDedup     the content-window dedup
  * @param tracks          track fusion
+ * @param site            the cameras and zones, with their names and topology
  */
-public record Rules(Duration allowedLateness, Duration clockSkew, WindowDedupRules windowDedup, TrackRules tracks) {
+public record Rules(Duration allowedLateness, Duration clockSkew, WindowDedupRules windowDedup, TrackRules tracks, Site site) {
     /** The default: two seconds cover a detector's batching and the LAN. */
     public static final Duration ALLOWED_LATENESS_DEFAULT = Duration.ofSeconds(2);
     /** NTP keeps clocks within milliseconds; a second also covers a detector's own processing delay. */
@@ -28,6 +29,12 @@ public record Rules(Duration allowedLateness, Duration clockSkew, WindowDedupRul
         Objects.requireNonNull(clockSkew, "clockSkew");
         Objects.requireNonNull(windowDedup, "windowDedup");
         Objects.requireNonNull(tracks, "tracks");
+        Objects.requireNonNull(site, "site");
+    }
+
+    /** Rules with no site described. */
+    public Rules(Duration allowedLateness, Duration clockSkew, WindowDedupRules windowDedup, TrackRules tracks) {
+        this(allowedLateness, clockSkew, windowDedup, tracks, Site.EMPTY);
     }
 
     /** Rules with the default track fusion. */
@@ -37,6 +44,6 @@ public record Rules(Duration allowedLateness, Duration clockSkew, WindowDedupRul
 
     /** The built-in rules, used when watchpost.yml names no rules file. */
     public static Rules defaults() {
-        return new Rules(ALLOWED_LATENESS_DEFAULT, CLOCK_SKEW_DEFAULT, WindowDedupRules.defaults(), TrackRules.DEFAULT);
+        return new Rules(ALLOWED_LATENESS_DEFAULT, CLOCK_SKEW_DEFAULT, WindowDedupRules.defaults(), TrackRules.DEFAULT, Site.EMPTY);
     }
 }
