@@ -16,6 +16,7 @@ import java.nio.ByteOrder;
 public final class DerivedEvent {
     private final DerivedPool pool;
     private final EventFrame frame = new EventFrame();
+    private final Enrichment enrichment = new Enrichment();
     private ByteBuffer buffer;
     private ByteBuffer extra;
     private int length;
@@ -64,6 +65,11 @@ public final class DerivedEvent {
     /** The pool it goes back to when released, or {@code null}. */
     DerivedPool pool() {
         return pool;
+    }
+
+    /** What the enrich stage found out about it; reset when its deriving stage takes it from the pool. */
+    public Enrichment enrichment() {
+        return enrichment;
     }
 
     /** The journal seq it is stored under. */

@@ -36,6 +36,7 @@ public final class DerivedPool {
         }
         DerivedEvent event = free[--count];
         free[count] = null;
+        event.enrichment().reset();
         return event;
     }
 

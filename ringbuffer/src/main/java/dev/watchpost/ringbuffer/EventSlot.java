@@ -69,6 +69,7 @@ public final class EventSlot {
      * stage's pool ({@link #releaseDerived}); by then every stage has passed this slot.
      */
     private final DerivedEvent[] derived = new DerivedEvent[MAX_DERIVED];
+    private final Enrichment enrichment = new Enrichment();
     private int derivedCount;
     private int attached;
     /** The ring sequence of the lap whose release has been done. */
@@ -146,6 +147,12 @@ public final class EventSlot {
         this.repeat = 0;
         this.watermarkUs = Long.MIN_VALUE;
         this.derivedCount = 0;
+        this.enrichment.reset();
+    }
+
+    /** What the enrich stage found out about the slot's own event. */
+    public Enrichment enrichment() {
+        return enrichment;
     }
 
     public int kind() {
