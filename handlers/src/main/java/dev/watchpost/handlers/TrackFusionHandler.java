@@ -736,7 +736,9 @@ public final class TrackFusionHandler implements EventHandler<EventSlot> {
         digestKey(frame.uuidMsb(EventFrame.CAMERA_ID_OFFSET), frame.uuidLsb(EventFrame.CAMERA_ID_OFFSET), frame.trackId());
         int entry = table.find(keyDigest.hi, keyDigest.lo);
         if (frame.eventType() == EventTypeRegistry.TRACK_ENDED) {
-            if (entry != WindowTable.NOT_FOUND && startSeq[entry] == first) {
+            // A first seq below the entry's: the tail began in the middle of this track, and the
+            // entry holds only its later detections. It is the same track, and it has ended.
+            if (entry != WindowTable.NOT_FOUND && first <= startSeq[entry]) {
                 table.remove(entry);
             }
             return;

@@ -42,8 +42,7 @@ class TrackFusionRestoreTest {
     private final Counters counters = new Counters();
     private final List<String> errorLines = new ArrayList<>();
     private final ErrorLog errors = new ErrorLog(counters, errorLines::add);
-    private final Rules rules = new Rules(Duration.ofSeconds(2), Duration.ofSeconds(1), WindowDedupRules.defaults(),
-            new TrackRules(true, Duration.ofSeconds(5), Duration.ofSeconds(1), 64, null, Map.of(), Duration.ofMinutes(5)));
+    private Rules rules = rules(Duration.ofMinutes(5));
     private Journal journal;
     private DeadLetterStore deadLetters;
     private SeqAllocator seqs;
@@ -51,6 +50,11 @@ class TrackFusionRestoreTest {
     private TrackFusionHandler fuse;
     private JournalHandler journalStage;
     private long ring;
+
+    private static Rules rules(Duration restoreHorizon) {
+        return new Rules(Duration.ofSeconds(2), Duration.ofSeconds(1), WindowDedupRules.defaults(),
+                new TrackRules(true, Duration.ofSeconds(5), Duration.ofSeconds(1), 64, null, Map.of(), restoreHorizon));
+    }
 
     @AfterEach
     void close() throws IOException {
@@ -208,5 +212,23 @@ class TrackFusionRestoreTest {
         EventFrame made = live.derived(0).frame();
         String receipt = new java.util.UUID(made.receiptIdMsb(), made.receiptIdLsb()).toString();
         assertTrue(stored.get(2).endsWith(receipt), "the same id as the message the crash took: " + stored.get(2) + " vs " + receipt);
+    }
+
+    @Test
+    void shouldNotReopenAnEndedTrackWhoseStartLiesBeforeTheTailRead() throws IOException {
+        rules = rules(Duration.ofSeconds(10));
+        open();
+        for (int i = 0; i <= 2000; i++) { // 100 a second: the journal's sparse index (every 256th record) finds 18 s
+            send(at(i / 100.0).track(1));
+        }
+        send(at(28).track(2)); // the watermark reaches 26: track 1, last seen at 20, ends
+
+        open(); // the tail read starts at 18 s, in the middle of track 1, and holds its track.ended
+        tick(28.1);
+        send(at(28.5).track(2));
+
+        List<String> ended = derived().stream().filter(line -> line.contains("track.ended")).toList();
+        assertEquals(1, ended.size(), "ended once, not again from the part of it the tail holds: " + ended);
+        assertEquals(1, fuse.openTracks(), "track 2 only");
     }
 }
