@@ -40,7 +40,7 @@ import java.util.Map;
  * <p><b>Flow.</b> A derived event is encoded into a {@link DerivedEvent} from this stage's
  * {@link DerivedPool} and queued ({@link DerivedQueue}); the queue's head is attached to the current
  * slot with the next seqs of the shared {@link SeqAllocator}, and the journal stage stores it after
- * the slot's own event. A lap of the ring later the slot gives it back to the pool.
+ * the slot's own event. Once every stage has passed the slot, it goes back to the pool.
  * What does not fit waits for the next slots (ticks keep coming on a quiet site); idle endings are
  * only taken while the queue has room, so they wait in the table instead; only a start, update or eviction
  * that finds the queue full is dropped, and counted ({@code derived_overflow}).

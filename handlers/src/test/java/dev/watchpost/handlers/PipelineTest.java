@@ -206,6 +206,15 @@ class PipelineTest {
         }
         assertEquals(7, derived.size());
         assertEquals(2, derived.get(0), "track.started right after the first detection");
+        int held = 0;
+        for (long s = 0; s < ring.getBufferSize(); s++) {
+            held += ring.get(s).derivedCount();
+        }
+        if (threads.stream().anyMatch(thread -> thread.contains(DEDUP) && thread.contains(PUBLISH))) {
+            assertEquals(0, held, "every derived event back in its pool as its slot left the last stage");
+        } else {
+            assertTrue(held > 0, "with publish on its own thread, the slots keep theirs until the next lap");
+        }
         assertEquals(0, counters.get(Counter.HANDLER_ERRORS), () -> String.join("\n", errorLog));
     }
 

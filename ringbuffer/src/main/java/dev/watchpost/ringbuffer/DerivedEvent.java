@@ -10,7 +10,7 @@ import java.nio.ByteOrder;
  * complete protocol v1 EVENT frame with its extras in the {@link EventExtras} layout (parents,
  * correlation id, revision) and the journal seq it is stored under. The stage that derives it owns
  * it: it takes it from its {@link DerivedPool}, fills it and attaches it to a slot
- * ({@link EventSlot#attachDerived}); a lap of the ring later the slot gives it back to that pool.
+ * ({@link EventSlot#attachDerived}); once every stage has passed the slot, it goes back to that pool.
  * Its buffers grow once to the largest event they have held, so a steady stream allocates nothing.
  */
 public final class DerivedEvent {

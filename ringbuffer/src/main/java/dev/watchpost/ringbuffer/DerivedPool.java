@@ -4,10 +4,10 @@ import java.util.Arrays;
 
 /**
  * The free {@link DerivedEvent}s of one deriving stage. The stage takes one to fill and attach to a
- * slot; the slot gives it back here when the ring comes round to that slot again
- * ({@link EventSlot#releaseDerived}). Every deriving stage runs on the sequencer's thread, so a pool
- * is used by that thread only. It holds about as many events as the ring carries at once, and grows
- * (allocates) only when more are in flight than ever before.
+ * slot; the slot gives it back here once every stage has passed it ({@link EventSlot#giveBackDerived}).
+ * Every deriving stage runs on the sequencer's thread, so a pool is used by that thread only. It
+ * grows (allocates) only when more events are in flight than ever before: in the default pipeline
+ * (every stage on one thread) about the deriving stage's pending queue plus one slot's worth.
  */
 public final class DerivedPool {
     private final int frameCapacity;

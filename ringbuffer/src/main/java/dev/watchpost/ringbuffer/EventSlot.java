@@ -64,9 +64,10 @@ public final class EventSlot {
     private int repeat;
     private long watermarkUs;
     /**
-     * Derived events attached by the deriving stages, which own them: they stay referenced until the
-     * first deriving stage sees this slot again, a lap of the ring later, and gives each back to its
-     * stage's pool ({@link #releaseDerived}); by then every stage has passed this slot.
+     * Derived events attached by the deriving stages, which own them: they stay referenced until
+     * every stage has passed this slot. Then each goes back to its stage's pool
+     * ({@link #giveBackDerived}, {@link #releaseDerived}): as the slot leaves the last stage when that runs on the deriving
+     * thread (the default), else when the first deriving stage sees the slot again, a lap later.
      */
     private final DerivedEvent[] derived = new DerivedEvent[MAX_DERIVED];
     private final Enrichment enrichment = new Enrichment();
@@ -209,8 +210,7 @@ public final class EventSlot {
     /**
      * Gives the derived events attached on the slot's last lap back to their pools and forgets them,
      * once per lap: every deriving stage calls it with the ring sequence it is handling, before it
-     * attaches anything, and only the first call of a lap does something. Deriving stages only, on
-     * the sequencer's thread.
+     * attaches anything, and only the first call of a lap does something. The sequencer's thread only.
      *
      * @return how many were given back
      */
@@ -219,6 +219,16 @@ public final class EventSlot {
             return 0;
         }
         releasedLap = sequence;
+        return giveBackDerived();
+    }
+
+    /**
+     * Gives the slot's derived events back to their pools now: the pipeline calls it as the slot
+     * leaves the last stage, when that runs on the deriving thread. The sequencer's thread only.
+     *
+     * @return how many were given back
+     */
+    public int giveBackDerived() {
         int n = attached;
         for (int i = 0; i < n; i++) {
             DerivedPool pool = derived[i].pool();

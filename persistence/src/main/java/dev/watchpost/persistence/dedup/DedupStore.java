@@ -23,7 +23,7 @@ import dev.watchpost.ringbuffer.codec.EventTypeRegistry;
  * stored under it, for {@link DedupConfig#ttlMillis()}.
  *
  * <p><b>In memory, from the journal.</b> The receipts live off-heap in a {@link ReceiptTable} of
- * fingerprints and seqs (10 bytes a slot), their ages in a {@link SeqTimeline}. The journal is the
+ * fingerprints and seqs (9 bytes a slot), their ages in a {@link SeqTimeline}. The journal is the
  * record of what was stored: a fingerprint match is confirmed against the exact receipt_id, from the
  * latest {@link DedupConfig#recentReceipts()} receipts kept whole or else from the journal through a
  * {@link ReceiptSource}, so two receipt_ids sharing a fingerprint are never taken for one another.
@@ -63,7 +63,7 @@ public final class DedupStore implements AutoCloseable {
     static final long RESTORE_SLACK_MILLIS = 60_000;
 
     private static final int MAGIC = 0x57505253; // "WPRS"
-    private static final int FORMAT_VERSION = 2;
+    private static final int FORMAT_VERSION = 3;
     private static final int HEADER_BYTES = 64;
     private static final int RECENT_BYTES = 24;
 

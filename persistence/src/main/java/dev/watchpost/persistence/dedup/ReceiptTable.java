@@ -4,8 +4,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * The receipts, off-heap: an open-addressing hash table of 10-byte slots, each holding a 40-bit
- * fingerprint of a receipt_id and the low 40 bits of the journal seq of the event stored under it.
+ * The receipts, off-heap: an open-addressing hash table of 9-byte slots, each holding a 36-bit
+ * fingerprint of a receipt_id and the low 36 bits of the journal seq of the event stored under it.
  * Linear probing; removal by backward shift, so there are no tombstones and a probe ends at the
  * first empty slot.
  *
@@ -14,19 +14,24 @@ import java.nio.ByteOrder;
  * random seed per table, kept in the snapshot), so receipt_ids chosen to collide cannot pile up in
  * one probe sequence.
  *
- * <p>A seq is read back as the latest seq at or below the highest one recorded with those low 40
- * bits: exact for every seq less than 2^40 (10^12) below the highest, which any receipt within its
- * TTL is (a receipt 2^40 events old would read as a later seq, whose confirmation then fails).
+ * <p>A seq is read back as the latest seq at or below the highest one recorded with those low 36
+ * bits: exact for every seq less than 2^36 (6.9 × 10^10) below the highest, which any receipt within
+ * its TTL is — 24 hours at 795,000 events a second (a receipt 2^36 events old would read as a later
+ * seq, whose confirmation then fails).
  *
- * <p>Slot layout, native byte order: a {@code long} of {@code fingerprint << 24 | seq40 >>> 16},
- * then a {@code short} of the seq's low 16 bits. The long is 0 in an empty slot (fingerprints are
+ * <p>Why 36 and 36: the false matches a lookup meets are about the receipts held divided by 2^36
+ * (1.5 × 10^-4 at 10 M), each costing one confirmation; 9 bytes a slot instead of 10 keep 10 M
+ * receipts in 106 MB instead of 118.
+ *
+ * <p>Slot layout, native byte order: a {@code long} of {@code fingerprint << 28 | seq36 >>> 8},
+ * then a {@code byte} of the seq's low 8 bits. The long is 0 in an empty slot (fingerprints are
  * never 0).
  *
  * <p>Single writer; nothing here is thread-safe.
  */
 final class ReceiptTable {
-    static final int SLOT_BYTES = 10;
-    private static final int SEQ_BITS = 40;
+    static final int SLOT_BYTES = 9;
+    private static final int SEQ_BITS = 36;
     private static final long SEQ_MASK = (1L << SEQ_BITS) - 1;
     /** Slots a table may have: its bytes stay addressable by an int. */
     static final int MAX_SLOTS = Integer.MAX_VALUE / SLOT_BYTES;
@@ -74,15 +79,15 @@ final class ReceiptTable {
         return size;
     }
 
-    /** The receipt_id's fingerprint: 40 bits of a seeded 128-to-64-bit hash, never 0. */
+    /** The receipt_id's fingerprint: 36 bits of a seeded 128-to-64-bit hash, never 0. */
     long fingerprint(long msb, long lsb) {
-        long fingerprint = mix(msb ^ mix(lsb ^ seed)) >>> 24;
+        long fingerprint = mix(msb ^ mix(lsb ^ seed)) >>> 28;
         return fingerprint == 0 ? 1 : fingerprint;
     }
 
     /** The slot a fingerprint's probe starts at: its top 32 bits scaled to the slot count. */
     int home(long fingerprint) {
-        return (int) (((fingerprint >>> 8) * slotCount) >>> 32);
+        return (int) (((fingerprint >>> 4) * slotCount) >>> 32);
     }
 
     int next(int slot) {
@@ -94,13 +99,13 @@ final class ReceiptTable {
     }
 
     long fingerprintAt(int slot) {
-        return slots.getLong(slot * SLOT_BYTES) >>> 24;
+        return slots.getLong(slot * SLOT_BYTES) >>> 28;
     }
 
-    /** The seq in a slot: the latest at or below {@code highestSeq} with the low 40 bits stored. */
+    /** The seq in a slot: the latest at or below {@code highestSeq} with the low 36 bits stored. */
     long seqAt(int slot, long highestSeq) {
         int at = slot * SLOT_BYTES;
-        long low = (slots.getLong(at) & 0xFF_FFFFL) << 16 | (slots.getShort(at + 8) & 0xFFFFL);
+        long low = (slots.getLong(at) & 0xFFF_FFFFL) << 8 | (slots.get(at + 8) & 0xFFL);
         return highestSeq - ((highestSeq - low) & SEQ_MASK);
     }
 
@@ -118,8 +123,8 @@ final class ReceiptTable {
     private void write(int slot, long fingerprint, long seq) {
         int at = slot * SLOT_BYTES;
         long low = seq & SEQ_MASK;
-        slots.putLong(at, fingerprint << 24 | low >>> 16);
-        slots.putShort(at + 8, (short) low);
+        slots.putLong(at, fingerprint << 28 | low >>> 8);
+        slots.put(at + 8, (byte) low);
     }
 
     /**
@@ -141,19 +146,19 @@ final class ReceiptTable {
             i = next(i);
         }
         slots.putLong(hole * SLOT_BYTES, 0);
-        slots.putShort(hole * SLOT_BYTES + 8, (short) 0);
+        slots.put(hole * SLOT_BYTES + 8, (byte) 0);
         size--;
     }
 
     private void copy(int from, int to) {
         slots.putLong(to * SLOT_BYTES, slots.getLong(from * SLOT_BYTES));
-        slots.putShort(to * SLOT_BYTES + 8, slots.getShort(from * SLOT_BYTES + 8));
+        slots.put(to * SLOT_BYTES + 8, slots.get(from * SLOT_BYTES + 8));
     }
 
     /** Empties every slot. */
     void clear() {
-        for (int at = 0, end = slotCount * SLOT_BYTES; at < end; at += 2) {
-            slots.putShort(at, (short) 0);
+        for (int at = 0, end = slotCount * SLOT_BYTES; at < end; at++) {
+            slots.put(at, (byte) 0);
         }
         size = 0;
     }

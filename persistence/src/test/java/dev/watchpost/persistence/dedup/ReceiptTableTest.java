@@ -59,20 +59,21 @@ class ReceiptTableTest {
     }
 
     @Test
-    void shouldReadSeqsBackExactlyWithinTwoToTheFortyOfTheHighest() {
+    void shouldReadSeqsBackExactlyWithinTwoToTheThirtySixOfTheHighest() {
         ReceiptTable table = new ReceiptTable(16, 1);
-        long fingerprint = (1L << 40) - 1;
-        long seq = 0x0000_0123_4567_89ABL + (5L << 40);
+        long fingerprint = (1L << 36) - 1;
+        long seq = 0x0000_0001_2345_6789L + (5L << 36);
         insert(table, fingerprint, seq);
         int slot = find(table, fingerprint);
         assertEquals(fingerprint, table.fingerprintAt(slot));
         assertEquals(seq, table.seqAt(slot, seq));
-        assertEquals(seq, table.seqAt(slot, seq + (1L << 40) - 1));
-        // A receipt 2^40 seqs old reads as the later seq with the same low bits.
-        assertEquals(seq + (1L << 40), table.seqAt(slot, seq + (1L << 40)));
-        table.replace(slot, 1, 0x0000_0080_0000_0001L);
+        assertEquals(seq, table.seqAt(slot, seq + (1L << 36) - 1));
+        // A receipt 2^36 seqs old reads as the later seq with the same low bits.
+        assertEquals(seq + (1L << 36), table.seqAt(slot, seq + (1L << 36)));
+        table.replace(slot, 1, 0x0000_0008_0000_0001L);
         assertEquals(1, table.fingerprintAt(slot));
-        assertEquals(0x0000_0080_0000_0001L, table.seqAt(slot, 0x0000_0080_0000_0001L));
+        assertEquals(0x0000_0008_0000_0001L, table.seqAt(slot, 0x0000_0008_0000_0001L));
+        assertEquals(9, ReceiptTable.SLOT_BYTES);
     }
 
     @Test

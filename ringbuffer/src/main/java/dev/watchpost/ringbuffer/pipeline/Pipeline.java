@@ -60,7 +60,10 @@ public final class Pipeline {
         EventHandlerGroup<EventSlot> previous = null;
         EventHandler<EventSlot> handler = null;
         for (List<Stage> thread : spec.threads()) {
-            handler = thread.size() == 1 ? stages.get(thread.get(0)) : new StageGroup(thread, stages);
+            // Derived events are read by every stage up to the last; when that runs on the thread that
+            // derives them, the slot gives them back to their pools as it leaves, not a ring lap later.
+            boolean lastOnDerivingThread = thread.contains(Stage.PUBLISH) && thread.contains(Stage.DEDUP);
+            handler = thread.size() == 1 ? stages.get(thread.get(0)) : new StageGroup(thread, stages, lastOnDerivingThread);
             previous = previous == null ? disruptor.handleEventsWith(handler) : previous.then(handler);
         }
         this.lastHandler = handler;
@@ -111,21 +114,29 @@ public final class Pipeline {
         return drained;
     }
 
-    /** Runs several stages on one thread, stage by stage for each slot. */
+    /**
+     * Runs several stages on one thread, stage by stage for each slot; with {@code releaseDerived},
+     * gives the slot's derived events back to their pools once the last stage has passed it.
+     */
     private static final class StageGroup implements EventHandler<EventSlot> {
         private final EventHandler<EventSlot>[] handlers;
+        private final boolean releaseDerived;
 
         @SuppressWarnings("unchecked")
-        StageGroup(List<Stage> stages, Map<Stage, EventHandler<EventSlot>> all) {
+        StageGroup(List<Stage> stages, Map<Stage, EventHandler<EventSlot>> all, boolean releaseDerived) {
             Map<Stage, EventHandler<EventSlot>> ordered = new EnumMap<>(Stage.class);
             stages.forEach(stage -> ordered.put(stage, all.get(stage)));
             this.handlers = ordered.values().toArray(new EventHandler[0]);
+            this.releaseDerived = releaseDerived;
         }
 
         @Override
         public void onEvent(EventSlot slot, long sequence, boolean endOfBatch) throws Exception {
             for (EventHandler<EventSlot> handler : handlers) {
                 handler.onEvent(slot, sequence, endOfBatch);
+            }
+            if (releaseDerived) {
+                slot.giveBackDerived();
             }
         }
 
