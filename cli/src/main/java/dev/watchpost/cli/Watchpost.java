@@ -9,11 +9,11 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "watchpost", mixinStandardHelpOptions = true, version = "watchpost 0.1.0",
         description = "Watchpost admin CLI.",
-        subcommands = {StatusCommand.class, SendCommand.class, JournalCommand.class, ConfigCommand.class, RulesCommand.class,
+        subcommands = {StatusCommand.class, SendCommand.class, JournalCommand.class, ConfigCommand.class, RulesCommand.class, ReloadCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:the daemon answered, but not everything succeeded (e.g. NACKs)",
-                "2:usage error (including an invalid configuration for config validate)", "3:the daemon could not be reached"})
+                "2:usage error (including an invalid configuration for config validate, or a rules file with problems for reload)", "3:the daemon could not be reached"})
 public final class Watchpost {
     static final int EXIT_PARTIAL = 1;
     static final int EXIT_USAGE = 2;

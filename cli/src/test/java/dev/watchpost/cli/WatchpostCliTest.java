@@ -94,6 +94,15 @@ class WatchpostCliTest {
     }
 
     @Test
+    void shouldSayWhenThereIsNoRulesFileToReload() {
+        CapturedRun run = new CapturedRun();
+        int exit = run.run("reload", "--http", "127.0.0.1:" + daemon.httpPort());
+
+        assertEquals(2, exit, run.err());
+        assertTrue(run.err().contains("names no rules file"), run.err());
+    }
+
+    @Test
     void shouldPrintTheDaemonsCounters() {
         int exit = run("status", "--http", "127.0.0.1:" + daemon.httpPort());
 

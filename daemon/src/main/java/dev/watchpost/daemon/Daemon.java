@@ -1,6 +1,8 @@
 package dev.watchpost.daemon;
 
 import com.lmax.disruptor.EventHandler;
+import dev.watchpost.daemon.config.ConfigException;
+import dev.watchpost.daemon.config.RulesLoader;
 import dev.watchpost.daemon.config.WatchpostConfig;
 import dev.watchpost.daemon.http.HttpServer;
 import dev.watchpost.daemon.http.StreamHub;
@@ -12,9 +14,8 @@ import dev.watchpost.handlers.ErrorLog;
 import dev.watchpost.handlers.JournalHandler;
 import dev.watchpost.handlers.PublishHandler;
 import dev.watchpost.handlers.SeqAllocator;
-import dev.watchpost.handlers.TrackFusionHandler;
 import dev.watchpost.handlers.ValidateHandler;
-import dev.watchpost.handlers.WindowDedupHandler;
+import dev.watchpost.handlers.rules.Rules;
 import dev.watchpost.persistence.deadletter.DeadLetterStore;
 import dev.watchpost.persistence.dedup.DedupConfig;
 import dev.watchpost.persistence.dedup.DedupStore;
@@ -37,7 +38,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -72,8 +75,17 @@ public final class Daemon implements AutoCloseable {
     private DedupStore dedup;
     private Pipeline pipeline;
     private Ticker ticker;
-    private WindowDedupHandler window;
-    private TrackFusionHandler fuse;
+    private SeqAllocator seqs;
+    private ErrorLog errors;
+    private EventTypeRegistry registry;
+    /** The rule stages running now; replaced by a reload, on the stage thread. */
+    private volatile RuleStages ruleStages;
+    private final Map<Stage, StageSwitch> switches = new EnumMap<>(Stage.class);
+    private final java.util.concurrent.ExecutorService reloads = java.util.concurrent.Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "watchpost-reload");
+        thread.setDaemon(true);
+        return thread;
+    });
     private StreamHub hub;
     private TcpIngestServer tcp;
     private UdpIngestServer udp;
@@ -126,21 +138,22 @@ public final class Daemon implements AutoCloseable {
         }
         Log.info("dedup store: " + dedup.restore(journal, System.currentTimeMillis()));
 
-        EventTypeRegistry registry = EventTypeRegistry.standard().withSiteTypes(config.eventTypes());
-        ErrorLog errors = new ErrorLog(counters, Log::error);
+        registry = EventTypeRegistry.standard().withSiteTypes(config.eventTypes());
+        errors = new ErrorLog(counters, Log::error);
         hub = new StreamHub(registry, journal, counters, config.http().streamOutbox());
 
         Map<Stage, EventHandler<EventSlot>> stages = new EnumMap<>(Stage.class);
         stages.put(Stage.VALIDATE, new ValidateHandler(new EventValidator(registry, config.ingest().maxClockSkew().toNanos() / 1000), counters, errors));
-        SeqAllocator seqs = new SeqAllocator(journal.lastSeq() + 1);
+        seqs = new SeqAllocator(journal.lastSeq() + 1);
         stages.put(Stage.DEDUP, new DedupHandler(dedup, seqs, counters, errors));
-        window = new WindowDedupHandler(config.rules(), counters, errors);
-        Log.info("window state rebuilt from the journal's last " + window.restore(journal) + " events: "
-                + window.openKeys() + " open keys" + (config.rulesFile() == null ? ", built-in rules" : ", rules " + config.rulesFile()));
-        stages.put(Stage.WINDOW, window);
-        fuse = new TrackFusionHandler(config.rules(), seqs, counters, errors);
-        Log.info("tracks rebuilt from the journal's last " + fuse.restore(journal) + " events: " + fuse.openTracks() + " open");
-        stages.put(Stage.FUSE, fuse);
+        Log.info(config.rulesFile() == null ? "built-in rules" : "rules " + config.rulesFile());
+        ruleStages = new RuleStages(config.rules(), seqs, counters, errors);
+        ruleStages.restore(journal).forEach(Log::info);
+        ruleStages.handlers().forEach((stage, handler) -> {
+            StageSwitch place = new StageSwitch(handler);
+            switches.put(stage, place);
+            stages.put(stage, place);
+        });
         stages.put(Stage.JOURNAL, new JournalHandler(journal, deadLetters, config.journal().fsync(),
                 config.journal().batchMaxRecords(), config.journal().batchMaxDelay().toNanos(), counters));
         stages.put(Stage.ACK, new AckHandler(errors));
@@ -148,7 +161,8 @@ public final class Daemon implements AutoCloseable {
         pipeline = new Pipeline(config.pipeline(), stages, this::fatal).start();
         ticker = new Ticker(pipeline.ring(), config.pipeline().tickInterval()).start();
 
-        http = new HttpServer(config.http(), registry, pipeline.ring(), journal, hub, counters, () -> "ready".equals(state), this::status).start();
+        http = new HttpServer(config.http(), registry, pipeline.ring(), journal, hub, counters, () -> "ready".equals(state), this::status)
+                .reloadWith(this::reloadRules).start();
         tcp = new TcpIngestServer(config.ingest(), pipeline.ring(), counters).start();
         if (config.ingest().udpEnabled()) {
             udp = new UdpIngestServer(config.ingest(), pipeline.ring(), counters).start();
@@ -177,11 +191,12 @@ public final class Daemon implements AutoCloseable {
         status.put("journal_last_seq", journal.flushedSeq());
         status.put("journal_durable_seq", journal.durableSeq());
         status.put("dedup_entries", dedup.size());
-        long watermarkUs = window.watermarkUs();
+        RuleStages rules = ruleStages;
+        long watermarkUs = rules.window().watermarkUs();
         status.put("watermark", watermarkUs == Long.MIN_VALUE ? null
                 : java.time.Instant.EPOCH.plus(watermarkUs, java.time.temporal.ChronoUnit.MICROS).toString());
-        status.put("window_open_keys", window.openKeys());
-        status.put("open_tracks", fuse.openTracks());
+        status.put("window_open_keys", rules.window().openKeys());
+        status.put("open_tracks", rules.fuse().openTracks());
         status.put("deadletters", deadLetters.count());
         status.put("tcp_connections", tcp == null ? 0 : tcp.openConnections());
         return status;
@@ -228,6 +243,7 @@ public final class Daemon implements AutoCloseable {
         if (http != null) {
             http.stopIngest();
         }
+        reloads.shutdownNow();
         closeQuietly(ticker); // a producer too: stopped before the ring drains
         if (pipeline != null) {
             endOpenTracks();
@@ -262,6 +278,68 @@ public final class Daemon implements AutoCloseable {
     }
 
     /**
+     * Reloads the rules file, off the caller's thread: reads and checks it (with problems nothing
+     * changes, and the future fails with a {@link ConfigException} holding every one), then builds
+     * the rule stages from it and puts them in place between two slots of the ring. The journal
+     * stage commits everything before that point first, and the new stages rebuild their state from
+     * the journal's tail exactly as at a start (a rule left unchanged keeps its open windows and
+     * tracks; open tracks are re-announced), so nothing stored is derived twice. The event types of
+     * {@code watchpost.yml} stay as they are: changing those needs a restart.
+     *
+     * @return the log lines of the rebuild, once the new stages run
+     */
+    public CompletableFuture<List<String>> reloadRules() {
+        CompletableFuture<List<String>> done = new CompletableFuture<>();
+        try {
+            reloads.execute(() -> reloadNow(done));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            done.completeExceptionally(new IllegalStateException("the daemon is stopping"));
+        }
+        return done;
+    }
+
+    private void reloadNow(CompletableFuture<List<String>> done) {
+        if (config.rulesFile() == null) {
+            done.completeExceptionally(new ConfigException(List.of(
+                    "rules: watchpost.yml names no rules file; the built-in rules are in use and there is nothing to reload")));
+            return;
+        }
+        if (!"ready".equals(state)) {
+            done.completeExceptionally(new IllegalStateException("the daemon is " + state));
+            return;
+        }
+        Rules rules;
+        try {
+            rules = RulesLoader.read(config.rulesFile(), registry);
+        } catch (ConfigException e) {
+            Log.warn("rules not reloaded, " + e.problems().size() + " problem(s): " + String.join("; ", e.problems()));
+            done.completeExceptionally(e);
+            return;
+        }
+        Runnable swap = () -> { // the stage thread, at the journal stage, with everything before it committed
+            try {
+                RuleStages next = new RuleStages(rules, seqs, counters, errors);
+                List<String> lines = new java.util.ArrayList<>(List.of("rules reloaded from " + config.rulesFile()));
+                lines.addAll(next.restore(journal));
+                next.handlers().forEach((stage, handler) -> switches.get(stage).replace(handler));
+                ruleStages = next;
+                lines.forEach(Log::info);
+                done.complete(lines);
+            } catch (IOException | RuntimeException e) {
+                Log.error("rules not reloaded: " + e);
+                done.completeExceptionally(e);
+            }
+        };
+        com.lmax.disruptor.RingBuffer<EventSlot> ring = pipeline.ring();
+        long sequence = ring.next();
+        try {
+            ring.get(sequence).claimReload(swap, dev.watchpost.ringbuffer.WallClock.nowMicros());
+        } finally {
+            ring.publish(sequence);
+        }
+    }
+
+    /**
      * Publishes shutdown slots until the fuse stage has ended every open track and stored what that
      * derives: each slot carries at most {@link EventSlot#MAX_DERIVED} derived events through the
      * journal. Every other producer has stopped.
@@ -271,7 +349,7 @@ public final class Daemon implements AutoCloseable {
         com.lmax.disruptor.RingBuffer<EventSlot> ring = pipeline.ring();
         do { // at least once: the counts are as of the last batch, before what is still in the ring
             // Enough slots for everything still to end, in one batch (one fsync), within half the ring.
-            int slots = (int) Math.min(ring.getBufferSize() / 2, (fuse.openTracks() + fuse.pendingDerived()) / EventSlot.MAX_DERIVED + 2);
+            int slots = (int) Math.min(ring.getBufferSize() / 2, ruleStages.unfinished() / EventSlot.MAX_DERIVED + 2);
             long last = 0;
             for (int i = 0; i < slots; i++) {
                 last = ring.next();
@@ -288,7 +366,7 @@ public final class Daemon implements AutoCloseable {
                 }
                 java.util.concurrent.locks.LockSupport.parkNanos(100_000);
             }
-        } while (!pipeline.hasFailed() && fuse.openTracks() + fuse.pendingDerived() > 0);
+        } while (!pipeline.hasFailed() && ruleStages.unfinished() > 0);
     }
 
     private static void closeQuietly(AutoCloseable closeable) {

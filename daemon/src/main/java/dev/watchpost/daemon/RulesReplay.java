@@ -10,9 +10,7 @@ import dev.watchpost.daemon.json.EventJsonWriter;
 import dev.watchpost.daemon.json.ParsedEvent;
 import dev.watchpost.handlers.ErrorLog;
 import dev.watchpost.handlers.SeqAllocator;
-import dev.watchpost.handlers.TrackFusionHandler;
 import dev.watchpost.handlers.ValidateHandler;
-import dev.watchpost.handlers.WindowDedupHandler;
 import dev.watchpost.handlers.rules.Rules;
 import dev.watchpost.persistence.journal.Journal;
 import dev.watchpost.persistence.journal.JournalFormat;
@@ -96,8 +94,7 @@ public final class RulesReplay {
         // A recording is in the past: no clock-skew bound applies to it.
         private final ValidateHandler validate = new ValidateHandler(new EventValidator(registry, Long.MAX_VALUE / 4), counters, errors);
         private final SeqAllocator seqs = new SeqAllocator(1);
-        private final WindowDedupHandler window = new WindowDedupHandler(rules, counters, errors);
-        private final TrackFusionHandler fuse = new TrackFusionHandler(rules, seqs, counters, errors);
+        private final RuleStages stages = new RuleStages(rules, seqs, counters, errors);
         private final EventJsonWriter json = new EventJsonWriter(registry);
         private final EventSlot slot = new EventSlot(512);
         private long detections;
@@ -122,21 +119,19 @@ public final class RulesReplay {
             } else {
                 rejected++;
             }
-            window.onEvent(slot, sequence, true);
-            fuse.onEvent(slot, sequence++, true);
+            stages.onEvent(slot, sequence++, true);
             repeats += slot.repeatOf() != EventSlot.NO_SEQ ? 1 : 0;
             emit();
         }
 
         /** The end of the recording: ends what is open, a slot's worth of derived events at a time. */
         Summary end() {
-            long rounds = fuse.openTracks() + fuse.pendingDerived() + 1;
+            long rounds = stages.unfinished() + 1;
             do {
                 slot.claimShutdown(lastReceivedUs);
-                window.onEvent(slot, sequence, true);
-                fuse.onEvent(slot, sequence++, true);
+                stages.onEvent(slot, sequence++, true);
                 emit();
-            } while (fuse.openTracks() + fuse.pendingDerived() > 0 && --rounds > 0);
+            } while (stages.unfinished() > 0 && --rounds > 0);
             return new Summary(detections, rejected, repeats, derived);
         }
 

@@ -15,6 +15,7 @@ import java.util.concurrent.CountDownLatch;
 /**
  * {@code watchpostd}: the daemon's command line. Exit codes: 0 after a drained shutdown (SIGTERM or
  * SIGINT), 2 for a configuration error, 1 when start-up fails, 70 when the pipeline stops on a fault.
+ * SIGHUP reloads the rules file ({@link Daemon#reloadRules}).
  */
 @Command(name = "watchpostd", mixinStandardHelpOptions = true, version = "watchpostd 0.1.0",
         description = "Watchpost daemon: detector events in, durable deduplicated events out.")
@@ -61,6 +62,8 @@ public final class Watchpostd implements Callable<Integer> {
         }
         Signal.handle(new Signal("TERM"), signal -> stop.countDown());
         Signal.handle(new Signal("INT"), signal -> stop.countDown());
+        // systemctl reload: the rules file is read again; the outcome goes to the log.
+        Signal.handle(new Signal("HUP"), signal -> daemon.reloadRules());
         stop.await();
         Log.info(exit[0] == 0 ? "stop requested: draining" : "stopping after a fault");
         daemon.close();

@@ -85,6 +85,14 @@ final class DaemonProcess implements AutoCloseable {
         return httpPort;
     }
 
+    /** SIGHUP: the daemon reloads its rules file. */
+    void hangUp() throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(process.pid())).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new IOException("kill -HUP " + process.pid() + " failed");
+        }
+    }
+
     /** SIGKILL: no shutdown hook, no drain, no fsync. */
     void kill() throws InterruptedException {
         process.destroyForcibly();

@@ -65,4 +65,22 @@ class WatchpostdTest {
             assertTrue(stderr.contains("is in use by another watchpostd"), stderr);
         }
     }
+
+    @Test
+    void shouldReloadTheRulesFileOnSighup() throws Exception {
+        Path config = dir.resolve("watchpost.yml");
+        Files.writeString(config, "ingest: {bind: 127.0.0.1, tcp_port: 0, udp_port: 0}\nhttp: {bind: 127.0.0.1, port: 0}\n"
+                + "dedup: {capacity: 10000}\nrules: rules.yml\n");
+        Files.writeString(dir.resolve("rules.yml"), "tracks: {idle_timeout: 1h}\n");
+        try (DaemonProcess daemon = DaemonProcess.start(config, dir.resolve("data"), dir.resolve("daemon.log"))) {
+            Files.writeString(dir.resolve("rules.yml"), "tracks: {idle_timeout: 30s}\n");
+            daemon.hangUp();
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            while (!daemon.log().contains("rules reloaded from") && System.nanoTime() < deadline) {
+                Thread.sleep(50); // polling the child's log: nothing else tells when it has read the file
+            }
+            assertTrue(daemon.log().contains("rules reloaded from " + dir.resolve("rules.yml")), daemon.log());
+            assertEquals(0, daemon.terminate(), "still running after the reload, and stops cleanly");
+        }
+    }
 }

@@ -19,6 +19,10 @@ import java.io.UncheckedIOException;
  * <p>Group commit: under {@code batch} one fsync covers the ring batch, with a commit forced early
  * after {@code maxBatchRecords} records or {@code maxBatchDelayNanos} since the first uncommitted one.
  *
+ * <p>A reload slot commits what is uncommitted and then runs its action (the daemon replacing the
+ * rule stages), so the new stages rebuild their state from a journal that holds every event before
+ * it.
+ *
  * <p>A failed write is fatal and thrown: an event that may not be durable must never be acknowledged,
  * and with cumulative ACKs nothing after it could be either. The pipeline stops; the daemon exits.
  */
@@ -74,9 +78,13 @@ public final class JournalHandler implements EventHandler<EventSlot> {
             bytes += event.length() + event.extraLength();
             noteUncommitted();
         }
-        if (uncommitted > 0 && (endOfBatch || policy == FsyncPolicy.ALWAYS || uncommitted >= maxBatchRecords
+        if (uncommitted > 0 && (endOfBatch || slot.isReload() || policy == FsyncPolicy.ALWAYS || uncommitted >= maxBatchRecords
                 || (uncommitted % 64 == 0 && System.nanoTime() - firstUncommittedNanos >= maxBatchDelayNanos))) {
             commit();
+        }
+        if (slot.isReload() && slot.reloadAction() != null) {
+            // Everything before this slot is in the journal now: the new rule stages rebuild from it.
+            slot.reloadAction().run();
         }
         if (endOfBatch) {
             counters.add(Counter.EVENTS_STORED, stored);

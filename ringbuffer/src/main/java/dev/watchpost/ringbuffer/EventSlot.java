@@ -38,6 +38,13 @@ public final class EventSlot {
      */
     public static final int KIND_SHUTDOWN = 3;
 
+    /**
+     * The rules are being reloaded: the journal stage commits what it holds and then runs
+     * {@link #reloadAction()}, which replaces the rule stages, on the stage thread, between this slot
+     * and the next. Every other stage passes it by, like a tick. Published by the daemon.
+     */
+    public static final int KIND_RELOAD = 4;
+
     /** Most derived events one slot carries; more wait in their stage's pending queue. */
     public static final int MAX_DERIVED = 8;
 
@@ -71,6 +78,7 @@ public final class EventSlot {
      */
     private final DerivedEvent[] derived = new DerivedEvent[MAX_DERIVED];
     private final Enrichment enrichment = new Enrichment();
+    private Runnable reloadAction;
     private int derivedCount;
     private int attached;
     /** The ring sequence of the lap whose release has been done. */
@@ -132,6 +140,21 @@ public final class EventSlot {
         reset(KIND_SHUTDOWN, null, 0, nowUs);
     }
 
+    /** Resets the slot as a rules reload that runs {@code action} at the journal stage. Producer (the daemon) only. */
+    public void claimReload(Runnable action, long nowUs) {
+        reset(KIND_RELOAD, null, 0, nowUs);
+        this.reloadAction = action;
+    }
+
+    public boolean isReload() {
+        return kind == KIND_RELOAD;
+    }
+
+    /** What a reload slot runs at the journal stage; {@code null} on any other slot. */
+    public Runnable reloadAction() {
+        return reloadAction;
+    }
+
     private void reset(int kind, Origin origin, long originSeq, long receivedAtUs) {
         this.kind = kind;
         this.origin = origin;
@@ -149,6 +172,7 @@ public final class EventSlot {
         this.watermarkUs = Long.MIN_VALUE;
         this.derivedCount = 0;
         this.enrichment.reset();
+        this.reloadAction = null;
     }
 
     /** What the enrich stage found out about the slot's own event. */

@@ -62,6 +62,16 @@ public final class RulesLoader extends ConfigValues {
         return parse(text, file.toString(), registry, problems);
     }
 
+    /** Reads a rules file, as a reload does; every problem is in the exception, one line each, prefixed with the file. */
+    public static Rules read(Path file, EventTypeRegistry registry) throws ConfigException {
+        List<String> problems = new ArrayList<>();
+        Rules rules = load(file, registry, problems);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return rules;
+    }
+
     /** Parses rules YAML; for tests and tools. */
     public static Rules parse(String yaml, String sourceName, EventTypeRegistry registry) throws ConfigException {
         List<String> problems = new ArrayList<>();

@@ -233,6 +233,13 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
                         status(keepAlive);
                     }
                     break;
+                case "/v1/reload":
+                    if (method.equals(HttpMethod.POST)) {
+                        reload();
+                    } else {
+                        methodNotAllowed("POST", keepAlive);
+                    }
+                    break;
                 case "/v1/events":
                     if (method.equals(HttpMethod.POST)) {
                         ingest(request, keepAlive);
@@ -303,6 +310,38 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         respond(Responses.json(HttpResponseStatus.OK, Unpooled.wrappedBuffer(json), keepAlive), keepAlive);
+    }
+
+    // ---- POST /v1/reload
+
+    /**
+     * Reloads the rules and answers when the new rule stages run: 200 with the rebuild's lines, 400
+     * with every problem of the file (nothing changed), 500 otherwise. The answer closes the
+     * connection; nothing else is read from it meanwhile.
+     */
+    private void reload() {
+        ctx.channel().config().setAutoRead(false);
+        server.reload().whenComplete((lines, error) -> ctx.executor().execute(() -> {
+            Map<String, Object> body = new LinkedHashMap<>();
+            HttpResponseStatus status;
+            if (error == null) {
+                status = HttpResponseStatus.OK;
+                body.put("reloaded", true);
+                body.put("lines", lines);
+            } else {
+                Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
+                status = cause instanceof dev.watchpost.daemon.config.ConfigException ? HttpResponseStatus.BAD_REQUEST
+                        : HttpResponseStatus.INTERNAL_SERVER_ERROR;
+                body.put("reloaded", false);
+                body.put("problems", cause instanceof dev.watchpost.daemon.config.ConfigException config ? config.problems()
+                        : List.of(String.valueOf(cause.getMessage())));
+            }
+            try {
+                respond(Responses.json(status, Unpooled.wrappedBuffer(STATUS_JSON.writeValueAsBytes(body)), false), false);
+            } catch (JsonProcessingException e) {
+                error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "reload answer could not be written", false);
+            }
+        }));
     }
 
     // ---- POST /v1/events

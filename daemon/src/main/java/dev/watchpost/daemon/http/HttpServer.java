@@ -64,6 +64,8 @@ public final class HttpServer implements AutoCloseable {
     private final ChannelGroup channels = new DefaultChannelGroup("watchpost-http", GlobalEventExecutor.INSTANCE);
     private volatile Consumer<String> errorLog = Log::error;
     private volatile Consumer<String> warningLog = Log::warn;
+    private volatile Supplier<java.util.concurrent.CompletableFuture<java.util.List<String>>> reload =
+            () -> java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException("this server cannot reload rules"));
     private volatile boolean ingestStopped;
     private volatile boolean stopping;
     private EventLoopGroup boss;
@@ -88,6 +90,20 @@ public final class HttpServer implements AutoCloseable {
         this.reader = new JsonEventReader(registry);
         this.handshakers = new WebSocketServerHandshakerFactory("ws://localhost/v1/stream", null,
                 WebSocketDecoderConfig.newBuilder().maxFramePayloadLength(MAX_CLIENT_FRAME).allowExtensions(false).build());
+    }
+
+    /**
+     * What {@code POST /v1/reload} runs: the daemon's rules reload, completing with the lines to
+     * answer, or failing with a {@link dev.watchpost.daemon.config.ConfigException} (answered 400
+     * with every problem) or anything else (500). Before {@link #start}.
+     */
+    public HttpServer reloadWith(Supplier<java.util.concurrent.CompletableFuture<java.util.List<String>>> reload) {
+        this.reload = Objects.requireNonNull(reload, "reload");
+        return this;
+    }
+
+    java.util.concurrent.CompletableFuture<java.util.List<String>> reload() {
+        return reload.get();
     }
 
     /** Binds {@code bind:port} (port 0: an ephemeral one, see {@link #port}). */

@@ -6,9 +6,8 @@ import dev.watchpost.handlers.ErrorLog;
 import dev.watchpost.handlers.FsyncPolicy;
 import dev.watchpost.handlers.JournalHandler;
 import dev.watchpost.handlers.SeqAllocator;
-import dev.watchpost.handlers.TrackFusionHandler;
 import dev.watchpost.handlers.ValidateHandler;
-import dev.watchpost.handlers.WindowDedupHandler;
+import dev.watchpost.daemon.RuleStages;
 import dev.watchpost.handlers.rules.Rules;
 import dev.watchpost.persistence.dedup.DedupConfig;
 import dev.watchpost.persistence.dedup.DedupStore;
@@ -46,7 +45,7 @@ final class SimPipeline implements AutoCloseable {
     private Journal journal;
     private DeadLetterStore deadLetters;
     private List<EventHandler<EventSlot>> stages;
-    private TrackFusionHandler fuse;
+    private RuleStages ruleStages;
     private long sequence;
     private long nextTickUs = Long.MIN_VALUE;
     private int sinceCommit;
@@ -63,16 +62,13 @@ final class SimPipeline implements AutoCloseable {
         DedupStore dedup = DedupStore.open(new DedupConfig(dir.resolve("dedup"), 1_000_000, 24L * 3600 * 1000), journal);
         dedup.restore(journal, nowUs / 1000);
         SeqAllocator seqs = new SeqAllocator(journal.lastSeq() + 1);
-        WindowDedupHandler window = new WindowDedupHandler(rules, counters, errors);
-        window.restore(journal);
-        fuse = new TrackFusionHandler(rules, seqs, counters, errors);
-        fuse.restore(journal);
-        stages = List.of(
-                new ValidateHandler(new EventValidator(registry, EventValidator.DEFAULT_MAX_CLOCK_SKEW_US), counters, errors),
-                new DedupHandler(dedup, seqs, counters, errors),
-                window,
-                fuse,
-                new JournalHandler(journal, deadLetters, FsyncPolicy.NEVER, 4096, Long.MAX_VALUE, counters));
+        ruleStages = new RuleStages(rules, seqs, counters, errors);
+        ruleStages.restore(journal);
+        stages = new ArrayList<>();
+        stages.add(new ValidateHandler(new EventValidator(registry, EventValidator.DEFAULT_MAX_CLOCK_SKEW_US), counters, errors));
+        stages.add(new DedupHandler(dedup, seqs, counters, errors));
+        stages.addAll(ruleStages.handlers().values());
+        stages.add(new JournalHandler(journal, deadLetters, FsyncPolicy.NEVER, 4096, Long.MAX_VALUE, counters));
         return this;
     }
 
@@ -122,8 +118,8 @@ final class SimPipeline implements AutoCloseable {
         return journal;
     }
 
-    TrackFusionHandler fuse() {
-        return fuse;
+    RuleStages ruleStages() {
+        return ruleStages;
     }
 
     List<String> errors() {
