@@ -8,6 +8,7 @@ import dev.watchpost.daemon.ingest.TcpIngestServer;
 import dev.watchpost.daemon.ingest.UdpIngestServer;
 import dev.watchpost.handlers.AckHandler;
 import dev.watchpost.handlers.DedupHandler;
+import dev.watchpost.handlers.EnrichHandler;
 import dev.watchpost.handlers.ErrorLog;
 import dev.watchpost.handlers.JournalHandler;
 import dev.watchpost.handlers.PublishHandler;
@@ -15,6 +16,7 @@ import dev.watchpost.handlers.SeqAllocator;
 import dev.watchpost.handlers.TrackFusionHandler;
 import dev.watchpost.handlers.ValidateHandler;
 import dev.watchpost.handlers.WindowDedupHandler;
+import dev.watchpost.handlers.rules.TagTable;
 import dev.watchpost.persistence.deadletter.DeadLetterStore;
 import dev.watchpost.persistence.dedup.DedupConfig;
 import dev.watchpost.persistence.dedup.DedupStore;
@@ -74,6 +76,9 @@ public final class Daemon implements AutoCloseable {
     private Ticker ticker;
     private WindowDedupHandler window;
     private TrackFusionHandler fuse;
+    private EnrichHandler enrich;
+    /** The site's watch-list tag numbering, shared by the enrich stage (subject directory) and the stages that read tags. */
+    private final TagTable tags = new TagTable();
     private StreamHub hub;
     private TcpIngestServer tcp;
     private UdpIngestServer udp;
@@ -141,6 +146,11 @@ public final class Daemon implements AutoCloseable {
         fuse = new TrackFusionHandler(config.rules(), seqs, counters, errors);
         Log.info("tracks rebuilt from the journal's last " + fuse.restore(journal) + " events: " + fuse.openTracks() + " open");
         stages.put(Stage.FUSE, fuse);
+        enrich = new EnrichHandler(config.rules(), tags, counters, errors, Log::info, true);
+        if (!enrich.enricherNames().isEmpty()) {
+            Log.info("enrichers, in order: " + String.join(", ", enrich.enricherNames()));
+        }
+        stages.put(Stage.ENRICH, enrich);
         stages.put(Stage.JOURNAL, new JournalHandler(journal, deadLetters, config.journal().fsync(),
                 config.journal().batchMaxRecords(), config.journal().batchMaxDelay().toNanos(), counters));
         stages.put(Stage.ACK, new AckHandler(errors));
@@ -237,6 +247,7 @@ public final class Daemon implements AutoCloseable {
             Log.warn("pipeline did not drain within " + DRAIN_TIMEOUT_SECONDS + " s; no dedup snapshot is written, "
                     + "the next start reads the receipts back from the journal");
         }
+        closeQuietly(enrich); // after the ring: its background work (the subject directory's reload) stops
         closeQuietly(tcp);
         closeQuietly(udp);
         closeQuietly(http);

@@ -8,6 +8,7 @@ import java.util.function.Consumer;
 
 import dev.watchpost.daemon.json.EventJsonWriter;
 import dev.watchpost.daemon.json.ParsedEvent;
+import dev.watchpost.handlers.EnrichHandler;
 import dev.watchpost.handlers.ErrorLog;
 import dev.watchpost.handlers.SeqAllocator;
 import dev.watchpost.handlers.TrackFusionHandler;
@@ -27,7 +28,7 @@ import dev.watchpost.ringbuffer.codec.EventValidator;
 
 /**
  * Runs rules over recorded events, offline ({@code watchpost rules test}): a journal's detections, or
- * JSON events from a file, go through the validate, window and fuse stages as they would live, with fresh rule state and seqs
+ * JSON events from a file, go through the validate, window, fuse and enrich stages as they would live, with fresh rule state and seqs
  * counted from 1, and each derived event comes out as its JSON line. The recording's own derived
  * events are left out: they are what the rules under test replace. Event time alone drives the
  * watermark (no wall-clock tick), so an old recording replays as it happened; at the end the open
@@ -98,6 +99,9 @@ public final class RulesReplay {
         private final SeqAllocator seqs = new SeqAllocator(1);
         private final WindowDedupHandler window = new WindowDedupHandler(rules, counters, errors);
         private final TrackFusionHandler fuse = new TrackFusionHandler(rules, seqs, counters, errors);
+        // No background work offline: the subject directory is read once, as it is now.
+        private final EnrichHandler enrich = new EnrichHandler(rules, new dev.watchpost.handlers.rules.TagTable(), counters, errors,
+                line -> { }, false);
         private final EventJsonWriter json = new EventJsonWriter(registry);
         private final EventSlot slot = new EventSlot(512);
         private long detections;
@@ -123,7 +127,8 @@ public final class RulesReplay {
                 rejected++;
             }
             window.onEvent(slot, sequence, true);
-            fuse.onEvent(slot, sequence++, true);
+            fuse.onEvent(slot, sequence, true);
+            enrich.onEvent(slot, sequence++, true);
             repeats += slot.repeatOf() != EventSlot.NO_SEQ ? 1 : 0;
             emit();
         }
@@ -134,7 +139,8 @@ public final class RulesReplay {
             do {
                 slot.claimShutdown(lastReceivedUs);
                 window.onEvent(slot, sequence, true);
-                fuse.onEvent(slot, sequence++, true);
+                fuse.onEvent(slot, sequence, true);
+                enrich.onEvent(slot, sequence++, true);
                 emit();
             } while (fuse.openTracks() + fuse.pendingDerived() > 0 && --rounds > 0);
             return new Summary(detections, rejected, repeats, derived);
