@@ -137,7 +137,7 @@ public final class SubjectDirectory {
             }
             JsonNode name = node.path("name");
             if (!name.isTextual() || name.asText().isEmpty()) {
-                throw new ParseException(line, "name: required, a non-empty string; was " + name);
+                throw new ParseException(line, "name: required, a non-empty string; was " + (name.isMissingNode() ? "absent" : name));
             }
             StringBuilder value = new StringBuilder("{\"name\":").append(Json.string(name.asText())).append(",\"watchlist\":[");
             long bits = 0;
