@@ -358,7 +358,7 @@ class EnrichHandlerTest {
                 problems.add(e.toString());
             }
         }
-        assertTrue(problems.get(0).startsWith("cannot read "), problems.get(0));
+        assertEquals("no such file", problems.get(0));
         assertEquals(List.of(
                 "2 line 2: id: " + ADA + " is listed twice",
                 "2 line 2: name: required, a non-empty string; was absent",

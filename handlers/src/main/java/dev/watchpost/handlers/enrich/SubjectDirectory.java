@@ -90,8 +90,10 @@ public final class SubjectDirectory {
         List<String> lines;
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new ParseException(0, "no such file");
         } catch (IOException e) {
-            throw new ParseException(0, "cannot read " + file + ": " + e);
+            throw new ParseException(0, "cannot read: " + e);
         }
         return parse(lines, tagTable);
     }
