@@ -292,6 +292,29 @@ class EnrichHandlerTest {
     }
 
     @Test
+    void shouldCountANameWithoutItsValueAsAFailureSoTheObjectStaysJson() {
+        startWithTestEnrichers(5, Duration.ofSeconds(30));
+        String object = enrichment(send(at(0).camera(DOOR).label("dangling")));
+        assertFalse(object.contains("\"dangling\":"), object);
+        assertTrue(object.endsWith(",\"failed\":[\"throwing\"]}"), object);
+        assertEquals(1, counters.get(Counter.ENRICH_FAILED));
+    }
+
+    @Test
+    void shouldSuspendAnEnricherThatKeepsOverrunning() {
+        startWithTestEnrichers(2, Duration.ofSeconds(30));
+        for (int i = 0; i < 2; i++) {
+            assertTrue(enrichment(send(at(i).label("slow"))).contains("\"overrun\":[\"slow\"]"));
+        }
+        assertEquals(1, counters.get(Counter.ENRICH_SUSPENDED));
+        EventSlot skipped = send(at(2).label("slow"));
+        String object = enrichment(skipped);
+        assertTrue(object.contains("\"skipped\":[\"slow\"]"), object);
+        assertFalse(object.contains("slow_done"), object);
+        assertTrue(skipped.isToStore());
+    }
+
+    @Test
     void shouldSuspendAnEnricherThatKeepsFailingThenTryItAgain() {
         startWithTestEnrichers(3, Duration.ofMillis(200));
         for (int i = 0; i < 3; i++) {

@@ -129,9 +129,10 @@ public final class EnrichRunner {
             long start = System.nanoTime();
             try {
                 enrichers[i].enrich(context, out);
-                ok = !out.overflowed();
+                ok = !out.spoiled();
                 if (!ok) {
-                    errors.record(where[i], new IllegalStateException("wrote more than the enrichment object's bound"));
+                    errors.record(where[i], new IllegalStateException(
+                            "wrote past the enrichment object's bound, or a name without its value (or a value without a name)"));
                 }
             } catch (Throwable t) {
                 ok = false;

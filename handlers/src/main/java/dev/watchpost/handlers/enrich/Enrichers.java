@@ -67,7 +67,13 @@ public final class Enrichers {
         Map<String, Enricher> byName = new LinkedHashMap<>();
         List<String> builtInNames = builtIns().stream().map(Enricher::name).toList();
         for (Enricher e : available) {
-            String name = e.name();
+            String name;
+            try {
+                name = e.name();
+            } catch (RuntimeException ex) {
+                problems.add("enrichment.enrichers: " + e.getClass().getName() + " cannot say its name: " + ex);
+                continue;
+            }
             if (name == null || !NAME.matcher(name).matches()) {
                 problems.add("enrichment.enrichers: " + e.getClass().getName() + " has the name '" + name
                         + "'; a name is 1..32 of a-z, 0-9, '_', '-'");
@@ -100,9 +106,16 @@ public final class Enrichers {
             EnrichmentRules.EnricherSettings settings = enrichment.settings(e.name());
             try {
                 e.configure(new EnricherSetup(e.name(), rules, settings == null ? Map.of() : settings.options(), tags, background, log, problems));
+                // Read once here, so that an enricher whose answers throw is a configuration problem, not a crash.
+                List.copyOf(e.dependencies());
+                e.priority();
+                if (e.budget() <= 0) {
+                    problems.add("enrichment.enrichers." + e.name() + ": its budget must be positive, was " + e.budget() + " ns");
+                }
                 configured.add(e);
             } catch (RuntimeException ex) {
                 problems.add("enrichment.enrichers." + e.name() + ": cannot be configured: " + ex);
+                closeQuietly(e);
             }
         }
         List<Enricher> ordered = order(configured, problems);

@@ -8,9 +8,11 @@ import java.nio.charset.StandardCharsets;
 /**
  * Where an enricher writes: members of the event's {@code enrichment} JSON object, and the facts
  * later stages read (severity, watch-list tags). A member is either a precomputed fragment
- * ({@code "name":value}, see {@link #fragment}) or a name followed by one value. The object is
- * bounded ({@link #MAX_OBJECT} bytes): what would not fit is not written, and the enricher's call
- * counts as failed. Reused for every event; no method allocates.
+ * ({@code "name":value}, see {@link #fragment}) or a name followed by exactly one value; fragments and
+ * raw values must be valid JSON (they are copied as they are). The object is bounded
+ * ({@link #MAX_OBJECT} bytes): what would not fit is not written, and the enricher's call counts as
+ * failed, as does a name left without its value or a value without a name. Reused for every event;
+ * no method allocates.
  */
 public final class EnrichmentOut {
     /** Most bytes of one event's enrichment object, before the failed/overrun/skipped lists. */
@@ -20,6 +22,10 @@ public final class EnrichmentOut {
     private int p;
     private int members;
     private boolean overflow;
+    /** A name was written and its value not yet. */
+    private boolean expectValue;
+    /** A call out of order: a value without a name, a member or name while a value is due. */
+    private boolean misuse;
     private Enrichment facts;
 
     EnrichmentOut(int listRoom) {
@@ -32,6 +38,8 @@ public final class EnrichmentOut {
         p = 1;
         members = 0;
         overflow = false;
+        expectValue = false;
+        misuse = false;
     }
 
     int mark() {
@@ -46,10 +54,13 @@ public final class EnrichmentOut {
         p = mark;
         members = memberMark;
         overflow = false;
+        expectValue = false;
+        misuse = false;
     }
 
-    boolean overflowed() {
-        return overflow;
+    /** True when the last enricher's writes cannot stand: past the bound, or out of order. */
+    boolean spoiled() {
+        return overflow || misuse || expectValue;
     }
 
     byte[] array() {
@@ -85,6 +96,9 @@ public final class EnrichmentOut {
 
     /** Appends a precomputed member (see {@link #fragment}). */
     public EnrichmentOut member(byte[] fragment) {
+        if (expectValue) {
+            misuse = true;
+        }
         if (!room(fragment.length + 1)) {
             return this;
         }
@@ -96,6 +110,10 @@ public final class EnrichmentOut {
 
     /** Starts a member: {@code nameJson} is the quoted name and colon as bytes, e.g. {@code "score":}; a value call follows. */
     public EnrichmentOut name(byte[] nameJson) {
+        if (expectValue) {
+            misuse = true;
+        }
+        expectValue = true;
         if (!room(nameJson.length + 1)) {
             return this;
         }
@@ -107,6 +125,9 @@ public final class EnrichmentOut {
 
     /** A precomputed JSON value. */
     public EnrichmentOut value(byte[] json) {
+        if (!valueDue()) {
+            return this;
+        }
         if (room(json.length)) {
             System.arraycopy(json, 0, bytes, p, json.length);
             p += json.length;
@@ -115,7 +136,7 @@ public final class EnrichmentOut {
     }
 
     public EnrichmentOut value(long n) {
-        if (!room(20)) {
+        if (!valueDue() || !room(20)) {
             return this;
         }
         if (n < 0) {
@@ -139,7 +160,7 @@ public final class EnrichmentOut {
 
     /** A JSON string of valid UTF-8 bytes read in place (a label): quote, backslash and control characters escaped. */
     public EnrichmentOut value(ByteBuffer utf8, int from, int length) {
-        if (!room(2 + 6 * length)) {
+        if (!valueDue() || !room(2 + 6 * length)) {
             return this;
         }
         bytes[p++] = '"';
@@ -166,6 +187,15 @@ public final class EnrichmentOut {
 
     public long tags() {
         return facts.tags();
+    }
+
+    private boolean valueDue() {
+        if (!expectValue) {
+            misuse = true;
+            return false;
+        }
+        expectValue = false;
+        return true;
     }
 
     private boolean room(int n) {
