@@ -17,8 +17,9 @@ import java.util.concurrent.locks.LockSupport;
  * event's tag bits. A subject not listed adds nothing.
  *
  * <p><b>Reload.</b> A background thread ({@code watchpost-subjects}) checks the file's modification
- * time and size every {@code reload_interval}; when either changed it reads a new snapshot and swaps
- * it in through a volatile field, which the stage thread reads once per event. A file that cannot be
+ * time and size every {@code reload_interval}; once a change has stood still for one interval (so a
+ * file being written is not read half-way) it reads a new snapshot and swaps it in through a volatile
+ * field, which the stage thread reads once per event. A file that cannot be
  * read keeps the previous snapshot, and the problem is logged with its line. The stage thread never
  * does I/O.
  */
@@ -32,8 +33,12 @@ public final class SubjectsEnricher implements Enricher {
     private EnricherSetup setup;
     private Thread watcher;
     private volatile boolean closed;
+    /** The file as last read. */
     private long lastModified;
     private long lastSize = -1;
+    /** A change seen at the last check and not read yet: the file as it was then. */
+    private long pendingModified;
+    private long pendingSize = -1;
     private volatile long reloads;
 
     @Override
@@ -108,13 +113,29 @@ public final class SubjectsEnricher implements Enricher {
         }
     }
 
-    /** Reads the file again when its modification time or size changed. Watcher thread (or a test). */
+    /**
+     * Reads the file again when its modification time or size changed and has not changed since the
+     * last check. Watcher thread.
+     */
     void checkOnce() {
-        long modified = lastModified;
-        long size = lastSize;
-        if (!stat() || (modified == lastModified && size == lastSize)) {
+        BasicFileAttributes now = attributes();
+        if (now == null) {
+            return; // gone for a moment (an editor's save): the previous snapshot stands
+        }
+        long modified = now.lastModifiedTime().to(TimeUnit.NANOSECONDS);
+        long size = now.size();
+        if (modified == lastModified && size == lastSize) {
+            pendingSize = -1;
             return;
         }
+        if (modified != pendingModified || size != pendingSize) {
+            pendingModified = modified; // changed: read it once it has stood still for an interval
+            pendingSize = size;
+            return;
+        }
+        pendingSize = -1;
+        lastModified = modified;
+        lastSize = size;
         try {
             SubjectDirectory.Snapshot next = SubjectDirectory.read(file, tags);
             snapshot = next;
@@ -125,14 +146,19 @@ public final class SubjectsEnricher implements Enricher {
         }
     }
 
-    private boolean stat() {
+    private void stat() {
+        BasicFileAttributes now = attributes();
+        if (now != null) {
+            lastModified = now.lastModifiedTime().to(TimeUnit.NANOSECONDS);
+            lastSize = now.size();
+        }
+    }
+
+    private BasicFileAttributes attributes() {
         try {
-            BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
-            lastModified = attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS);
-            lastSize = attributes.size();
-            return true;
+            return Files.readAttributes(file, BasicFileAttributes.class);
         } catch (IOException e) {
-            return false; // gone for a moment (an editor's save): the previous snapshot stands
+            return null;
         }
     }
 
