@@ -57,7 +57,23 @@ final class ConfigCommand {
                       + " ms, at most " + tracks.maxOpenTracks() + " open, "
                       + (tracks.types() == null ? "every type" : tracks.types().size() + " types")
                     : "off"));
+            out.println("  enrichment: " + enrichment(config));
             return 0;
+        }
+
+        /** The enrichers that would run, in order, and where the subject directory comes from. */
+        private static String enrichment(WatchpostConfig config) {
+            dev.watchpost.handlers.rules.EnrichmentRules rules = config.rules().enrichment();
+            if (!rules.enabled()) {
+                return "off";
+            }
+            java.util.List<String> problems = new java.util.ArrayList<>();
+            java.util.List<dev.watchpost.handlers.enrich.Enrichers.Configured> enrichers = dev.watchpost.handlers.enrich.Enrichers.build(
+                    config.rules(), dev.watchpost.handlers.enrich.Enrichers.available(ConfigCommand.class.getClassLoader(), problems),
+                    new dev.watchpost.handlers.rules.TagTable(), false, line -> { }, problems);
+            enrichers.forEach(c -> c.enricher().close());
+            return String.join(", ", enrichers.stream().map(c -> c.enricher().name()).toList())
+                    + (rules.subjectsFile() == null ? ", no subject directory" : ", subjects from " + rules.subjectsFile());
         }
     }
 }

@@ -112,6 +112,29 @@ class RulesTestCommandTest {
     }
 
     @Test
+    void shouldEnrichWhatTheRulesDeriveAsTheDaemonWould() throws Exception {
+        Path file = dir.resolve("events.ndjson");
+        Files.writeString(file, detections());
+        Path rules = dir.resolve("rules.yml");
+        Files.writeString(rules, "window_dedup: {default: off}\ntracks: {idle_timeout: 1h, update_interval: 0s}\n"
+                + "site: {name: Corner shop, cameras: {door: {id: " + CAMERA + ", name: Front door}}}\n"
+                + "enrichment: {severity: {types: {track.ended: 3}}}\n");
+        Path shipped = Path.of("").toAbsolutePath().getParent().resolve("config/watchpost.yml");
+
+        int code = cli.run("rules", "test", "--config", shipped.toString(), "--rules", rules.toString(), "--journal", file.toString());
+
+        assertEquals(0, code, cli.err());
+        List<JsonNode> derived = new ArrayList<>();
+        for (String line : cli.out().split("\n")) {
+            derived.add(json.readTree(line));
+        }
+        assertEquals("{\"camera\":{\"key\":\"door\",\"name\":\"Front door\"},\"site\":\"Corner shop\",\"severity\":0}",
+                derived.get(0).get("enrichment").toString());
+        assertEquals("track.ended", derived.get(3).get("event_name").asText());
+        assertEquals(3, derived.get(3).get("enrichment").get("severity").asInt());
+    }
+
+    @Test
     void shouldNameTheProblemOfABadRulesFile() throws Exception {
         Path journal = recordJournal();
         Path rules = dir.resolve("rules.yml");

@@ -10,12 +10,14 @@ import dev.watchpost.daemon.ingest.TcpIngestServer;
 import dev.watchpost.daemon.ingest.UdpIngestServer;
 import dev.watchpost.handlers.AckHandler;
 import dev.watchpost.handlers.DedupHandler;
+import dev.watchpost.handlers.EnrichHandler;
 import dev.watchpost.handlers.ErrorLog;
 import dev.watchpost.handlers.JournalHandler;
 import dev.watchpost.handlers.PublishHandler;
 import dev.watchpost.handlers.SeqAllocator;
 import dev.watchpost.handlers.ValidateHandler;
 import dev.watchpost.handlers.rules.Rules;
+import dev.watchpost.handlers.rules.TagTable;
 import dev.watchpost.persistence.deadletter.DeadLetterStore;
 import dev.watchpost.persistence.dedup.DedupConfig;
 import dev.watchpost.persistence.dedup.DedupStore;
@@ -86,6 +88,8 @@ public final class Daemon implements AutoCloseable {
         thread.setDaemon(true);
         return thread;
     });
+    /** The site's watch-list tag numbering, shared by the enrich stage (subject directory) and the stages that read tags; kept across reloads. */
+    private final TagTable tags = new TagTable();
     private StreamHub hub;
     private TcpIngestServer tcp;
     private UdpIngestServer udp;
@@ -147,7 +151,7 @@ public final class Daemon implements AutoCloseable {
         seqs = new SeqAllocator(journal.lastSeq() + 1);
         stages.put(Stage.DEDUP, new DedupHandler(dedup, seqs, counters, errors));
         Log.info(config.rulesFile() == null ? "built-in rules" : "rules " + config.rulesFile());
-        ruleStages = new RuleStages(config.rules(), seqs, counters, errors);
+        ruleStages = new RuleStages(config.rules(), shared());
         ruleStages.restore(journal).forEach(Log::info);
         ruleStages.handlers().forEach((stage, handler) -> {
             StageSwitch place = new StageSwitch(handler);
@@ -171,6 +175,11 @@ public final class Daemon implements AutoCloseable {
         Log.info("watchpostd ready: tcp " + tcp.port() + (udp == null ? "" : ", udp " + udp.port()) + ", http " + http.port()
                 + ", data " + dataDir + ", fsync " + config.journal().fsync().configName()
                 + ", journal last seq " + journal.lastSeq());
+    }
+
+    /** What the rule stages share with the rest of the pipeline, for a start and for each reload. */
+    private RuleStages.Shared shared() {
+        return new RuleStages.Shared(seqs, tags, counters, errors, Log::info, true);
     }
 
     private void fatal(Throwable error) {
@@ -253,6 +262,7 @@ public final class Daemon implements AutoCloseable {
             Log.warn("pipeline did not drain within " + DRAIN_TIMEOUT_SECONDS + " s; no dedup snapshot is written, "
                     + "the next start reads the receipts back from the journal");
         }
+        closeQuietly(ruleStages); // after the ring: their background work (the subject directory's reload) stops
         closeQuietly(tcp);
         closeQuietly(udp);
         closeQuietly(http);
@@ -318,11 +328,13 @@ public final class Daemon implements AutoCloseable {
         }
         Runnable swap = () -> { // the stage thread, at the journal stage, with everything before it committed
             try {
-                RuleStages next = new RuleStages(rules, seqs, counters, errors);
+                RuleStages next = new RuleStages(rules, shared());
                 List<String> lines = new java.util.ArrayList<>(List.of("rules reloaded from " + config.rulesFile()));
                 lines.addAll(next.restore(journal));
                 next.handlers().forEach((stage, handler) -> switches.get(stage).replace(handler));
+                RuleStages previous = ruleStages;
                 ruleStages = next;
+                reloads.execute(() -> closeQuietly(previous)); // its background work, off the stage thread
                 lines.forEach(Log::info);
                 done.complete(lines);
             } catch (IOException | RuntimeException e) {

@@ -1,11 +1,13 @@
 package dev.watchpost.daemon;
 
 import com.lmax.disruptor.EventHandler;
+import dev.watchpost.handlers.EnrichHandler;
 import dev.watchpost.handlers.ErrorLog;
 import dev.watchpost.handlers.SeqAllocator;
 import dev.watchpost.handlers.TrackFusionHandler;
 import dev.watchpost.handlers.WindowDedupHandler;
 import dev.watchpost.handlers.rules.Rules;
+import dev.watchpost.handlers.rules.TagTable;
 import dev.watchpost.persistence.journal.Journal;
 import dev.watchpost.ringbuffer.Counters;
 import dev.watchpost.ringbuffer.EventSlot;
@@ -17,28 +19,41 @@ import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
- * The stages that carry out the rules file, built together from one {@link Rules}: window, fuse.
- * They are restored together from the journal's tail, and replaced together when the rules are
- * reloaded. The daemon, the offline replay ({@code watchpost rules test}) and the tests all build
- * them here, so each runs the same stages in the same order.
+ * The stages that carry out the rules file, built together from one {@link Rules}: window, fuse,
+ * enrich. They are restored together from the journal's tail, replaced together when the rules are
+ * reloaded, and closed together. The daemon, the offline replay ({@code watchpost rules test}) and
+ * the tests all build them here, so each runs the same stages in the same order.
  */
-public final class RuleStages {
+public final class RuleStages implements AutoCloseable {
+    /**
+     * What the rule stages share with the rest of the pipeline.
+     *
+     * @param seqs       the allocator the deriving stages share with the sequencer (dedup stage)
+     * @param tags       the site's watch-list tag numbering, kept for the life of the process
+     * @param log        where stages report what they do in the background (a directory reload)
+     * @param background whether stages may start background work (the daemon: yes; offline: no)
+     */
+    public record Shared(SeqAllocator seqs, TagTable tags, Counters counters, ErrorLog errors, Consumer<String> log,
+                         boolean background) {
+    }
+
     private final Rules rules;
     private final WindowDedupHandler window;
     private final TrackFusionHandler fuse;
+    private final EnrichHandler enrich;
     private final Map<Stage, EventHandler<EventSlot>> handlers = new EnumMap<>(Stage.class);
 
-    /**
-     * @param seqs the allocator the deriving stages share with the sequencer (dedup stage)
-     */
-    public RuleStages(Rules rules, SeqAllocator seqs, Counters counters, ErrorLog errors) {
+    public RuleStages(Rules rules, Shared shared) {
         this.rules = rules;
-        this.window = new WindowDedupHandler(rules, counters, errors);
-        this.fuse = new TrackFusionHandler(rules, seqs, counters, errors);
+        this.window = new WindowDedupHandler(rules, shared.counters(), shared.errors());
+        this.fuse = new TrackFusionHandler(rules, shared.seqs(), shared.counters(), shared.errors());
+        this.enrich = new EnrichHandler(rules, shared.tags(), shared.counters(), shared.errors(), shared.log(), shared.background());
         handlers.put(Stage.WINDOW, window);
         handlers.put(Stage.FUSE, fuse);
+        handlers.put(Stage.ENRICH, enrich);
     }
 
     /** Rebuilds every stage's state from the journal's tail; one line per stage, for the log. Before the stages run. */
@@ -47,6 +62,9 @@ public final class RuleStages {
         lines.add("window state rebuilt from the journal's last " + window.restore(journal) + " events: "
                 + window.openKeys() + " open keys");
         lines.add("tracks rebuilt from the journal's last " + fuse.restore(journal) + " events: " + fuse.openTracks() + " open");
+        if (!enrich.enricherNames().isEmpty()) {
+            lines.add("enrichers, in order: " + String.join(", ", enrich.enricherNames()));
+        }
         return lines;
     }
 
@@ -86,5 +104,11 @@ public final class RuleStages {
 
     public TrackFusionHandler fuse() {
         return fuse;
+    }
+
+    /** Stops the stages' background work. */
+    @Override
+    public void close() {
+        enrich.close();
     }
 }

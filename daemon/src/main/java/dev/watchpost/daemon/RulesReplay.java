@@ -12,6 +12,7 @@ import dev.watchpost.handlers.ErrorLog;
 import dev.watchpost.handlers.SeqAllocator;
 import dev.watchpost.handlers.ValidateHandler;
 import dev.watchpost.handlers.rules.Rules;
+import dev.watchpost.handlers.rules.TagTable;
 import dev.watchpost.persistence.journal.Journal;
 import dev.watchpost.persistence.journal.JournalFormat;
 import dev.watchpost.persistence.journal.JournalReader;
@@ -25,7 +26,7 @@ import dev.watchpost.ringbuffer.codec.EventValidator;
 
 /**
  * Runs rules over recorded events, offline ({@code watchpost rules test}): a journal's detections, or
- * JSON events from a file, go through the validate, window and fuse stages as they would live, with fresh rule state and seqs
+ * JSON events from a file, go through the validate, window, fuse and enrich stages as they would live, with fresh rule state and seqs
  * counted from 1, and each derived event comes out as its JSON line. The recording's own derived
  * events are left out: they are what the rules under test replace. Event time alone drives the
  * watermark (no wall-clock tick), so an old recording replays as it happened; at the end the open
@@ -94,7 +95,8 @@ public final class RulesReplay {
         // A recording is in the past: no clock-skew bound applies to it.
         private final ValidateHandler validate = new ValidateHandler(new EventValidator(registry, Long.MAX_VALUE / 4), counters, errors);
         private final SeqAllocator seqs = new SeqAllocator(1);
-        private final RuleStages stages = new RuleStages(rules, seqs, counters, errors);
+        // No background work offline: the subject directory is read once, as it is now.
+        private final RuleStages stages = new RuleStages(rules, new RuleStages.Shared(seqs, new TagTable(), counters, errors, line -> { }, false));
         private final EventJsonWriter json = new EventJsonWriter(registry);
         private final EventSlot slot = new EventSlot(512);
         private long detections;

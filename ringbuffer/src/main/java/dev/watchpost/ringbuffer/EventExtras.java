@@ -8,12 +8,14 @@ import java.nio.ByteBuffer;
  * the marking of a repeat (the seq of the event it repeats and which repeat it is), and for an event
  * the daemon derives itself its parents, correlation id and revision. The slot holds
  * them in this layout and the journal stores them as they are, so a replay reads them the way the
- * live path does. An event with none of them has no extras at all (length 0).
+ * live path does. The enrich stage appends last what it found out (the enrichment object, as it was
+ * when the event was stored). An event with none of them has no extras at all (length 0).
  *
  * <pre>
  *  offset  size  field
  *       0     4  header       uint32, little-endian: bits 0..23 meta_len (M), bit 24 window section present,
- *                             bit 25 derived section present, bits 26..31 zero
+ *                             bit 25 derived section present, bit 26 enrichment section present,
+ *                             bits 27..31 zero
  *       4     M  meta         compact JSON object
  *     4+M     R  receipt      UTF-8 text as sent; R = what the other parts leave of the extras length
  *   4+M+R    8n  parents      n x int64, the seqs the derived event came from               } derived section
@@ -22,10 +24,14 @@ import java.nio.ByteBuffer;
  *     ...     4  n            uint32, parent count                                         }
  * 4+M+R+D     8  duplicate_of int64, the seq this event repeats within its content window   } window section,
  * 12+M+R+D    4  repeat       uint32, 1 for the first repeat, 2 for the second ...         } only when bit 24
+ *     ...     E  enrichment   compact JSON object, UTF-8                                   } enrichment section
+ *     ...     4  E            uint32, the object's length                                  } (E + 4 bytes), bit 26
  * </pre>
  *
- * Records written before a section existed have a header without its bit (meta is at most
- * 64 KiB), so they read the same.
+ * Every section after the receipt text is found from the end of the extras, the enrichment section
+ * first (its length ends it), so the receipt text is what the other parts leave. Records written
+ * before a section existed have a header without its bit (meta is at most 64 KiB), so they read the
+ * same.
  */
 public final class EventExtras {
     public static final int META_LENGTH_OFFSET = 0;
@@ -40,6 +46,10 @@ public final class EventExtras {
     public static final int FLAG_DERIVED_SECTION = 1 << 25;
     /** Bytes of a derived section besides its parents: correlation id, revision, count. */
     public static final int DERIVED_SECTION_FIXED = 24;
+    /** Header bit: an enrichment section ends the extras. */
+    public static final int FLAG_ENRICHMENT_SECTION = 1 << 26;
+    /** Bytes of an enrichment section besides its JSON object: the length that ends it. */
+    public static final int ENRICHMENT_SECTION_FIXED = 4;
     /** Most parents a derived event carries. */
     public static final int MAX_PARENTS = 16;
 
@@ -57,6 +67,62 @@ public final class EventExtras {
             return metaLength + receiptTextLength == 0 ? 0 : META_OFFSET + metaLength + receiptTextLength;
         }
         return META_OFFSET + metaLength + receiptTextLength + WINDOW_SECTION_LENGTH;
+    }
+
+    /**
+     * Bytes of extras holding these parts and an enrichment section of {@code enrichmentSection}
+     * bytes ({@link #ENRICHMENT_SECTION_FIXED} + the object's length; 0 for none).
+     */
+    public static int length(int metaLength, int receiptTextLength, boolean windowSection, int enrichmentSection) {
+        int base = length(metaLength, receiptTextLength, windowSection);
+        if (enrichmentSection == 0) {
+            return base;
+        }
+        return (base == 0 ? META_OFFSET : base) + enrichmentSection;
+    }
+
+    /** True when extras of {@code length} bytes at {@code offset} end with an enrichment section. */
+    public static boolean hasEnrichmentSection(ByteBuffer extras, int offset, int length) {
+        return length != 0 && (extras.getInt(offset + META_LENGTH_OFFSET) & FLAG_ENRICHMENT_SECTION) != 0;
+    }
+
+    /** Length of the enrichment JSON object; 0 when the extras hold no enrichment section. */
+    public static int enrichmentLength(ByteBuffer extras, int offset, int length) {
+        return hasEnrichmentSection(extras, offset, length) ? extras.getInt(offset + length - ENRICHMENT_SECTION_FIXED) : 0;
+    }
+
+    /** Index of the enrichment object's first byte; the extras must hold an enrichment section. */
+    public static int enrichmentIndex(ByteBuffer extras, int offset, int length) {
+        return offset + length - ENRICHMENT_SECTION_FIXED - enrichmentLength(extras, offset, length);
+    }
+
+    /** Index just past the sections before the enrichment section (the window section ends there). */
+    private static int sectionsEnd(ByteBuffer extras, int offset, int length) {
+        return hasEnrichmentSection(extras, offset, length)
+                ? offset + length - ENRICHMENT_SECTION_FIXED - extras.getInt(offset + length - ENRICHMENT_SECTION_FIXED)
+                : offset + length;
+    }
+
+    /**
+     * Appends an enrichment section holding {@code objectLength} bytes of {@code object} to extras of
+     * {@code length} bytes at {@code offset} (which hold no enrichment section yet; length 0 for
+     * none) and sets its header bit. The buffer must have room for the object and
+     * {@link #ENRICHMENT_SECTION_FIXED} more bytes, and for the header when {@code length} is 0.
+     *
+     * @return the extras' new length
+     */
+    public static int putEnrichmentSection(ByteBuffer extras, int offset, int length, byte[] object, int objectLength) {
+        int at;
+        if (length == 0) {
+            extras.putInt(offset + META_LENGTH_OFFSET, FLAG_ENRICHMENT_SECTION);
+            at = offset + META_OFFSET;
+        } else {
+            extras.putInt(offset + META_LENGTH_OFFSET, extras.getInt(offset + META_LENGTH_OFFSET) | FLAG_ENRICHMENT_SECTION);
+            at = offset + length;
+        }
+        extras.put(at, object, 0, objectLength);
+        extras.putInt(at + objectLength, objectLength);
+        return at + objectLength + ENRICHMENT_SECTION_FIXED - offset;
     }
 
     /** Length of {@code meta} in extras of {@code length} bytes at {@code offset}. */
@@ -81,7 +147,7 @@ public final class EventExtras {
         }
         int section = hasWindowSection(extras, offset, length) ? WINDOW_SECTION_LENGTH : 0;
         int derived = hasDerivedSection(extras, offset, length) ? derivedSectionLength(parentCount(extras, offset, length)) : 0;
-        return length - META_OFFSET - metaLength(extras, offset, length) - section - derived;
+        return sectionsEnd(extras, offset, length) - offset - META_OFFSET - metaLength(extras, offset, length) - section - derived;
     }
 
     /** Bytes of a derived section with {@code parents} parents. */
@@ -91,7 +157,7 @@ public final class EventExtras {
 
     /** Index just past the derived section's last byte (its parent count ends there). */
     private static int derivedEnd(ByteBuffer extras, int offset, int length) {
-        return offset + length - (hasWindowSection(extras, offset, length) ? WINDOW_SECTION_LENGTH : 0);
+        return sectionsEnd(extras, offset, length) - (hasWindowSection(extras, offset, length) ? WINDOW_SECTION_LENGTH : 0);
     }
 
     /** Parents of a derived event; 0 when the extras hold no derived section. */
@@ -153,17 +219,17 @@ public final class EventExtras {
 
     /** The seq the event repeats within its content window, or 0 when it is not a repeat. */
     public static long duplicateOf(ByteBuffer extras, int offset, int length) {
-        return hasWindowSection(extras, offset, length) ? extras.getLong(offset + length - WINDOW_SECTION_LENGTH) : 0;
+        return hasWindowSection(extras, offset, length) ? extras.getLong(sectionsEnd(extras, offset, length) - WINDOW_SECTION_LENGTH) : 0;
     }
 
     /** Which repeat the event is (1, 2, ...), or 0 when it is not a repeat. */
     public static int repeat(ByteBuffer extras, int offset, int length) {
-        return hasWindowSection(extras, offset, length) ? extras.getInt(offset + length - 4) : 0;
+        return hasWindowSection(extras, offset, length) ? extras.getInt(sectionsEnd(extras, offset, length) - 4) : 0;
     }
 
     /**
      * Appends a window section to extras of {@code length} bytes at {@code offset} (which hold no
-     * window section yet; length 0 for none) and sets its header bit. The buffer must have room for
+     * window or enrichment section yet; length 0 for none) and sets its header bit. The buffer must have room for
      * {@link #WINDOW_SECTION_LENGTH} more bytes, and for the header when {@code length} is 0.
      *
      * @return the extras' new length

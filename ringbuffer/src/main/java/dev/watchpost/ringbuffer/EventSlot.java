@@ -69,6 +69,8 @@ public final class EventSlot {
     private long journalSeq;
     private long repeatOf;
     private int repeat;
+    /** Bytes of the enrichment section in {@link #extra}: the object plus its length; 0 for none. */
+    private int enrichmentSection;
     private long watermarkUs;
     /**
      * Derived events attached by the deriving stages, which own them: they stay referenced until
@@ -169,6 +171,7 @@ public final class EventSlot {
         this.journalSeq = NO_SEQ;
         this.repeatOf = NO_SEQ;
         this.repeat = 0;
+        this.enrichmentSection = 0;
         this.watermarkUs = Long.MIN_VALUE;
         this.derivedCount = 0;
         this.enrichment.reset();
@@ -295,7 +298,24 @@ public final class EventSlot {
 
     /** Bytes of {@link #extra()} in use, at index 0, in the {@link EventExtras} layout. */
     public int extraLength() {
-        return EventExtras.length(metaLength, receiptTextLength, repeatOf != NO_SEQ);
+        return EventExtras.length(metaLength, receiptTextLength, repeatOf != NO_SEQ, enrichmentSection);
+    }
+
+    /**
+     * Appends the enrichment object ({@code length} bytes of {@code object}) to {@link #extra()} as
+     * its enrichment section, so the journal keeps it. The buffer grows once, keeping what it
+     * holds, when it has no room; a slot that has grown reuses its buffer. Enrich stage only, once
+     * per slot, after the window stage.
+     */
+    public void putEnrichment(byte[] object, int length) {
+        int before = extraLength();
+        int need = (before == 0 ? EventExtras.META_OFFSET : before) + length + EventExtras.ENRICHMENT_SECTION_FIXED;
+        if (extra.capacity() < need) {
+            ByteBuffer grown = ByteBuffer.allocate(Math.max(need, extra.capacity() * 2)).order(ByteOrder.LITTLE_ENDIAN);
+            grown.put(0, extra, 0, before);
+            extra = grown;
+        }
+        enrichmentSection = EventExtras.putEnrichmentSection(extra, 0, before, object, length) - (before == 0 ? EventExtras.META_OFFSET : before);
     }
 
     public long receivedAtUs() {

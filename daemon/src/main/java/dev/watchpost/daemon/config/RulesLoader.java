@@ -5,7 +5,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.watchpost.handlers.enrich.Enrichers;
+import dev.watchpost.handlers.rules.EnrichmentRules;
 import dev.watchpost.handlers.rules.Rules;
+import dev.watchpost.handlers.rules.TagTable;
 import dev.watchpost.handlers.rules.Site;
 import dev.watchpost.handlers.rules.TrackRules;
 import dev.watchpost.handlers.rules.WindowDedupRule;
@@ -39,9 +42,12 @@ public final class RulesLoader extends ConfigValues {
             .map(WindowDedupRule.KeyField::configName).collect(Collectors.joining(", "));
 
     private final EventTypeRegistry registry;
+    /** The rules file's folder, against which the files it names are resolved; {@code null}: the working directory. */
+    private final Path baseDir;
 
-    private RulesLoader(EventTypeRegistry registry) {
+    private RulesLoader(EventTypeRegistry registry, Path baseDir) {
         this.registry = registry;
+        this.baseDir = baseDir;
     }
 
     /**
@@ -97,20 +103,152 @@ public final class RulesLoader extends ConfigValues {
             problems.add(sourceName + ": the top level must be a mapping of keys");
             return Rules.defaults();
         }
-        RulesLoader loader = new RulesLoader(registry);
+        Path source = null;
+        try {
+            source = Path.of(sourceName).toAbsolutePath().getParent();
+        } catch (java.nio.file.InvalidPathException e) {
+            // a name that is no path (a test's): files resolve against the working directory
+        }
+        RulesLoader loader = new RulesLoader(registry, source);
         Rules rules = loader.read(root);
         loader.problems.forEach(p -> problems.add(sourceName + ": " + p));
         return rules;
     }
 
     private Rules read(JsonNode root) {
-        known(root, "", Set.of("allowed_lateness", "clock_skew", "site", "window_dedup", "tracks"));
+        known(root, "", Set.of("allowed_lateness", "clock_skew", "site", "window_dedup", "tracks", "enrichment"));
         Duration lateness = duration(root, "allowed_lateness", Rules.ALLOWED_LATENESS_DEFAULT, Duration.ZERO, Rules.LATENESS_MAX);
         Duration skew = duration(root, "clock_skew", Rules.CLOCK_SKEW_DEFAULT, Duration.ZERO, Rules.LATENESS_MAX);
         WindowDedupRules windowDedup = windowDedup(section(root, "window_dedup"));
         TrackRules tracks = tracks(section(root, "tracks"));
         Site site = site(section(root, "site"));
-        return new Rules(lateness, skew, windowDedup, tracks, site);
+        Rules rules = new Rules(lateness, skew, windowDedup, tracks, site);
+        JsonNode enrichment = section(root, "enrichment");
+        if (!enrichment.isMissingNode()) {
+            rules = new Rules(lateness, skew, windowDedup, tracks, site, enrichment(enrichment));
+            if (problems.isEmpty()) {
+                // Configure the enrichers once, without background work, so their own problems (an
+                // unreadable subject directory, a missing dependency, a cycle) are reported here.
+                Enrichers.build(rules, Enrichers.available(RulesLoader.class.getClassLoader(), problems), new TagTable(), false,
+                        line -> { }, problems).forEach(c -> c.enricher().close());
+            }
+        }
+        return rules;
+    }
+
+    // ---- enrichment
+
+    private static final java.util.regex.Pattern ENRICHER_NAME = java.util.regex.Pattern.compile("[a-z0-9_-]{1,32}");
+
+    private EnrichmentRules enrichment(JsonNode section) {
+        EnrichmentRules d = EnrichmentRules.DISABLED;
+        known(section, "enrichment.", Set.of("enabled", "enrichers", "subjects", "severity", "breaker"));
+        boolean enabled = bool(section, "enrichment.enabled", true);
+        Map<String, EnrichmentRules.EnricherSettings> enrichers = new LinkedHashMap<>();
+        JsonNode list = section(section, "enrichment.enrichers");
+        for (Iterator<Map.Entry<String, JsonNode>> it = list.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String path = "enrichment.enrichers." + e.getKey();
+            if (!ENRICHER_NAME.matcher(e.getKey()).matches()) {
+                problems.add(path + ": an enricher's name is 1..32 of a-z, 0-9, '_', '-'");
+                continue;
+            }
+            JsonNode node = e.getValue();
+            if (node.isBoolean()) {
+                enrichers.put(e.getKey(), new EnrichmentRules.EnricherSettings(node.booleanValue(), null, Map.of()));
+                continue;
+            }
+            if (node.isNull()) {
+                node = MissingNode.getInstance();
+            } else if (!node.isObject()) {
+                problems.add(path + ": must be true, false, or a mapping of enabled, budget and the enricher's own keys; was " + node);
+                continue;
+            }
+            boolean on = bool(node, path + ".enabled", true);
+            Duration budget = duration(node, path + ".budget", null, EnrichmentRules.EnricherSettings.BUDGET_MIN,
+                    EnrichmentRules.EnricherSettings.BUDGET_MAX);
+            Map<String, Object> options = new LinkedHashMap<>();
+            for (Iterator<Map.Entry<String, JsonNode>> o = node.fields(); o.hasNext(); ) {
+                Map.Entry<String, JsonNode> option = o.next();
+                if (!option.getKey().equals("enabled") && !option.getKey().equals("budget")) {
+                    options.put(option.getKey(), PLAIN.convertValue(option.getValue(), Object.class));
+                }
+            }
+            enrichers.put(e.getKey(), new EnrichmentRules.EnricherSettings(on, budget, options));
+        }
+        JsonNode subjects = section(section, "enrichment.subjects");
+        known(subjects, "enrichment.subjects.", Set.of("file", "reload_interval"));
+        String file = string(subjects, "enrichment.subjects.file", null);
+        Path subjectsFile = null;
+        if (file != null) {
+            try {
+                subjectsFile = baseDir == null ? Path.of(file) : baseDir.resolve(file).normalize();
+            } catch (java.nio.file.InvalidPathException ex) {
+                problems.add("enrichment.subjects.file: not a path: " + ex.getMessage());
+            }
+        }
+        Duration reload = duration(subjects, "enrichment.subjects.reload_interval", d.reloadInterval(),
+                EnrichmentRules.RELOAD_INTERVAL_MIN, EnrichmentRules.RELOAD_INTERVAL_MAX);
+        EnrichmentRules.SeverityRules severity = severity(section(section, "enrichment.severity"));
+        JsonNode breaker = section(section, "enrichment.breaker");
+        known(breaker, "enrichment.breaker.", Set.of("failures", "cool_down"));
+        int failures = integer(breaker, "enrichment.breaker.failures", d.breakerFailures(), 1, EnrichmentRules.BREAKER_FAILURES_MAX);
+        Duration coolDown = duration(breaker, "enrichment.breaker.cool_down", d.breakerCoolDown(), Duration.ZERO,
+                EnrichmentRules.BREAKER_COOL_DOWN_MAX);
+        return new EnrichmentRules(enabled, enrichers, subjectsFile, reload, severity, failures, coolDown);
+    }
+
+    private static final ObjectMapper PLAIN = new ObjectMapper();
+    private static final java.util.regex.Pattern TAG = java.util.regex.Pattern.compile("[a-z0-9_-]{1,32}");
+
+    private EnrichmentRules.SeverityRules severity(JsonNode section) {
+        EnrichmentRules.SeverityRules d = EnrichmentRules.SeverityRules.DEFAULT;
+        int cap = EnrichmentRules.SeverityRules.SEVERITY_MAX;
+        known(section, "enrichment.severity.", Set.of("base", "types", "labels", "tags", "max"));
+        int base = integer(section, "enrichment.severity.base", d.base(), 0, cap);
+        int max = integer(section, "enrichment.severity.max", d.max(), 0, cap);
+        Map<Integer, Integer> types = new LinkedHashMap<>();
+        for (Map.Entry<String, Integer> e : scores(section(section, "enrichment.severity.types"), "enrichment.severity.types").entrySet()) {
+            int code = registry.code(e.getKey());
+            if (code < 0) {
+                problems.add("enrichment.severity.types." + e.getKey() + ": unknown event type (neither a protocol v1 type nor one of event_types)");
+            } else {
+                types.put(code, e.getValue());
+            }
+        }
+        Map<String, Integer> labels = new LinkedHashMap<>();
+        for (Map.Entry<String, Integer> e : scores(section(section, "enrichment.severity.labels"), "enrichment.severity.labels").entrySet()) {
+            if (e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 64) {
+                problems.add("enrichment.severity.labels." + e.getKey() + ": a label is at most 64 bytes");
+            } else {
+                labels.put(e.getKey(), e.getValue());
+            }
+        }
+        Map<String, Integer> tags = new LinkedHashMap<>();
+        for (Map.Entry<String, Integer> e : scores(section(section, "enrichment.severity.tags"), "enrichment.severity.tags").entrySet()) {
+            if (!TAG.matcher(e.getKey()).matches()) {
+                problems.add("enrichment.severity.tags." + e.getKey() + ": a tag is 1..32 of a-z, 0-9, '_', '-'");
+            } else {
+                tags.put(e.getKey(), e.getValue());
+            }
+        }
+        return new EnrichmentRules.SeverityRules(base, types, labels, tags, max);
+    }
+
+    /** A mapping of name to score (an integer within -1000..1000); each bad value is reported. */
+    private Map<String, Integer> scores(JsonNode mapping, String path) {
+        int cap = EnrichmentRules.SeverityRules.SEVERITY_MAX;
+        Map<String, Integer> out = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = mapping.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode v = e.getValue();
+            if (!v.isInt() || v.intValue() < -cap || v.intValue() > cap) {
+                problems.add(path + "." + e.getKey() + ": must be an integer within " + -cap + ".." + cap + "; was " + v);
+            } else {
+                out.put(e.getKey(), v.intValue());
+            }
+        }
+        return out;
     }
 
     // ---- site

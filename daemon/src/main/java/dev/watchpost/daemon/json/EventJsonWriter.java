@@ -27,7 +27,8 @@ import java.util.Objects;
  * An event stored as a repeat within its content window ends with {@code "duplicate_of":N,"repeat":k}
  * (the seq it repeats, and which repeat it is); other events have neither field. An event the daemon
  * derived itself (track.started …) ends with {@code "parents":[…],"correlation_id":"…"}: the seqs it
- * came from and the id shared by everything of one incident.
+ * came from and the id shared by everything of one incident. An event the enrich stage found out
+ * about ends with {@code "enrichment":{…}}, the object as it was stored (see docs/protocol.md).
  *
  * <p>The frame must have passed the validator: lengths are trusted, and the payload and meta
  * bytes are copied as they are. Thread-safe: holds nothing but the registry.
@@ -58,6 +59,7 @@ public final class EventJsonWriter {
     private static final byte[] REPEAT = ascii(",\"repeat\":");
     private static final byte[] PARENTS = ascii(",\"parents\":[");
     private static final byte[] CORRELATION_ID = ascii("],\"correlation_id\":");
+    private static final byte[] ENRICHMENT = ascii(",\"enrichment\":");
 
     private final EventTypeRegistry registry;
 
@@ -189,6 +191,11 @@ public final class EventJsonWriter {
             }
             out.writeBytes(CORRELATION_ID);
             writeUuid(extra, EventExtras.correlationIndex(extra, extraOffset, extraLength), out);
+        }
+        if (EventExtras.hasEnrichmentSection(extra, extraOffset, extraLength)) {
+            out.writeBytes(ENRICHMENT);
+            writeRaw(extra, EventExtras.enrichmentIndex(extra, extraOffset, extraLength),
+                    EventExtras.enrichmentLength(extra, extraOffset, extraLength), out);
         }
         out.writeByte('}');
     }

@@ -1,5 +1,6 @@
 package dev.watchpost.daemon.config;
 
+import dev.watchpost.handlers.rules.EnrichmentRules;
 import dev.watchpost.handlers.rules.Rules;
 import dev.watchpost.handlers.rules.Site;
 import dev.watchpost.handlers.rules.TrackRules;
@@ -8,6 +9,7 @@ import dev.watchpost.handlers.rules.WindowDedupRule.KeyField;
 import dev.watchpost.handlers.rules.WindowDedupRule.Mode;
 import dev.watchpost.ringbuffer.codec.EventTypeRegistry;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -101,7 +103,7 @@ class RulesLoaderTest {
                 """);
 
         assertEquals(List.of(
-                "rules.yml: colour: unknown key (known: allowed_lateness, clock_skew, site, tracks, window_dedup)",
+                "rules.yml: colour: unknown key (known: allowed_lateness, clock_skew, enrichment, site, tracks, window_dedup)",
                 "rules.yml: allowed_lateness: must be a duration such as 250ms, 30s, 5m, 24h or 7d; was \"soon\"",
                 "rules.yml: clock_skew: must be within 0s..1h, was 2h",
                 "rules.yml: window_dedup.max_open_keys: must be within 16..4194304, was 3",
@@ -190,6 +192,110 @@ class RulesLoaderTest {
         assertEquals(WindowDedupRule.DEFAULT, rules.windowDedup().defaultRule());
         assertEquals(Mode.SLIDING, rules.windowDedup().ruleFor(EventTypeRegistry.MOTION_DETECTED).mode());
         assertFalse(rules.windowDedup().ruleFor(EventTypeRegistry.CAMERA_HEALTH).enabled());
+        assertTrue(rules.enrichment().enabled());
+        assertEquals(shipped.getParent().resolve("subjects.jsonl"), rules.enrichment().subjectsFile());
+        assertTrue(java.nio.file.Files.exists(rules.enrichment().subjectsFile()), "the shipped subject directory");
+    }
+
+    // ---- enrichment
+
+    @Test
+    void shouldLeaveEnrichmentOffWithoutItsSection() throws Exception {
+        assertEquals(EnrichmentRules.DISABLED, parse("").enrichment());
+    }
+
+    @Test
+    void shouldReadTheEnrichmentSectionWithTheSubjectFileBesideTheRules(@TempDir Path dir) throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("people.jsonl"),
+                "{\"id\": \"5a1e0c7e-0000-4000-8000-000000000001\", \"name\": \"Ada\", \"tags\": [\"vip\"]}\n");
+        java.nio.file.Files.writeString(dir.resolve("rules.yml"), """
+                enrichment:
+                  enrichers:
+                    site: {budget: 200us}
+                    subjects: true
+                    severity: {enabled: true, budget: 1ms}
+                  subjects: {file: people.jsonl, reload_interval: 500ms}
+                  severity:
+                    base: 1
+                    types: {face.recognized: 2, shelf.empty: 3}
+                    labels: {knife: 6}
+                    tags: {banned: 5, vip: 1}
+                    max: 9
+                  breaker: {failures: 3, cool_down: 1m}
+                """);
+        List<String> problems = new java.util.ArrayList<>();
+        Rules rules = RulesLoader.load(dir.resolve("rules.yml"), REGISTRY, problems);
+
+        assertEquals(List.of(), problems);
+        EnrichmentRules e = rules.enrichment();
+        assertTrue(e.enabled());
+        assertEquals(Duration.ofNanos(200_000), e.settings("site").budget());
+        assertTrue(e.settings("subjects").enabled());
+        assertEquals(null, e.settings("subjects").budget());
+        assertEquals(Duration.ofMillis(1), e.settings("severity").budget());
+        assertEquals(dir.resolve("people.jsonl"), e.subjectsFile());
+        assertEquals(Duration.ofMillis(500), e.reloadInterval());
+        assertEquals(new EnrichmentRules.SeverityRules(1, Map.of(EventTypeRegistry.FACE_RECOGNIZED, 2, 1000, 3), Map.of("knife", 6),
+                Map.of("banned", 5, "vip", 1), 9), e.severity());
+        assertEquals(3, e.breakerFailures());
+        assertEquals(Duration.ofMinutes(1), e.breakerCoolDown());
+        assertEquals(EnrichmentRules.RELOAD_INTERVAL_DEFAULT, parse("enrichment: {}\n").enrichment().reloadInterval());
+        assertTrue(parse("enrichment: {}\n").enrichment().enabled(), "a section turns the stage on");
+        assertFalse(parse("enrichment: {enabled: false}\n").enrichment().enabled());
+    }
+
+    @Test
+    void shouldReportEveryProblemOfTheEnrichmentSectionWithItsPath() {
+        List<String> problems = problems("""
+                enrichment:
+                  enrichers:
+                    site: {budget: 5x}
+                    Bad Name: {}
+                    subjects: maybe
+                  subjects: {file: people.jsonl, reload_interval: 1ms, watch: yes}
+                  severity:
+                    base: -1
+                    types: {nothing.here: 2}
+                    labels: {knife: lots}
+                    tags: {Banned: 5}
+                  breaker: {failures: 0}
+                  colour: red
+                """);
+        assertEquals(List.of(
+                "rules.yml: enrichment.colour: unknown key (known: breaker, enabled, enrichers, severity, subjects)",
+                "rules.yml: enrichment.enrichers.site.budget: must be a duration such as 250ms, 30s, 5m, 24h or 7d; was \"5x\"",
+                "rules.yml: enrichment.enrichers.Bad Name: an enricher's name is 1..32 of a-z, 0-9, '_', '-'",
+                "rules.yml: enrichment.enrichers.subjects: must be true, false, or a mapping of enabled, budget and the enricher's own keys; was \"maybe\"",
+                "rules.yml: enrichment.subjects.watch: unknown key (known: file, reload_interval)",
+                "rules.yml: enrichment.subjects.reload_interval: must be within 0.01s..1h, was 1ms",
+                "rules.yml: enrichment.severity.base: must be within 0..1000, was -1",
+                "rules.yml: enrichment.severity.types.nothing.here: unknown event type (neither a protocol v1 type nor one of event_types)",
+                "rules.yml: enrichment.severity.labels.knife: must be an integer within -1000..1000; was \"lots\"",
+                "rules.yml: enrichment.severity.tags.Banned: a tag is 1..32 of a-z, 0-9, '_', '-'",
+                "rules.yml: enrichment.breaker.failures: must be within 1..1000000, was 0"), problems);
+    }
+
+    @Test
+    void shouldReportAnUnknownEnricherAndAMissingDependency() {
+        assertEquals(List.of("rules.yml: enrichment.enrichers.weather: no enricher of this name (known: severity, site, subjects)"),
+                problems("enrichment: {enrichers: {weather: {}}}\n"));
+        assertEquals(List.of("rules.yml: enrichment.enrichers.severity: depends on 'subjects', which is not enabled (enabled: severity, site)"),
+                problems("enrichment: {enrichers: {subjects: false}, severity: {tags: {banned: 5}}}\n"));
+    }
+
+    @Test
+    void shouldReportABrokenSubjectDirectoryWithItsLine(@TempDir Path dir) throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("people.jsonl"), "# people\n{\"id\": \"nope\", \"name\": \"Ada\"}\n");
+        java.nio.file.Files.writeString(dir.resolve("rules.yml"), "enrichment: {subjects: {file: people.jsonl}}\n");
+        List<String> problems = new java.util.ArrayList<>();
+        RulesLoader.load(dir.resolve("rules.yml"), REGISTRY, problems);
+        assertEquals(List.of(dir.resolve("rules.yml") + ": enrichment.subjects.file: " + dir.resolve("people.jsonl")
+                + ": line 2: id: must be a non-nil UUID; was \"nope\""), problems);
+
+        java.nio.file.Files.writeString(dir.resolve("rules.yml"), "enrichment: {subjects: {file: absent.jsonl}}\n");
+        problems.clear();
+        RulesLoader.load(dir.resolve("rules.yml"), REGISTRY, problems);
+        assertEquals(List.of(dir.resolve("rules.yml") + ": enrichment.subjects.file: " + dir.resolve("absent.jsonl") + ": no such file"), problems);
     }
 
     @Test

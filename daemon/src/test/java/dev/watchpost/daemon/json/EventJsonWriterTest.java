@@ -195,6 +195,72 @@ class EventJsonWriterTest {
     }
 
     @Test
+    void shouldEndAnEnrichedEventWithItsEnrichmentObjectAsStored() throws Exception {
+        int length = minimal().finish();
+        EventSlot slot = new EventSlot(16);
+        slot.claimEvent(length, null, 1, TS_US).put(0, buffer.array(), 0, length);
+        slot.claimExtra(0, 3).put(EventExtras.META_OFFSET, ascii("k-1"));
+        slot.sequence(80);
+        slot.markRepeat(77, 3);
+        byte[] enrichment = "{\"site\":\"Corner shop\",\"severity\":2,\"failed\":[\"subjects\"]}".getBytes(StandardCharsets.UTF_8);
+        slot.putEnrichment(enrichment, enrichment.length);
+        ByteBuf out = Unpooled.buffer();
+
+        writer.write(slot, out);
+
+        String json = out.toString(StandardCharsets.UTF_8);
+        out.release();
+        assertContains(json, "{\"seq\":80,\"receipt_id\":\"k-1\",");
+        assertEquals(true, json.endsWith(",\"duplicate_of\":77,\"repeat\":3,\"enrichment\":"
+                + "{\"site\":\"Corner shop\",\"severity\":2,\"failed\":[\"subjects\"]}}"), json);
+        JsonNode node = mapper.readTree(json);
+        assertEquals(2, node.get("enrichment").get("severity").asInt());
+        assertEquals("subjects", node.get("enrichment").get("failed").get(0).asText());
+    }
+
+    @Test
+    void shouldEndAnEnrichedDerivedEventWithParentsThenItsEnrichment() throws Exception {
+        int length = encoder.wrap(buffer, 0).receiptId(RECEIPT).tsUs(TS_US).eventType(EventTypeRegistry.TRACK_STARTED)
+                .source(3).confidence(0.5f).storeId(STORE).trackId(17).finish();
+        ByteBuffer extra = ByteBuffer.allocate(128).order(ByteOrder.LITTLE_ENDIAN);
+        UUID correlation = UUID.fromString("4b3afafb-cd02-8b85-9ced-bf56577f1ed9");
+        int extraLength = EventExtras.putDerivedOnly(extra, 0, new long[] {3}, 1,
+                correlation.getMostSignificantBits(), correlation.getLeastSignificantBits(), 1);
+        byte[] enrichment = ascii("{\"camera\":{\"key\":\"door\"}}");
+        extraLength = EventExtras.putEnrichmentSection(extra, 0, extraLength, enrichment, enrichment.length);
+
+        String json = new EventJsonWriter(EventTypeRegistry.standard()).toJson(4, TS_US, frameAt(0), extra, 0, extraLength);
+
+        assertEquals(true, json.endsWith(",\"parents\":[3],\"correlation_id\":\"" + correlation
+                + "\",\"enrichment\":{\"camera\":{\"key\":\"door\"}}}"), json);
+        assertEquals("door", mapper.readTree(json).get("enrichment").get("camera").get("key").asText());
+    }
+
+    @Test
+    void shouldNotAllocateWritingAnEnrichedEvent() {
+        int length = minimal().trackId(7).label(ascii("person"), 0, 6).finish();
+        EventSlot slot = new EventSlot(16);
+        slot.claimEvent(length, null, 1, TS_US).put(0, buffer.array(), 0, length);
+        slot.sequence(9);
+        byte[] enrichment = ascii("{\"camera\":{\"key\":\"door\",\"name\":\"Front door\"},\"severity\":3}");
+        slot.putEnrichment(enrichment, enrichment.length);
+        ByteBuf out = Unpooled.buffer(4096);
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        int events = 100_000;
+        long before = 0;
+        for (int n = 0; n < 2 * events; n++) {
+            if (n == events) {
+                before = threads.getCurrentThreadAllocatedBytes();
+            }
+            out.clear();
+            writer.write(slot, out);
+        }
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        out.release();
+        assertEquals(0, allocated / events, "bytes per event (" + allocated + " in all)");
+    }
+
+    @Test
     void shouldWriteLongsOfEverySizeAndSign() {
         for (long v : new long[] {0, 7, -7, 10, 999, 1000, Long.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE + 1}) {
             ByteBuf out = Unpooled.buffer(2);

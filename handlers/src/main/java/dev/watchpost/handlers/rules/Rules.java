@@ -16,8 +16,10 @@ import java.util.Objects;
  * @param windowDedup     the content-window dedup
  * @param tracks          track fusion
  * @param site            the cameras and zones, with their names and topology
+ * @param enrichment      the enrich stage: enrichers, subject directory, severity
  */
-public record Rules(Duration allowedLateness, Duration clockSkew, WindowDedupRules windowDedup, TrackRules tracks, Site site) {
+public record Rules(Duration allowedLateness, Duration clockSkew, WindowDedupRules windowDedup, TrackRules tracks, Site site,
+                    EnrichmentRules enrichment) {
     /** The default: two seconds cover a detector's batching and the LAN. */
     public static final Duration ALLOWED_LATENESS_DEFAULT = Duration.ofSeconds(2);
     /** NTP keeps clocks within milliseconds; a second also covers a detector's own processing delay. */
@@ -30,6 +32,12 @@ public record Rules(Duration allowedLateness, Duration clockSkew, WindowDedupRul
         Objects.requireNonNull(windowDedup, "windowDedup");
         Objects.requireNonNull(tracks, "tracks");
         Objects.requireNonNull(site, "site");
+        Objects.requireNonNull(enrichment, "enrichment");
+    }
+
+    /** Rules without enrichment. */
+    public Rules(Duration allowedLateness, Duration clockSkew, WindowDedupRules windowDedup, TrackRules tracks, Site site) {
+        this(allowedLateness, clockSkew, windowDedup, tracks, site, EnrichmentRules.DISABLED);
     }
 
     /** Rules with no site described. */

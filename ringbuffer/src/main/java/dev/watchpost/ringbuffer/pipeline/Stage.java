@@ -19,6 +19,12 @@ public enum Stage {
      * allocator; ends idle tracks on the watermark.
      */
     FUSE,
+    /**
+     * Runs the enrichers on every event the slot will store (its own and its derived events): the
+     * enrichment object goes into the event's extras, severity and watch-list tags into its
+     * {@code Enrichment} facts.
+     */
+    ENRICH,
     /** Appends new events, then the slot's derived events, to the journal and rejected frames to the dead-letter store; group commit. */
     JOURNAL,
     /** Answers the origins: ACK/NACK frames, HTTP results, closes. */
