@@ -1,12 +1,15 @@
 package dev.watchpost.daemon;
 
 import com.lmax.disruptor.EventHandler;
+import dev.watchpost.daemon.alerts.AlertDelivery;
 import dev.watchpost.daemon.config.WatchpostConfig;
 import dev.watchpost.daemon.http.HttpServer;
 import dev.watchpost.daemon.http.StreamHub;
 import dev.watchpost.daemon.ingest.TcpIngestServer;
 import dev.watchpost.daemon.ingest.UdpIngestServer;
 import dev.watchpost.handlers.AckHandler;
+import dev.watchpost.handlers.AlertHandler;
+import dev.watchpost.handlers.FsyncPolicy;
 import dev.watchpost.handlers.DedupHandler;
 import dev.watchpost.handlers.ErrorLog;
 import dev.watchpost.handlers.JournalHandler;
@@ -40,6 +43,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * The running daemon: opens and recovers the stores in the data directory, assembles the pipeline,
@@ -52,6 +56,7 @@ import java.util.function.Consumer;
  *     journal/           events, segments named by first seq
  *     deadletter/        rejected frames, same format
  *     dedup/             receipts.snap: the receipt_id table as a clean stop left it
+ *     alerts/            per delivery channel: &lt;channel&gt;.cursor (last seq done), &lt;channel&gt;.rejected (refused alerts)
  * </pre>
  *
  * The content-window state and the open tracks have no file: they are rebuilt from the journal's tail
@@ -74,6 +79,8 @@ public final class Daemon implements AutoCloseable {
     private Ticker ticker;
     private WindowDedupHandler window;
     private TrackFusionHandler fuse;
+    private AlertHandler alert;
+    private AlertDelivery delivery;
     private StreamHub hub;
     private TcpIngestServer tcp;
     private UdpIngestServer udp;
@@ -141,12 +148,21 @@ public final class Daemon implements AutoCloseable {
         fuse = new TrackFusionHandler(config.rules(), seqs, counters, errors);
         Log.info("tracks rebuilt from the journal's last " + fuse.restore(journal) + " events: " + fuse.openTracks() + " open");
         stages.put(Stage.FUSE, fuse);
+        // The site's tag table: the alert rules number their tags in it, the enrich stage its watch list.
+        dev.watchpost.handlers.rules.TagTable tags = new dev.watchpost.handlers.rules.TagTable();
+        alert = new AlertHandler(config.rules(), tags, registry, seqs, counters, errors);
+        Log.info("alert throttles rebuilt from the journal's last " + alert.restore(journal) + " events: "
+                + alert.pendingDerived() + " alerts to raise again");
+        stages.put(Stage.ALERT, alert);
+        LongSupplier committed = config.journal().fsync() == FsyncPolicy.NEVER ? journal::flushedSeq : journal::durableSeq;
+        delivery = new AlertDelivery(config.rules().alerts(), journal, committed, dataDir, registry, counters);
         stages.put(Stage.JOURNAL, new JournalHandler(journal, deadLetters, config.journal().fsync(),
                 config.journal().batchMaxRecords(), config.journal().batchMaxDelay().toNanos(), counters));
         stages.put(Stage.ACK, new AckHandler(errors));
-        stages.put(Stage.PUBLISH, new PublishHandler(hub, errors));
+        stages.put(Stage.PUBLISH, new PublishHandler(delivery.wakingAfter(hub), errors));
         pipeline = new Pipeline(config.pipeline(), stages, this::fatal).start();
         ticker = new Ticker(pipeline.ring(), config.pipeline().tickInterval()).start();
+        delivery.start();
 
         http = new HttpServer(config.http(), registry, pipeline.ring(), journal, hub, counters, () -> "ready".equals(state), this::status).start();
         tcp = new TcpIngestServer(config.ingest(), pipeline.ring(), counters).start();
@@ -182,6 +198,7 @@ public final class Daemon implements AutoCloseable {
                 : java.time.Instant.EPOCH.plus(watermarkUs, java.time.temporal.ChronoUnit.MICROS).toString());
         status.put("window_open_keys", window.openKeys());
         status.put("open_tracks", fuse.openTracks());
+        status.put("alerts", delivery.status());
         status.put("deadletters", deadLetters.count());
         status.put("tcp_connections", tcp == null ? 0 : tcp.openConnections());
         return status;
@@ -241,6 +258,7 @@ public final class Daemon implements AutoCloseable {
         closeQuietly(udp);
         closeQuietly(http);
         closeQuietly(hub);
+        closeQuietly(delivery); // before the journal it reads; what it has not delivered goes after the next start
         closeQuietly(journal);
         closeQuietly(deadLetters);
         if (drained) {
@@ -263,7 +281,7 @@ public final class Daemon implements AutoCloseable {
 
     /**
      * Publishes shutdown slots until the fuse stage has ended every open track and stored what that
-     * derives: each slot carries at most {@link EventSlot#MAX_DERIVED} derived events through the
+     * derives, alerts on it included: each slot carries at most {@link EventSlot#MAX_DERIVED} derived events through the
      * journal. Every other producer has stopped.
      */
     private void endOpenTracks() {
@@ -271,7 +289,8 @@ public final class Daemon implements AutoCloseable {
         com.lmax.disruptor.RingBuffer<EventSlot> ring = pipeline.ring();
         do { // at least once: the counts are as of the last batch, before what is still in the ring
             // Enough slots for everything still to end, in one batch (one fsync), within half the ring.
-            int slots = (int) Math.min(ring.getBufferSize() / 2, (fuse.openTracks() + fuse.pendingDerived()) / EventSlot.MAX_DERIVED + 2);
+            int slots = (int) Math.min(ring.getBufferSize() / 2, (2 * fuse.openTracks() + fuse.pendingDerived() + alert.pendingDerived())
+                    / EventSlot.MAX_DERIVED + 2);
             long last = 0;
             for (int i = 0; i < slots; i++) {
                 last = ring.next();
@@ -288,7 +307,7 @@ public final class Daemon implements AutoCloseable {
                 }
                 java.util.concurrent.locks.LockSupport.parkNanos(100_000);
             }
-        } while (!pipeline.hasFailed() && fuse.openTracks() + fuse.pendingDerived() > 0);
+        } while (!pipeline.hasFailed() && fuse.openTracks() + fuse.pendingDerived() + alert.pendingDerived() > 0);
     }
 
     private static void closeQuietly(AutoCloseable closeable) {
