@@ -140,10 +140,9 @@ public final class RulesLoader extends ConfigValues {
                 Set<String> names = new java.util.HashSet<>();
                 dev.watchpost.handlers.rules.TagTable tags = new dev.watchpost.handlers.rules.TagTable();
                 for (int i = 0; i < list.size(); i++) {
-                    AlertRules.Rule rule = alertRule(list.get(i), "alerts.rules[" + i + "]", channels, section.path("channels"), site, tags);
-                    if (rule != null && !names.add(rule.name())) {
-                        problems.add("alerts.rules[" + i + "].name: '" + rule.name() + "' is the name of another rule too");
-                    } else if (rule != null) {
+                    AlertRules.Rule rule = alertRule(list.get(i), "alerts.rules[" + i + "]", channels, section.path("channels"), site, tags,
+                            names);
+                    if (rule != null) {
                         rules.add(rule);
                     }
                 }
@@ -228,7 +227,7 @@ public final class RulesLoader extends ConfigValues {
     }
 
     private AlertRules.Rule alertRule(JsonNode node, String path, Map<String, AlertRules.Channel> channels, JsonNode channelNodes, Site site,
-                                      dev.watchpost.handlers.rules.TagTable tagTable) {
+                                      dev.watchpost.handlers.rules.TagTable tagTable, Set<String> names) {
         if (!node.isObject()) {
             problems.add(path + ": must be a mapping with name, when, channels ...; was " + node);
             return null;
@@ -240,6 +239,8 @@ public final class RulesLoader extends ConfigValues {
             problems.add(path + ".name: required, the rule's name (it goes into each alert)");
         } else if (!SITE_KEY.matcher(name).matches()) {
             problems.add(path + ".name: a name is 1..64 letters, digits, '_' or '-'; was '" + name + "'");
+        } else if (!names.add(name)) {
+            problems.add(path + ".name: '" + name + "' is the name of another rule too");
         }
         JsonNode when = section(node, path + ".when");
         known(when, path + ".when.", Set.of("types", "labels", "cameras", "zones", "tags", "min_severity", "hours", "min_confidence"));
