@@ -160,9 +160,9 @@ public final class Daemon implements AutoCloseable {
                 config.journal().batchMaxRecords(), config.journal().batchMaxDelay().toNanos(), counters));
         stages.put(Stage.ACK, new AckHandler(errors));
         stages.put(Stage.PUBLISH, new PublishHandler(delivery.wakingAfter(hub), errors));
+        delivery.start(); // before the pipeline: a first start's cursor is the journal's end as recovered
         pipeline = new Pipeline(config.pipeline(), stages, this::fatal).start();
         ticker = new Ticker(pipeline.ring(), config.pipeline().tickInterval()).start();
-        delivery.start();
 
         http = new HttpServer(config.http(), registry, pipeline.ring(), journal, hub, counters, () -> "ready".equals(state), this::status).start();
         tcp = new TcpIngestServer(config.ingest(), pipeline.ring(), counters).start();

@@ -111,7 +111,6 @@ public final class AlertHandler implements EventHandler<EventSlot> {
     private long offsetToUs = Long.MIN_VALUE;
     private long offsetUs;
 
-    private boolean silent;
     private long raised;
     private long throttled;
     private long overflow;
@@ -335,9 +334,6 @@ public final class AlertHandler implements EventHandler<EventSlot> {
             return;
         }
         long suppressed = recordAlert(r, entry, ts, hi, lo);
-        if (silent) {
-            return;
-        }
         DerivedEvent event = queue.add();
         if (event == null) {
             overflow++;

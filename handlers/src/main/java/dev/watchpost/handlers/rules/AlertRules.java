@@ -45,7 +45,7 @@ public record AlertRules(ZoneId timezone, Map<String, Channel> channels, List<Ru
 
     public AlertRules {
         Objects.requireNonNull(timezone, "timezone");
-        channels = Map.copyOf(new java.util.LinkedHashMap<>(channels));
+        channels = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(channels)); // in file order
         rules = List.copyOf(rules);
         for (Rule rule : rules) {
             for (String name : rule.channels()) {
