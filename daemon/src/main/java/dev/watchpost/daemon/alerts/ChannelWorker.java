@@ -142,13 +142,15 @@ abstract class ChannelWorker implements Runnable {
             long limit = committed.getAsLong();
             if (limit > cursorSeq) {
                 try {
-                    scan(limit);
+                    if (scan(limit)) {
+                        continue;
+                    }
                 } catch (IOException | RuntimeException e) {
                     lastError = "reading the journal: " + e;
                     Log.warn("alert channel " + channel.name() + ": " + lastError);
                     pause(backoff.nextNanos());
+                    continue;
                 }
-                continue;
             }
             if (!signalled) {
                 LockSupport.parkNanos(this, IDLE_NANOS);
@@ -157,10 +159,12 @@ abstract class ChannelWorker implements Runnable {
         }
     }
 
-    private void scan(long limit) throws IOException {
+    /** Delivers what lies between the cursor and {@code limit}; false when it found nothing to read there. */
+    private boolean scan(long limit) throws IOException {
         JournalRecord record = new JournalRecord();
         EventFrame frame = new EventFrame();
         long passed = cursorSeq;
+        long deliveredBefore = delivered.get() + givenUp.get();
         try (JournalReader reader = journal.reader(cursorSeq + 1, limit)) {
             while (running && reader.next(record)) {
                 long seq = record.seq();
@@ -180,10 +184,12 @@ abstract class ChannelWorker implements Runnable {
                 passed = seq;
             }
         }
-        if (passed > cursorSeq) {
+        boolean moved = passed > cursorSeq;
+        if (moved) {
             cursor.write(passed);
             cursorSeq = passed;
         }
+        return moved || delivered.get() + givenUp.get() > deliveredBefore;
     }
 
     /** True when the alert's payload lists this channel in "channels" (names are plain keys, so a quoted match is exact). */
