@@ -296,6 +296,33 @@ class AlertDeliveryDaemonTest {
         assertEquals(400, bad.statusCode(), bad.body());
     }
 
+    // ---- clean stop and restart
+
+    @Test
+    void shouldStoreAlertsOnTracksEndedAtAStopAndRaiseNothingTwiceAfterARestart() throws Exception {
+        String rules = "tracks: {idle_timeout: 1h}\n"
+                + "alerts:\n"
+                + "  channels: {dashboard: {type: websocket}}\n"
+                + "  rules:\n"
+                + "    - {name: ended, when: {types: [track.ended]}, channels: [dashboard], throttle: {max: 10, per: 1m}}\n"
+                + "    - {name: started, when: {types: [track.started]}, channels: [dashboard], throttle: {max: 10, per: 1m}}\n";
+        start(rules);
+        for (int track = 1; track <= 3; track++) {
+            millis += 10;
+            RulesDaemon.post(http, daemon, "{\"receipt_id\":\"" + UUID.randomUUID() + "\",\"event_name\":\"object.detected\",\"ts\":\""
+                    + base.plusMillis(millis) + "\",\"store_id\":\"" + TestEvents.STORE + "\",\"camera_id\":\"" + CAMERA
+                    + "\",\"confidence\":0.9,\"track_id\":" + track + ",\"label\":\"person\"}");
+        }
+        assertEquals(3, storedAlertSeqs().size(), "one per track.started");
+        daemon.close(); // a clean stop ends the three tracks: three track.ended, three alerts, through the journal
+        daemon = null;
+
+        start(rules);
+        List<Long> alerts = storedAlertSeqs();
+        assertEquals(6, alerts.size(), "the stop's alerts are stored, and the restart raised nothing again");
+        assertEquals(0, daemon.counters().get(Counter.ALERTS_RAISED));
+    }
+
     // ---- MQTT, on the local Mosquitto
 
     @Test
