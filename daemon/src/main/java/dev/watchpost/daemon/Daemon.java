@@ -3,12 +3,14 @@ package dev.watchpost.daemon;
 import com.lmax.disruptor.EventHandler;
 import dev.watchpost.daemon.config.ConfigException;
 import dev.watchpost.daemon.config.RulesLoader;
+import dev.watchpost.daemon.alerts.AlertDelivery;
 import dev.watchpost.daemon.config.WatchpostConfig;
 import dev.watchpost.daemon.http.HttpServer;
 import dev.watchpost.daemon.http.StreamHub;
 import dev.watchpost.daemon.ingest.TcpIngestServer;
 import dev.watchpost.daemon.ingest.UdpIngestServer;
 import dev.watchpost.handlers.AckHandler;
+import dev.watchpost.handlers.FsyncPolicy;
 import dev.watchpost.handlers.DedupHandler;
 import dev.watchpost.handlers.EnrichHandler;
 import dev.watchpost.handlers.ErrorLog;
@@ -45,6 +47,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * The running daemon: opens and recovers the stores in the data directory, assembles the pipeline,
@@ -57,6 +60,7 @@ import java.util.function.Consumer;
  *     journal/           events, segments named by first seq
  *     deadletter/        rejected frames, same format
  *     dedup/             receipts.snap: the receipt_id table as a clean stop left it
+ *     alerts/            per delivery channel: &lt;channel&gt;.cursor (last seq done), &lt;channel&gt;.rejected (refused alerts)
  * </pre>
  *
  * The content-window state and the open tracks have no file: they are rebuilt from the journal's tail
@@ -90,6 +94,7 @@ public final class Daemon implements AutoCloseable {
     });
     /** The site's watch-list tag numbering, shared by the enrich stage (subject directory) and the stages that read tags; kept across reloads. */
     private final TagTable tags = new TagTable();
+    private AlertDelivery delivery;
     private StreamHub hub;
     private TcpIngestServer tcp;
     private UdpIngestServer udp;
@@ -158,10 +163,13 @@ public final class Daemon implements AutoCloseable {
             switches.put(stage, place);
             stages.put(stage, place);
         });
+        LongSupplier committed = config.journal().fsync() == FsyncPolicy.NEVER ? journal::flushedSeq : journal::durableSeq;
+        delivery = new AlertDelivery(config.rules().alerts(), journal, committed, dataDir, registry, counters);
         stages.put(Stage.JOURNAL, new JournalHandler(journal, deadLetters, config.journal().fsync(),
                 config.journal().batchMaxRecords(), config.journal().batchMaxDelay().toNanos(), counters));
         stages.put(Stage.ACK, new AckHandler(errors));
-        stages.put(Stage.PUBLISH, new PublishHandler(hub, errors));
+        stages.put(Stage.PUBLISH, new PublishHandler(delivery.wakingAfter(hub), errors));
+        delivery.start(); // before the pipeline: a first start's cursor is the journal's end as recovered
         pipeline = new Pipeline(config.pipeline(), stages, this::fatal).start();
         ticker = new Ticker(pipeline.ring(), config.pipeline().tickInterval()).start();
 
@@ -179,7 +187,7 @@ public final class Daemon implements AutoCloseable {
 
     /** What the rule stages share with the rest of the pipeline, for a start and for each reload. */
     private RuleStages.Shared shared() {
-        return new RuleStages.Shared(seqs, tags, counters, errors, Log::info, true);
+        return new RuleStages.Shared(seqs, tags, registry, counters, errors, Log::info, true);
     }
 
     private void fatal(Throwable error) {
@@ -206,6 +214,7 @@ public final class Daemon implements AutoCloseable {
                 : java.time.Instant.EPOCH.plus(watermarkUs, java.time.temporal.ChronoUnit.MICROS).toString());
         status.put("window_open_keys", rules.window().openKeys());
         status.put("open_tracks", rules.fuse().openTracks());
+        status.put("alerts", delivery.status());
         status.put("deadletters", deadLetters.count());
         status.put("tcp_connections", tcp == null ? 0 : tcp.openConnections());
         return status;
@@ -267,6 +276,7 @@ public final class Daemon implements AutoCloseable {
         closeQuietly(udp);
         closeQuietly(http);
         closeQuietly(hub);
+        closeQuietly(delivery); // before the journal it reads; what it has not delivered goes after the next start
         closeQuietly(journal);
         closeQuietly(deadLetters);
         if (drained) {
@@ -326,6 +336,13 @@ public final class Daemon implements AutoCloseable {
             done.completeExceptionally(e);
             return;
         }
+        if (!rules.alerts().channels().equals(config.rules().alerts().channels())) {
+            ConfigException e = new ConfigException(List.of(config.rulesFile()
+                    + ": alerts.channels: the delivery channels changed; they are set up at start, so restart to change them"));
+            Log.warn("rules not reloaded: " + e.problems().get(0));
+            done.completeExceptionally(e);
+            return;
+        }
         Runnable swap = () -> { // the stage thread, at the journal stage, with everything before it committed
             try {
                 RuleStages next = new RuleStages(rules, shared());
@@ -353,7 +370,7 @@ public final class Daemon implements AutoCloseable {
 
     /**
      * Publishes shutdown slots until the fuse stage has ended every open track and stored what that
-     * derives: each slot carries at most {@link EventSlot#MAX_DERIVED} derived events through the
+     * derives, alerts on it included: each slot carries at most {@link EventSlot#MAX_DERIVED} derived events through the
      * journal. Every other producer has stopped.
      */
     private void endOpenTracks() {

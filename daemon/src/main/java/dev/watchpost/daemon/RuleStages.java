@@ -1,6 +1,7 @@
 package dev.watchpost.daemon;
 
 import com.lmax.disruptor.EventHandler;
+import dev.watchpost.handlers.AlertHandler;
 import dev.watchpost.handlers.EnrichHandler;
 import dev.watchpost.handlers.ErrorLog;
 import dev.watchpost.handlers.SeqAllocator;
@@ -11,6 +12,7 @@ import dev.watchpost.handlers.rules.TagTable;
 import dev.watchpost.persistence.journal.Journal;
 import dev.watchpost.ringbuffer.Counters;
 import dev.watchpost.ringbuffer.EventSlot;
+import dev.watchpost.ringbuffer.codec.EventTypeRegistry;
 import dev.watchpost.ringbuffer.pipeline.Stage;
 
 import java.io.IOException;
@@ -23,7 +25,7 @@ import java.util.function.Consumer;
 
 /**
  * The stages that carry out the rules file, built together from one {@link Rules}: window, fuse,
- * enrich. They are restored together from the journal's tail, replaced together when the rules are
+ * enrich, alert. They are restored together from the journal's tail, replaced together when the rules are
  * reloaded, and closed together. The daemon, the offline replay ({@code watchpost rules test}) and
  * the tests all build them here, so each runs the same stages in the same order.
  */
@@ -33,17 +35,19 @@ public final class RuleStages implements AutoCloseable {
      *
      * @param seqs       the allocator the deriving stages share with the sequencer (dedup stage)
      * @param tags       the site's watch-list tag numbering, kept for the life of the process
+     * @param registry   the event types, the site's included
      * @param log        where stages report what they do in the background (a directory reload)
      * @param background whether stages may start background work (the daemon: yes; offline: no)
      */
-    public record Shared(SeqAllocator seqs, TagTable tags, Counters counters, ErrorLog errors, Consumer<String> log,
-                         boolean background) {
+    public record Shared(SeqAllocator seqs, TagTable tags, EventTypeRegistry registry, Counters counters, ErrorLog errors,
+                         Consumer<String> log, boolean background) {
     }
 
     private final Rules rules;
     private final WindowDedupHandler window;
     private final TrackFusionHandler fuse;
     private final EnrichHandler enrich;
+    private final AlertHandler alert;
     private final Map<Stage, EventHandler<EventSlot>> handlers = new EnumMap<>(Stage.class);
 
     public RuleStages(Rules rules, Shared shared) {
@@ -53,7 +57,9 @@ public final class RuleStages implements AutoCloseable {
         this.enrich = new EnrichHandler(rules, shared.tags(), shared.counters(), shared.errors(), shared.log(), shared.background());
         handlers.put(Stage.WINDOW, window);
         handlers.put(Stage.FUSE, fuse);
+        this.alert = new AlertHandler(rules, shared.tags(), shared.registry(), shared.seqs(), shared.counters(), shared.errors());
         handlers.put(Stage.ENRICH, enrich);
+        handlers.put(Stage.ALERT, alert);
     }
 
     /** Rebuilds every stage's state from the journal's tail; one line per stage, for the log. Before the stages run. */
@@ -65,6 +71,8 @@ public final class RuleStages implements AutoCloseable {
         if (!enrich.enricherNames().isEmpty()) {
             lines.add("enrichers, in order: " + String.join(", ", enrich.enricherNames()));
         }
+        lines.add("alert throttles rebuilt from the journal's last " + alert.restore(journal) + " events: "
+                + alert.pendingDerived() + " alerts to raise again");
         return lines;
     }
 
@@ -87,11 +95,12 @@ public final class RuleStages implements AutoCloseable {
     }
 
     /**
-     * What the stages still have to emit at a stop, as of the last batch: open tracks to end and
-     * derived events waiting for a slot. A stop publishes shutdown slots until it is 0.
+     * What the stages still have to emit at a stop, as of the last batch: open tracks to end (each
+     * ending may raise an alert too, so it counts twice) and derived events waiting for a slot. A
+     * stop publishes shutdown slots until it is 0.
      */
     public long unfinished() {
-        return fuse.openTracks() + fuse.pendingDerived();
+        return 2L * fuse.openTracks() + fuse.pendingDerived() + alert.pendingDerived();
     }
 
     public Rules rules() {

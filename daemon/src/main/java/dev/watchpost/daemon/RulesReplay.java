@@ -26,7 +26,7 @@ import dev.watchpost.ringbuffer.codec.EventValidator;
 
 /**
  * Runs rules over recorded events, offline ({@code watchpost rules test}): a journal's detections, or
- * JSON events from a file, go through the validate, window, fuse and enrich stages as they would live, with fresh rule state and seqs
+ * JSON events from a file, go through the validate, window, fuse, enrich and alert stages as they would live, with fresh rule state and seqs
  * counted from 1, and each derived event comes out as its JSON line. The recording's own derived
  * events are left out: they are what the rules under test replace. Event time alone drives the
  * watermark (no wall-clock tick), so an old recording replays as it happened; at the end the open
@@ -96,7 +96,7 @@ public final class RulesReplay {
         private final ValidateHandler validate = new ValidateHandler(new EventValidator(registry, Long.MAX_VALUE / 4), counters, errors);
         private final SeqAllocator seqs = new SeqAllocator(1);
         // No background work offline: the subject directory is read once, as it is now.
-        private final RuleStages stages = new RuleStages(rules, new RuleStages.Shared(seqs, new TagTable(), counters, errors, line -> { }, false));
+        private final RuleStages stages = new RuleStages(rules, new RuleStages.Shared(seqs, new TagTable(), registry, counters, errors, line -> { }, false));
         private final EventJsonWriter json = new EventJsonWriter(registry);
         private final EventSlot slot = new EventSlot(512);
         private long detections;

@@ -22,9 +22,14 @@ public final class StreamClient implements WebSocket.Listener {
 
     /** Opens {@code ws://127.0.0.1:port/v1/stream<query>}, e.g. query {@code ?from_seq=3}. */
     public static StreamClient open(HttpClient http, int port, String query, Duration timeout) throws Exception {
+        return open(http, port, "/v1/stream", query, timeout);
+    }
+
+    /** Opens {@code ws://127.0.0.1:port<path><query>}: the event stream or the alerts stream. */
+    public static StreamClient open(HttpClient http, int port, String path, String query, Duration timeout) throws Exception {
         StreamClient client = new StreamClient(timeout);
         client.socket = http.newWebSocketBuilder()
-                .buildAsync(URI.create("ws://127.0.0.1:" + port + "/v1/stream" + query), client)
+                .buildAsync(URI.create("ws://127.0.0.1:" + port + path + query), client)
                 .get(timeout.toSeconds(), TimeUnit.SECONDS);
         return client;
     }

@@ -51,6 +51,13 @@ public final class PayloadWriter {
         return this;
     }
 
+    /** {@code length} bytes of {@code text} from {@code from}, written as they are. */
+    public PayloadWriter put(byte[] text, int from, int length) {
+        System.arraycopy(text, from, bytes, p, length);
+        p += length;
+        return this;
+    }
+
     /**
      * A JSON string of {@code length} bytes of validated UTF-8 text (a label), with its quotes;
      * quote and backslash escaped. Control characters never reach here: protocol v1 rejects them.

@@ -45,7 +45,13 @@ public enum Counter {
     STREAM_CLIENTS_CLOSED("stream_clients_closed", "WebSocket stream clients closed (HTTP thread)"),
     STREAM_CLIENTS_CUT_OFF("stream_clients_cut_off", "stream clients disconnected because their outbox overflowed (publish stage)"),
     STREAM_MESSAGES_SENT("stream_messages_sent", "events written to stream clients (HTTP thread)"),
-    HANDLER_ERRORS("handler_errors", "exceptions caught in a pipeline stage (any stage)");
+    HANDLER_ERRORS("handler_errors", "exceptions caught in a pipeline stage (any stage)"),
+    ALERTS_RAISED("alerts_raised", "alert.raised made by an alert rule (alert stage)"),
+    ALERTS_THROTTLED("alerts_throttled", "alert rule matches suppressed by their rule's throttle (alert stage)"),
+    ALERTS_OVERFLOW("alerts_overflow", "alerts dropped because the alert stage's pending queue was full (alert stage)"),
+    ALERTS_DELIVERED("alerts_delivered", "alerts delivered to a webhook or MQTT channel, all channels (delivery threads)"),
+    ALERTS_DELIVERY_FAILED("alerts_delivery_failed", "failed alert delivery attempts, retried later, all channels (delivery threads)"),
+    ALERTS_GIVEN_UP("alerts_given_up", "alerts a channel refused for good (a 4xx other than 429), recorded in <channel>.rejected (delivery threads)");
 
     private final String metricName;
     private final String help;

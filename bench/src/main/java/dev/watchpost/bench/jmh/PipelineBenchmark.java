@@ -3,6 +3,7 @@ package dev.watchpost.bench.jmh;
 import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.RingBuffer;
 import dev.watchpost.handlers.AckHandler;
+import dev.watchpost.handlers.AlertHandler;
 import dev.watchpost.handlers.DedupHandler;
 import dev.watchpost.handlers.ErrorLog;
 import dev.watchpost.handlers.EventSink;
@@ -14,6 +15,7 @@ import dev.watchpost.handlers.TrackFusionHandler;
 import dev.watchpost.handlers.ValidateHandler;
 import dev.watchpost.handlers.WindowDedupHandler;
 import dev.watchpost.handlers.rules.Rules;
+import dev.watchpost.handlers.rules.TagTable;
 import dev.watchpost.persistence.deadletter.DeadLetterStore;
 import dev.watchpost.persistence.dedup.DedupConfig;
 import dev.watchpost.persistence.dedup.DedupStore;
@@ -138,6 +140,7 @@ public class PipelineBenchmark {
         stages.put(Stage.WINDOW, new WindowDedupHandler(Rules.defaults(), counters, errors));
         stages.put(Stage.FUSE, new TrackFusionHandler(Rules.defaults(), seqs, counters, errors));
         stages.put(Stage.ENRICH, new dev.watchpost.handlers.EnrichHandler(java.util.List.of(), Rules.defaults(), counters, errors));
+        stages.put(Stage.ALERT, new AlertHandler(Rules.defaults(), new TagTable(), EventTypeRegistry.standard(), seqs, counters, errors));
         stages.put(Stage.JOURNAL, new JournalHandler(journal, deadLetters, FsyncPolicy.BATCH,
                 BATCH_MAX_RECORDS, BATCH_MAX_DELAY_NANOS, counters));
         stages.put(Stage.ACK, new AckHandler(errors));

@@ -193,7 +193,7 @@ public final class ConfigLoader extends ConfigValues {
                 parsed.add(stages);
             }
             if (!ok) {
-                problems.add("pipeline.threads: must be a list of lists of stage names, e.g. [[validate, dedup, window, fuse, enrich, journal, ack], [publish]]");
+                problems.add("pipeline.threads: must be a list of lists of stage names, e.g. [[validate, dedup, window, fuse, enrich, alert, journal, ack], [publish]]");
             } else {
                 threads = parsed;
             }

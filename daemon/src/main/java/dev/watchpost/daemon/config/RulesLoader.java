@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.watchpost.handlers.enrich.Enrichers;
 import dev.watchpost.handlers.rules.EnrichmentRules;
+import dev.watchpost.handlers.rules.AlertRules;
 import dev.watchpost.handlers.rules.Rules;
 import dev.watchpost.handlers.rules.TagTable;
 import dev.watchpost.handlers.rules.Site;
@@ -116,16 +117,17 @@ public final class RulesLoader extends ConfigValues {
     }
 
     private Rules read(JsonNode root) {
-        known(root, "", Set.of("allowed_lateness", "clock_skew", "site", "window_dedup", "tracks", "enrichment"));
+        known(root, "", Set.of("allowed_lateness", "clock_skew", "site", "window_dedup", "tracks", "enrichment", "alerts"));
         Duration lateness = duration(root, "allowed_lateness", Rules.ALLOWED_LATENESS_DEFAULT, Duration.ZERO, Rules.LATENESS_MAX);
         Duration skew = duration(root, "clock_skew", Rules.CLOCK_SKEW_DEFAULT, Duration.ZERO, Rules.LATENESS_MAX);
         WindowDedupRules windowDedup = windowDedup(section(root, "window_dedup"));
         TrackRules tracks = tracks(section(root, "tracks"));
         Site site = site(section(root, "site"));
-        Rules rules = new Rules(lateness, skew, windowDedup, tracks, site);
+        AlertRules alerts = alerts(section(root, "alerts"), section(root, "site"), site);
+        Rules rules = new Rules(lateness, skew, windowDedup, tracks, site, alerts);
         JsonNode enrichment = section(root, "enrichment");
         if (!enrichment.isMissingNode()) {
-            rules = new Rules(lateness, skew, windowDedup, tracks, site, enrichment(enrichment));
+            rules = new Rules(lateness, skew, windowDedup, tracks, site, enrichment(enrichment), alerts);
             if (problems.isEmpty()) {
                 // Configure the enrichers once, without background work, so their own problems (an
                 // unreadable subject directory, a missing dependency, a cycle) are reported here.
@@ -246,6 +248,297 @@ public final class RulesLoader extends ConfigValues {
                 problems.add(path + "." + e.getKey() + ": must be an integer within " + -cap + ".." + cap + "; was " + v);
             } else {
                 out.put(e.getKey(), v.intValue());
+            }
+        }
+        return out;
+    }
+
+    // ---- alerts
+
+    private static final java.util.regex.Pattern HOURS = java.util.regex.Pattern.compile("(\\d{2}):(\\d{2})-(\\d{2}):(\\d{2})");
+    private static final int RULE_CHANNELS_MAX = 8;
+
+    private AlertRules alerts(JsonNode section, JsonNode siteNode, Site site) {
+        if (section.isMissingNode()) {
+            return AlertRules.NONE;
+        }
+        known(section, "alerts.", Set.of("timezone", "channels", "rules"));
+        java.time.ZoneId zone = java.time.ZoneId.systemDefault();
+        String zoneName = string(section, "alerts.timezone", null);
+        if (zoneName != null) {
+            try {
+                zone = java.time.ZoneId.of(zoneName);
+            } catch (java.time.DateTimeException e) {
+                problems.add("alerts.timezone: unknown time zone '" + zoneName + "', e.g. Europe/Berlin or UTC");
+            }
+        }
+        Map<String, AlertRules.Channel> channels = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> e : entries(section(section, "alerts.channels"), "alerts.channels")) {
+            AlertRules.Channel channel = channel(e.getKey(), e.getValue(), "alerts.channels." + e.getKey());
+            if (channel != null) {
+                channels.put(e.getKey(), channel);
+            }
+        }
+        List<AlertRules.Rule> rules = new ArrayList<>();
+        JsonNode list = section.path("rules");
+        if (!list.isMissingNode() && !list.isNull()) {
+            if (!list.isArray()) {
+                problems.add("alerts.rules: must be a list of rules, each a mapping with name, when, channels ...; was " + list);
+            } else {
+                Set<String> names = new java.util.HashSet<>();
+                dev.watchpost.handlers.rules.TagTable tags = new dev.watchpost.handlers.rules.TagTable();
+                for (int i = 0; i < list.size(); i++) {
+                    AlertRules.Rule rule = alertRule(list.get(i), "alerts.rules[" + i + "]", channels, section.path("channels"), site, tags,
+                            names);
+                    if (rule != null) {
+                        rules.add(rule);
+                    }
+                }
+            }
+        }
+        rules.removeIf(r -> !channels.keySet().containsAll(r.channels())); // a channel with a problem, reported
+        return new AlertRules(zone, channels, rules);
+    }
+
+    private AlertRules.Channel channel(String name, JsonNode node, String path) {
+        known(node, path + ".", Set.of("type", "enabled", "url", "timeout", "backoff_initial", "backoff_max", "breaker", "topic", "client_id"));
+        String typeName = string(node, path + ".type", null);
+        AlertRules.ChannelType type = typeName == null ? null : AlertRules.ChannelType.fromConfigName(typeName);
+        if (type == null) {
+            problems.add(path + ".type: must be websocket, webhook or mqtt; was " + (typeName == null ? "missing" : "'" + typeName + "'"));
+            return null;
+        }
+        boolean enabled = bool(node, path + ".enabled", true);
+        if (type == AlertRules.ChannelType.WEBSOCKET) {
+            for (String key : List.of("url", "timeout", "backoff_initial", "backoff_max", "breaker", "topic", "client_id")) {
+                if (node.has(key)) {
+                    problems.add(path + "." + key + ": a websocket channel has no " + key + " (it is the /v1/alerts stream)");
+                }
+            }
+            AlertRules.Channel c = AlertRules.Channel.websocket(name);
+            return new AlertRules.Channel(name, type, enabled, null, c.timeout(), c.backoffInitial(), c.backoffMax(), c.breakerFailures(),
+                    c.breakerCoolDown(), null, null);
+        }
+        java.net.URI url = null;
+        String text = string(node, path + ".url", null);
+        Set<String> schemes = type == AlertRules.ChannelType.WEBHOOK ? Set.of("http", "https") : Set.of("tcp", "ssl");
+        String example = type == AlertRules.ChannelType.WEBHOOK ? "http://127.0.0.1:8080/alerts" : "tcp://127.0.0.1:1883";
+        if (text == null) {
+            problems.add(path + ".url: required for a " + type.configName() + " channel, e.g. " + example);
+        } else {
+            try {
+                url = new java.net.URI(text);
+                if (url.getScheme() == null || !schemes.contains(url.getScheme()) || url.getHost() == null
+                        || (type == AlertRules.ChannelType.MQTT && url.getPort() < 0)) {
+                    url = null;
+                }
+            } catch (java.net.URISyntaxException e) {
+                url = null;
+            }
+            if (url == null) {
+                problems.add(path + ".url: must be a URL like " + example + "; was '" + text + "'");
+            }
+        }
+        Duration timeout = duration(node, path + ".timeout", AlertRules.WEBHOOK_TIMEOUT_DEFAULT, Duration.ofMillis(100), Duration.ofMinutes(5));
+        Duration initial = duration(node, path + ".backoff_initial", AlertRules.BACKOFF_INITIAL_DEFAULT, Duration.ofMillis(10), Duration.ofHours(1));
+        Duration max = duration(node, path + ".backoff_max", AlertRules.BACKOFF_MAX_DEFAULT, Duration.ofMillis(10), Duration.ofHours(1));
+        if (max.compareTo(initial) < 0) {
+            problems.add(path + ".backoff_max: must be at least backoff_initial (" + pretty(initial) + "), was " + pretty(max));
+            max = initial;
+        }
+        JsonNode breaker = section(node, path + ".breaker");
+        known(breaker, path + ".breaker.", Set.of("failures", "cool_down"));
+        int failures = integer(breaker, path + ".breaker.failures", AlertRules.BREAKER_FAILURES_DEFAULT, 1, 1000);
+        Duration coolDown = duration(breaker, path + ".breaker.cool_down", AlertRules.BREAKER_COOL_DOWN_DEFAULT, Duration.ofMillis(10), Duration.ofHours(1));
+        String topic = null;
+        String clientId = null;
+        if (type == AlertRules.ChannelType.MQTT) {
+            topic = string(node, path + ".topic", AlertRules.MQTT_TOPIC_DEFAULT);
+            if (topic.isEmpty() || topic.contains("#") || topic.contains("+")) {
+                problems.add(path + ".topic: must be a topic name without wildcards (# +), e.g. " + AlertRules.MQTT_TOPIC_DEFAULT + "; was '" + topic + "'");
+            }
+            clientId = string(node, path + ".client_id", "watchpost-" + name);
+            if (clientId.isEmpty() || clientId.length() > 23) {
+                problems.add(path + ".client_id: must be 1..23 characters (MQTT 3.1.1), was '" + clientId + "'");
+            }
+        } else {
+            for (String key : List.of("topic", "client_id")) {
+                if (node.has(key)) {
+                    problems.add(path + "." + key + ": only an mqtt channel has " + key);
+                }
+            }
+        }
+        if (url == null) {
+            return null;
+        }
+        return new AlertRules.Channel(name, type, enabled, url, timeout, initial, max, failures, coolDown, topic, clientId);
+    }
+
+    private AlertRules.Rule alertRule(JsonNode node, String path, Map<String, AlertRules.Channel> channels, JsonNode channelNodes, Site site,
+                                      dev.watchpost.handlers.rules.TagTable tagTable, Set<String> names) {
+        if (!node.isObject()) {
+            problems.add(path + ": must be a mapping with name, when, channels ...; was " + node);
+            return null;
+        }
+        int before = problems.size();
+        known(node, path + ".", Set.of("name", "when", "channels", "message", "throttle", "include_repeats"));
+        String name = string(node, path + ".name", null);
+        if (name == null) {
+            problems.add(path + ".name: required, the rule's name (it goes into each alert)");
+        } else if (!SITE_KEY.matcher(name).matches()) {
+            problems.add(path + ".name: a name is 1..64 letters, digits, '_' or '-'; was '" + name + "'");
+        } else if (!names.add(name)) {
+            problems.add(path + ".name: '" + name + "' is the name of another rule too");
+        }
+        JsonNode when = section(node, path + ".when");
+        known(when, path + ".when.", Set.of("types", "labels", "cameras", "zones", "tags", "min_severity", "hours", "min_confidence"));
+        Set<Integer> types = null;
+        List<String> typeNames = strings(when.path("types"), path + ".when.types", "[object.detected, track.started]");
+        if (typeNames != null) {
+            types = new java.util.HashSet<>();
+            for (int i = 0; i < typeNames.size(); i++) {
+                int code = registry.code(typeNames.get(i));
+                if (code < 0) {
+                    problems.add(path + ".when.types[" + i + "]: unknown event type '" + typeNames.get(i) + "'");
+                } else if (code == dev.watchpost.ringbuffer.codec.EventTypeRegistry.ALERT_RAISED) {
+                    problems.add(path + ".when.types[" + i + "]: alert.raised never triggers an alert");
+                } else {
+                    types.add(code);
+                }
+            }
+        }
+        List<String> labelList = strings(when.path("labels"), path + ".when.labels", "[person, knife]");
+        Set<String> labels = null;
+        if (labelList != null) {
+            labels = new java.util.HashSet<>();
+            for (int i = 0; i < labelList.size(); i++) {
+                if (labelList.get(i).getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 64) {
+                    problems.add(path + ".when.labels[" + i + "]: a label is at most 64 bytes");
+                } else {
+                    labels.add(labelList.get(i));
+                }
+            }
+        }
+        Set<java.util.UUID> cameras = null;
+        List<String> cameraKeys = strings(when.path("cameras"), path + ".when.cameras", "[door, till]");
+        if (cameraKeys != null) {
+            cameras = new java.util.HashSet<>();
+            for (int i = 0; i < cameraKeys.size(); i++) {
+                Site.Camera camera = site.cameraByKey(cameraKeys.get(i));
+                if (camera == null) {
+                    problems.add(path + ".when.cameras[" + i + "]: no camera '" + cameraKeys.get(i) + "' under site.cameras");
+                } else {
+                    cameras.add(camera.id());
+                }
+            }
+        }
+        Set<java.util.UUID> zones = null;
+        List<String> zoneKeys = strings(when.path("zones"), path + ".when.zones", "[entrance]");
+        if (zoneKeys != null) {
+            zones = new java.util.HashSet<>();
+            for (int i = 0; i < zoneKeys.size(); i++) {
+                String key = zoneKeys.get(i);
+                Site.Zone zone = site.zones().stream().filter(z -> z.key().equals(key)).findFirst().orElse(null);
+                if (zone == null) {
+                    problems.add(path + ".when.zones[" + i + "]: no zone '" + key + "' under site.zones");
+                } else {
+                    zones.add(zone.id());
+                }
+            }
+        }
+        List<String> tags = strings(when.path("tags"), path + ".when.tags", "[banned, vip]");
+        if (tags == null) {
+            tags = List.of();
+        }
+        for (int i = 0; i < tags.size(); i++) {
+            if (tagTable.bit(tags.get(i)) < 0) {
+                problems.add(path + ".when.tags[" + i + "]: more than " + dev.watchpost.handlers.rules.TagTable.MAX_TAGS + " distinct tags in the rules");
+            }
+        }
+        int minSeverity = integer(when, path + ".when.min_severity", -1, 0, dev.watchpost.handlers.rules.TrackRules.SEVERITY_MAX);
+        float minConfidence = -1;
+        JsonNode confidence = when.path("min_confidence");
+        if (!confidence.isMissingNode() && !confidence.isNull()) {
+            if (!confidence.isNumber() || confidence.doubleValue() < 0 || confidence.doubleValue() > 1) {
+                problems.add(path + ".when.min_confidence: must be a number within 0..1, was " + confidence);
+            } else {
+                minConfidence = confidence.floatValue();
+            }
+        }
+        int hoursFrom = -1;
+        int hoursTo = -1;
+        String hours = string(when, path + ".when.hours", null);
+        if (hours != null) {
+            java.util.regex.Matcher m = HOURS.matcher(hours.trim());
+            int h1 = m.matches() ? Integer.parseInt(m.group(1)) : -1;
+            int m1 = m.matches() ? Integer.parseInt(m.group(2)) : -1;
+            int h2 = m.matches() ? Integer.parseInt(m.group(3)) : -1;
+            int m2 = m.matches() ? Integer.parseInt(m.group(4)) : -1;
+            if (!m.matches() || h1 > 23 || h2 > 24 || m1 > 59 || m2 > 59 || (h2 == 24 && m2 != 0)) {
+                problems.add(path + ".when.hours: must be a time-of-day span HH:MM-HH:MM such as 22:00-06:00; was '" + hours + "'");
+            } else if (h1 * 60 + m1 == (h2 * 60 + m2) % (24 * 60)) {
+                problems.add(path + ".when.hours: start and end are the same time; leave hours out for all day");
+            } else {
+                hoursFrom = h1 * 60 + m1;
+                hoursTo = (h2 * 60 + m2) % (24 * 60);
+            }
+        }
+        List<String> channelNames = strings(node.path("channels"), path + ".channels", "[dashboard, office_webhook]");
+        if (channelNames == null || channelNames.isEmpty()) {
+            problems.add(path + ".channels: required, a non-empty list of channel names under alerts.channels");
+            channelNames = List.of();
+        } else if (channelNames.size() > RULE_CHANNELS_MAX) {
+            problems.add(path + ".channels: at most " + RULE_CHANNELS_MAX + " channels per rule, was " + channelNames.size());
+        }
+        for (int i = 0; i < channelNames.size(); i++) {
+            if (!channels.containsKey(channelNames.get(i)) && !channelNodes.has(channelNames.get(i))) {
+                problems.add(path + ".channels[" + i + "]: no channel '" + channelNames.get(i) + "' under alerts.channels");
+            }
+        }
+        String message = string(node, path + ".message", "{type} on {camera}");
+        if (message.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > AlertRules.MESSAGE_MAX_BYTES) {
+            problems.add(path + ".message: at most " + AlertRules.MESSAGE_MAX_BYTES + " bytes");
+        }
+        java.util.regex.Matcher placeholder = java.util.regex.Pattern.compile("\\{[^}]*}").matcher(message);
+        while (placeholder.find()) {
+            if (!List.of("{label}", "{camera}", "{type}", "{subject}").contains(placeholder.group())) {
+                problems.add(path + ".message: unknown placeholder " + placeholder.group() + " (known: {label}, {camera}, {type}, {subject})");
+            }
+        }
+        JsonNode throttle = section(node, path + ".throttle");
+        known(throttle, path + ".throttle.", Set.of("max", "per", "key", "max_keys"));
+        int max = integer(throttle, path + ".throttle.max", AlertRules.THROTTLE_MAX_DEFAULT, 1, AlertRules.THROTTLE_MAX_MAX);
+        Duration per = duration(throttle, path + ".throttle.per", AlertRules.THROTTLE_PER_DEFAULT, Duration.ZERO, AlertRules.THROTTLE_PER_MAX);
+        int maxKeys = integer(throttle, path + ".throttle.max_keys", AlertRules.THROTTLE_MAX_KEYS_DEFAULT, 1, AlertRules.THROTTLE_MAX_KEYS_MAX);
+        String keyName = string(throttle, path + ".throttle.key", "rule");
+        AlertRules.ThrottleKey key = AlertRules.ThrottleKey.fromConfigName(keyName);
+        if (key == null) {
+            problems.add(path + ".throttle.key: must be rule, camera, subject or track; was '" + keyName + "'");
+            key = AlertRules.ThrottleKey.RULE;
+        }
+        boolean includeRepeats = bool(node, path + ".include_repeats", false);
+        if (problems.size() > before || name == null) {
+            return null;
+        }
+        return new AlertRules.Rule(name, types, labels, cameras, zones, tags, minSeverity, hoursFrom, hoursTo, minConfidence,
+                channelNames, message, max, per, key, maxKeys, includeRepeats);
+    }
+
+    /** A list of strings, or {@code null} when absent; a bad one is reported (and {@code null}). */
+    private List<String> strings(JsonNode node, String path, String example) {
+        if (node.isMissingNode() || node.isNull()) {
+            return null;
+        }
+        if (!node.isArray()) {
+            problems.add(path + ": must be a list, e.g. " + example + "; was " + node);
+            return null;
+        }
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < node.size(); i++) {
+            if (!node.get(i).isTextual()) {
+                problems.add(path + "[" + i + "]: must be a string, was " + node.get(i));
+            } else {
+                out.add(node.get(i).asText());
             }
         }
         return out;

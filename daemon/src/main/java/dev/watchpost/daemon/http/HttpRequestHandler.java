@@ -249,7 +249,12 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
                     break;
                 case "/v1/stream":
                     if (isGet(method, keepAlive)) {
-                        upgraded = stream(request, query, keepAlive);
+                        upgraded = stream(request, query, keepAlive, false);
+                    }
+                    break;
+                case "/v1/alerts":
+                    if (isGet(method, keepAlive)) {
+                        upgraded = stream(request, query, keepAlive, true);
                     }
                     break;
                 default:
@@ -482,8 +487,11 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
 
     // ---- GET /v1/stream
 
-    /** Validates the query and upgrades; returns true when this handler has left the pipeline. */
-    private boolean stream(FullHttpRequest request, QueryStringDecoder query, boolean keepAlive) {
+    /**
+     * Validates the query and upgrades; returns true when this handler has left the pipeline. The
+     * alerts stream ({@code /v1/alerts}) is the same stream with its types fixed to alert.raised.
+     */
+    private boolean stream(FullHttpRequest request, QueryStringDecoder query, boolean keepAlive, boolean alerts) {
         long fromSeq = StreamSubscriber.LIVE_ONLY;
         StreamFilter filter;
         try {
@@ -491,14 +499,21 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
             if (from != null) {
                 fromSeq = parseFromSeq(from);
             }
-            filter = StreamFilter.parse(single(query, "types"), single(query, "camera"), single(query, "include"), server.registry());
+            String types = single(query, "types");
+            if (alerts && types != null) {
+                throw new IllegalArgumentException("types: /v1/alerts carries alert.raised only; use /v1/stream for other types");
+            }
+            if (alerts && single(query, "include") != null) {
+                throw new IllegalArgumentException("include: /v1/alerts has no window repeats to include");
+            }
+            filter = StreamFilter.parse(alerts ? "alert.raised" : types, single(query, "camera"), single(query, "include"), server.registry());
         } catch (IllegalArgumentException e) {
             error(HttpResponseStatus.BAD_REQUEST, e.getMessage(), keepAlive);
             return false;
         }
         if (!request.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)) {
             FullHttpResponse response = Responses.error(ctx.alloc(), HttpResponseStatus.UPGRADE_REQUIRED,
-                    "GET /v1/stream is a WebSocket: send Upgrade: websocket", keepAlive);
+                    "GET " + query.path() + " is a WebSocket: send Upgrade: websocket", keepAlive);
             response.headers().set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
             respond(response, keepAlive);
             return false;

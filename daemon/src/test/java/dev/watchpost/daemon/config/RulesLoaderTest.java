@@ -1,6 +1,7 @@
 package dev.watchpost.daemon.config;
 
 import dev.watchpost.handlers.rules.EnrichmentRules;
+import dev.watchpost.handlers.rules.AlertRules;
 import dev.watchpost.handlers.rules.Rules;
 import dev.watchpost.handlers.rules.Site;
 import dev.watchpost.handlers.rules.TrackRules;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -103,7 +105,7 @@ class RulesLoaderTest {
                 """);
 
         assertEquals(List.of(
-                "rules.yml: colour: unknown key (known: allowed_lateness, clock_skew, enrichment, site, tracks, window_dedup)",
+                "rules.yml: colour: unknown key (known: alerts, allowed_lateness, clock_skew, enrichment, site, tracks, window_dedup)",
                 "rules.yml: allowed_lateness: must be a duration such as 250ms, 30s, 5m, 24h or 7d; was \"soon\"",
                 "rules.yml: clock_skew: must be within 0s..1h, was 2h",
                 "rules.yml: window_dedup.max_open_keys: must be within 16..4194304, was 3",
@@ -174,6 +176,146 @@ class RulesLoaderTest {
                 "rules.yml: site.zones.entrance.camera: no camera 'roof' under site.cameras"), problems);
     }
 
+    // ---- alerts
+
+    private static final EventTypeRegistry STANDARD = EventTypeRegistry.standard();
+    private static final String ALERT_SITE = """
+            site:
+              cameras:
+                door: {id: 0b6f3a52-6c1e-4d7a-9a51-2f0c1d9e7a01, name: Front door}
+                till: {id: 0b6f3a52-6c1e-4d7a-9a51-2f0c1d9e7a02}
+              zones:
+                entrance: {id: 9d1c6f0e-2b7a-4c55-8e11-3a4b5c6d7e01, camera: door}
+            """;
+
+    @Test
+    void shouldReadTheAlertsSection() throws Exception {
+        Rules rules = RulesLoader.parse(ALERT_SITE + """
+                alerts:
+                  timezone: Europe/Berlin
+                  channels:
+                    dash: {type: websocket}
+                    hook: {type: webhook, url: 'https://alerts.example.com/in', timeout: 2s, backoff_initial: 100ms, backoff_max: 10s,
+                           breaker: {failures: 3, cool_down: 1m}}
+                    bus: {type: mqtt, url: 'tcp://127.0.0.1:1883', enabled: false}
+                  rules:
+                    - name: night
+                      when: {types: [object.detected, track.started], labels: [person], cameras: [door], zones: [entrance],
+                             tags: [banned, vip], min_severity: 3, hours: 22:00-06:30, min_confidence: 0.5}
+                      channels: [dash, hook, bus]
+                      message: '{label} at {camera}'
+                      throttle: {max: 2, per: 5m, key: track, max_keys: 50}
+                      include_repeats: true
+                    - name: simple
+                      channels: [dash]
+                """, "rules.yml", STANDARD);
+
+        AlertRules alerts = rules.alerts();
+        assertEquals(ZoneId.of("Europe/Berlin"), alerts.timezone());
+        assertEquals(List.of("dash", "hook", "bus"), List.copyOf(alerts.channels().keySet()), "in file order");
+        AlertRules.Channel hook = alerts.channels().get("hook");
+        assertEquals(AlertRules.ChannelType.WEBHOOK, hook.type());
+        assertEquals(java.net.URI.create("https://alerts.example.com/in"), hook.url());
+        assertEquals(Duration.ofSeconds(2), hook.timeout());
+        assertEquals(Duration.ofMillis(100), hook.backoffInitial());
+        assertEquals(Duration.ofSeconds(10), hook.backoffMax());
+        assertEquals(3, hook.breakerFailures());
+        assertEquals(Duration.ofMinutes(1), hook.breakerCoolDown());
+        AlertRules.Channel bus = alerts.channels().get("bus");
+        assertFalse(bus.enabled());
+        assertEquals(AlertRules.MQTT_TOPIC_DEFAULT, bus.topic());
+        assertEquals("watchpost-bus", bus.clientId());
+
+        AlertRules.Rule night = alerts.rules().get(0);
+        assertEquals(java.util.Set.of(EventTypeRegistry.OBJECT_DETECTED, EventTypeRegistry.TRACK_STARTED), night.types());
+        assertEquals(java.util.Set.of("person"), night.labels());
+        assertEquals(java.util.Set.of(UUID.fromString("0b6f3a52-6c1e-4d7a-9a51-2f0c1d9e7a01")), night.cameras());
+        assertEquals(java.util.Set.of(UUID.fromString("9d1c6f0e-2b7a-4c55-8e11-3a4b5c6d7e01")), night.zones());
+        assertEquals(List.of("banned", "vip"), night.tags());
+        assertEquals(3, night.minSeverity());
+        assertEquals(22 * 60, night.hoursFrom());
+        assertEquals(6 * 60 + 30, night.hoursTo());
+        assertEquals(0.5f, night.minConfidence());
+        assertEquals(List.of("dash", "hook", "bus"), night.channels());
+        assertEquals(List.of("dash", "hook"), alerts.enabledChannels(night.channels()));
+        assertEquals(2, night.throttleMax());
+        assertEquals(Duration.ofMinutes(5), night.throttlePer());
+        assertEquals(AlertRules.ThrottleKey.TRACK, night.throttleKey());
+        assertEquals(50, night.throttleMaxKeys());
+        assertTrue(night.includeRepeats());
+
+        AlertRules.Rule simple = alerts.rules().get(1);
+        assertEquals(null, simple.types());
+        assertEquals("{type} on {camera}", simple.message());
+        assertEquals(AlertRules.THROTTLE_MAX_DEFAULT, simple.throttleMax());
+        assertEquals(AlertRules.THROTTLE_PER_DEFAULT, simple.throttlePer());
+        assertEquals(AlertRules.ThrottleKey.RULE, simple.throttleKey());
+        assertEquals(-1, simple.hoursFrom());
+        assertFalse(simple.includeRepeats());
+        assertEquals(Duration.ofMinutes(5), alerts.longestThrottle());
+    }
+
+    @Test
+    void shouldNameEveryProblemOfTheAlertsSectionByItsPath() {
+        List<String> problems = assertThrows(ConfigException.class, () -> RulesLoader.parse(ALERT_SITE + """
+                alerts:
+                  timezone: Mars/Olympus
+                  colour: red
+                  channels:
+                    dash: {type: websocket, url: 'http://x'}
+                    hook: {type: webhook, url: 'ftp://example.com/x', backoff_initial: 2s, backoff_max: 1s}
+                    nourl: {type: webhook}
+                    bus: {type: mqtt, url: 'tcp://127.0.0.1', topic: 'a/#', client_id: 'a-client-id-longer-than-23'}
+                    odd: {type: pigeon}
+                  rules:
+                    - name: bad
+                      when: {types: [alert.raised, no.such], cameras: [roof], zones: [cellar], hours: 25:00-06:00,
+                             min_confidence: 2, min_severity: -1, weather: rain}
+                      channels: [dash, nowhere]
+                      message: 'hello {who}'
+                      throttle: {max: 0, per: forever, key: store}
+                    - name: bad
+                      channels: [dash]
+                    - name: 'no spaces'
+                    - when: {hours: 08:00-08:00}
+                      channels: dash
+                    - just text
+                """, "rules.yml", STANDARD)).problems();
+
+        assertEquals(List.of(
+                "rules.yml: alerts.colour: unknown key (known: channels, rules, timezone)",
+                "rules.yml: alerts.timezone: unknown time zone 'Mars/Olympus', e.g. Europe/Berlin or UTC",
+                "rules.yml: alerts.channels.dash.url: a websocket channel has no url (it is the /v1/alerts stream)",
+                "rules.yml: alerts.channels.hook.url: must be a URL like http://127.0.0.1:8080/alerts; was 'ftp://example.com/x'",
+                "rules.yml: alerts.channels.hook.backoff_max: must be at least backoff_initial (2s), was 1s",
+                "rules.yml: alerts.channels.nourl.url: required for a webhook channel, e.g. http://127.0.0.1:8080/alerts",
+                "rules.yml: alerts.channels.bus.url: must be a URL like tcp://127.0.0.1:1883; was 'tcp://127.0.0.1'",
+                "rules.yml: alerts.channels.bus.topic: must be a topic name without wildcards (# +), e.g. watchpost/alerts/{rule}; was 'a/#'",
+                "rules.yml: alerts.channels.bus.client_id: must be 1..23 characters (MQTT 3.1.1), was 'a-client-id-longer-than-23'",
+                "rules.yml: alerts.channels.odd.type: must be websocket, webhook or mqtt; was 'pigeon'",
+                "rules.yml: alerts.rules[0].when.weather: unknown key (known: cameras, hours, labels, min_confidence, min_severity, tags, types, zones)",
+                "rules.yml: alerts.rules[0].when.types[0]: alert.raised never triggers an alert",
+                "rules.yml: alerts.rules[0].when.types[1]: unknown event type 'no.such'",
+                "rules.yml: alerts.rules[0].when.cameras[0]: no camera 'roof' under site.cameras",
+                "rules.yml: alerts.rules[0].when.zones[0]: no zone 'cellar' under site.zones",
+                "rules.yml: alerts.rules[0].when.min_severity: must be within 0..100, was -1",
+                "rules.yml: alerts.rules[0].when.min_confidence: must be a number within 0..1, was 2",
+                "rules.yml: alerts.rules[0].when.hours: must be a time-of-day span HH:MM-HH:MM such as 22:00-06:00; was '25:00-06:00'",
+                "rules.yml: alerts.rules[0].channels[1]: no channel 'nowhere' under alerts.channels",
+                "rules.yml: alerts.rules[0].message: unknown placeholder {who} (known: {label}, {camera}, {type}, {subject})",
+                "rules.yml: alerts.rules[0].throttle.max: must be within 1..100, was 0",
+                "rules.yml: alerts.rules[0].throttle.per: must be a duration such as 250ms, 30s, 5m, 24h or 7d; was \"forever\"",
+                "rules.yml: alerts.rules[0].throttle.key: must be rule, camera, subject or track; was 'store'",
+                "rules.yml: alerts.rules[1].name: 'bad' is the name of another rule too",
+                "rules.yml: alerts.rules[2].name: a name is 1..64 letters, digits, '_' or '-'; was 'no spaces'",
+                "rules.yml: alerts.rules[2].channels: required, a non-empty list of channel names under alerts.channels",
+                "rules.yml: alerts.rules[3].name: required, the rule's name (it goes into each alert)",
+                "rules.yml: alerts.rules[3].when.hours: start and end are the same time; leave hours out for all day",
+                "rules.yml: alerts.rules[3].channels: must be a list, e.g. [dashboard, office_webhook]; was \"dash\"",
+                "rules.yml: alerts.rules[3].channels: required, a non-empty list of channel names under alerts.channels",
+                "rules.yml: alerts.rules[4]: must be a mapping with name, when, channels ...; was \"just text\""), problems);
+    }
+
     @Test
     void shouldReportBrokenYamlWithItsLine() {
         List<String> problems = problems("window_dedup: {types: [\n");
@@ -185,9 +327,12 @@ class RulesLoaderTest {
     void shouldReadTheShippedRulesFileWithoutProblems() throws Exception {
         Path shipped = Path.of("").toAbsolutePath().getParent().resolve("config/rules.yml");
         List<String> problems = new java.util.ArrayList<>();
-        Rules rules = RulesLoader.load(shipped, EventTypeRegistry.v1(), problems);
+        Rules rules = RulesLoader.load(shipped, EventTypeRegistry.standard(), problems);
 
         assertEquals(List.of(), problems);
+        assertEquals(3, rules.alerts().rules().size());
+        assertEquals(List.of("dashboard"), rules.alerts().enabledChannels(rules.alerts().rules().get(0).channels()),
+                "the embedded default delivers to no external service");
         assertEquals(Duration.ofSeconds(2), rules.allowedLateness());
         assertEquals(WindowDedupRule.DEFAULT, rules.windowDedup().defaultRule());
         assertEquals(Mode.SLIDING, rules.windowDedup().ruleFor(EventTypeRegistry.MOTION_DETECTED).mode());

@@ -62,7 +62,7 @@ final class SimPipeline implements AutoCloseable {
         DedupStore dedup = DedupStore.open(new DedupConfig(dir.resolve("dedup"), 1_000_000, 24L * 3600 * 1000), journal);
         dedup.restore(journal, nowUs / 1000);
         SeqAllocator seqs = new SeqAllocator(journal.lastSeq() + 1);
-        ruleStages = new RuleStages(rules, new RuleStages.Shared(seqs, new dev.watchpost.handlers.rules.TagTable(), counters, errors, line -> { }, false));
+        ruleStages = new RuleStages(rules, new RuleStages.Shared(seqs, new dev.watchpost.handlers.rules.TagTable(), registry, counters, errors, line -> { }, false));
         ruleStages.restore(journal);
         stages = new ArrayList<>();
         stages.add(new ValidateHandler(new EventValidator(registry, EventValidator.DEFAULT_MAX_CLOCK_SKEW_US), counters, errors));

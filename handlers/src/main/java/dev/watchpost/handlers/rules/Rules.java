@@ -17,9 +17,10 @@ import java.util.Objects;
  * @param tracks          track fusion
  * @param site            the cameras and zones, with their names and topology
  * @param enrichment      the enrich stage: enrichers, subject directory, severity
+ * @param alerts          alert routing: rules raising alert.raised, and the channels delivering it
  */
 public record Rules(Duration allowedLateness, Duration clockSkew, WindowDedupRules windowDedup, TrackRules tracks, Site site,
-                    EnrichmentRules enrichment) {
+                    EnrichmentRules enrichment, AlertRules alerts) {
     /** The default: two seconds cover a detector's batching and the LAN. */
     public static final Duration ALLOWED_LATENESS_DEFAULT = Duration.ofSeconds(2);
     /** NTP keeps clocks within milliseconds; a second also covers a detector's own processing delay. */
@@ -33,11 +34,24 @@ public record Rules(Duration allowedLateness, Duration clockSkew, WindowDedupRul
         Objects.requireNonNull(tracks, "tracks");
         Objects.requireNonNull(site, "site");
         Objects.requireNonNull(enrichment, "enrichment");
+        Objects.requireNonNull(alerts, "alerts");
+    }
+
+    /** Rules without enrichment or alert routing. */
+    public Rules(Duration allowedLateness, Duration clockSkew, WindowDedupRules windowDedup, TrackRules tracks, Site site) {
+        this(allowedLateness, clockSkew, windowDedup, tracks, site, EnrichmentRules.DISABLED, AlertRules.NONE);
+    }
+
+    /** Rules without alert routing. */
+    public Rules(Duration allowedLateness, Duration clockSkew, WindowDedupRules windowDedup, TrackRules tracks, Site site,
+                 EnrichmentRules enrichment) {
+        this(allowedLateness, clockSkew, windowDedup, tracks, site, enrichment, AlertRules.NONE);
     }
 
     /** Rules without enrichment. */
-    public Rules(Duration allowedLateness, Duration clockSkew, WindowDedupRules windowDedup, TrackRules tracks, Site site) {
-        this(allowedLateness, clockSkew, windowDedup, tracks, site, EnrichmentRules.DISABLED);
+    public Rules(Duration allowedLateness, Duration clockSkew, WindowDedupRules windowDedup, TrackRules tracks, Site site,
+                 AlertRules alerts) {
+        this(allowedLateness, clockSkew, windowDedup, tracks, site, EnrichmentRules.DISABLED, alerts);
     }
 
     /** Rules with no site described. */

@@ -25,6 +25,11 @@ public enum Stage {
      * {@code Enrichment} facts.
      */
     ENRICH,
+    /**
+     * Evaluates the alert rules on every event the slot will store, its own and the derived ones,
+     * and puts an alert.raised per unthrottled match into the slot's derived area.
+     */
+    ALERT,
     /** Appends new events, then the slot's derived events, to the journal and rejected frames to the dead-letter store; group commit. */
     JOURNAL,
     /** Answers the origins: ACK/NACK frames, HTTP results, closes. */
