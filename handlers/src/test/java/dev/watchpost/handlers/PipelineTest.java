@@ -298,7 +298,7 @@ class PipelineTest {
                 List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE), List.of(ENRICH, ALERT, JOURNAL, ACK, PUBLISH)),
                 List.of(List.of(VALIDATE, DEDUP), List.of(WINDOW, FUSE, ENRICH, ALERT, JOURNAL, ACK, PUBLISH)))) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> spec(threads), threads::toString);
-            assertTrue(e.getMessage().startsWith("stages dedup, window, fuse, enrich and journal must run on one thread"), e.getMessage());
+            assertTrue(e.getMessage().startsWith("stages dedup, window, fuse, enrich, alert and journal must run on one thread"), e.getMessage());
         }
     }
 
