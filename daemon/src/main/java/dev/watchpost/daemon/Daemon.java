@@ -12,6 +12,7 @@ import dev.watchpost.handlers.ErrorLog;
 import dev.watchpost.handlers.JournalHandler;
 import dev.watchpost.handlers.PublishHandler;
 import dev.watchpost.handlers.SeqAllocator;
+import dev.watchpost.handlers.CorrelateHandler;
 import dev.watchpost.handlers.TrackFusionHandler;
 import dev.watchpost.handlers.ValidateHandler;
 import dev.watchpost.handlers.WindowDedupHandler;
@@ -74,6 +75,7 @@ public final class Daemon implements AutoCloseable {
     private Ticker ticker;
     private WindowDedupHandler window;
     private TrackFusionHandler fuse;
+    private CorrelateHandler correlate;
     private StreamHub hub;
     private TcpIngestServer tcp;
     private UdpIngestServer udp;
@@ -141,6 +143,10 @@ public final class Daemon implements AutoCloseable {
         fuse = new TrackFusionHandler(config.rules(), seqs, counters, errors);
         Log.info("tracks rebuilt from the journal's last " + fuse.restore(journal) + " events: " + fuse.openTracks() + " open");
         stages.put(Stage.FUSE, fuse);
+        correlate = new CorrelateHandler(config.rules(), registry, seqs, counters, errors);
+        Log.info("correlation rebuilt from the journal's last " + correlate.restore(journal) + " events: "
+                + correlate.pendingMatches() + " pending, " + correlate.pendingDerived() + " to emit");
+        stages.put(Stage.CORRELATE, correlate);
         stages.put(Stage.JOURNAL, new JournalHandler(journal, deadLetters, config.journal().fsync(),
                 config.journal().batchMaxRecords(), config.journal().batchMaxDelay().toNanos(), counters));
         stages.put(Stage.ACK, new AckHandler(errors));
@@ -182,6 +188,7 @@ public final class Daemon implements AutoCloseable {
                 : java.time.Instant.EPOCH.plus(watermarkUs, java.time.temporal.ChronoUnit.MICROS).toString());
         status.put("window_open_keys", window.openKeys());
         status.put("open_tracks", fuse.openTracks());
+        status.put("correlate_pending", correlate.pendingMatches());
         status.put("deadletters", deadLetters.count());
         status.put("tcp_connections", tcp == null ? 0 : tcp.openConnections());
         return status;
@@ -263,15 +270,16 @@ public final class Daemon implements AutoCloseable {
 
     /**
      * Publishes shutdown slots until the fuse stage has ended every open track and stored what that
-     * derives: each slot carries at most {@link EventSlot#MAX_DERIVED} derived events through the
-     * journal. Every other producer has stopped.
+     * derives, and the correlate stage's pending queue is drained: each slot carries at most
+     * {@link EventSlot#MAX_DERIVED} derived events through the journal. Every other producer has
+     * stopped. Pending correlation matches are not flushed: the next start rebuilds them from the journal.
      */
     private void endOpenTracks() {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DRAIN_TIMEOUT_SECONDS);
         com.lmax.disruptor.RingBuffer<EventSlot> ring = pipeline.ring();
         do { // at least once: the counts are as of the last batch, before what is still in the ring
             // Enough slots for everything still to end, in one batch (one fsync), within half the ring.
-            int slots = (int) Math.min(ring.getBufferSize() / 2, (fuse.openTracks() + fuse.pendingDerived()) / EventSlot.MAX_DERIVED + 2);
+            int slots = (int) Math.min(ring.getBufferSize() / 2, (fuse.openTracks() + fuse.pendingDerived() + correlate.pendingDerived()) / EventSlot.MAX_DERIVED + 2);
             long last = 0;
             for (int i = 0; i < slots; i++) {
                 last = ring.next();
@@ -288,7 +296,7 @@ public final class Daemon implements AutoCloseable {
                 }
                 java.util.concurrent.locks.LockSupport.parkNanos(100_000);
             }
-        } while (!pipeline.hasFailed() && fuse.openTracks() + fuse.pendingDerived() > 0);
+        } while (!pipeline.hasFailed() && fuse.openTracks() + fuse.pendingDerived() + correlate.pendingDerived() > 0);
     }
 
     private static void closeQuietly(AutoCloseable closeable) {

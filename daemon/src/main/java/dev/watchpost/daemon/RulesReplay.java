@@ -10,6 +10,7 @@ import dev.watchpost.daemon.json.EventJsonWriter;
 import dev.watchpost.daemon.json.ParsedEvent;
 import dev.watchpost.handlers.ErrorLog;
 import dev.watchpost.handlers.SeqAllocator;
+import dev.watchpost.handlers.CorrelateHandler;
 import dev.watchpost.handlers.TrackFusionHandler;
 import dev.watchpost.handlers.ValidateHandler;
 import dev.watchpost.handlers.WindowDedupHandler;
@@ -27,7 +28,7 @@ import dev.watchpost.ringbuffer.codec.EventValidator;
 
 /**
  * Runs rules over recorded events, offline ({@code watchpost rules test}): a journal's detections, or
- * JSON events from a file, go through the validate, window and fuse stages as they would live, with fresh rule state and seqs
+ * JSON events from a file, go through the validate, window, fuse and correlate stages as they would live, with fresh rule state and seqs
  * counted from 1, and each derived event comes out as its JSON line. The recording's own derived
  * events are left out: they are what the rules under test replace. Event time alone drives the
  * watermark (no wall-clock tick), so an old recording replays as it happened; at the end the open
@@ -98,6 +99,7 @@ public final class RulesReplay {
         private final SeqAllocator seqs = new SeqAllocator(1);
         private final WindowDedupHandler window = new WindowDedupHandler(rules, counters, errors);
         private final TrackFusionHandler fuse = new TrackFusionHandler(rules, seqs, counters, errors);
+        private final CorrelateHandler correlate = new CorrelateHandler(rules, registry, seqs, counters, errors);
         private final EventJsonWriter json = new EventJsonWriter(registry);
         private final EventSlot slot = new EventSlot(512);
         private long detections;
@@ -123,20 +125,23 @@ public final class RulesReplay {
                 rejected++;
             }
             window.onEvent(slot, sequence, true);
-            fuse.onEvent(slot, sequence++, true);
+            fuse.onEvent(slot, sequence, true);
+            correlate.onEvent(slot, sequence++, true);
             repeats += slot.repeatOf() != EventSlot.NO_SEQ ? 1 : 0;
             emit();
         }
 
         /** The end of the recording: ends what is open, a slot's worth of derived events at a time. */
         Summary end() {
-            long rounds = fuse.openTracks() + fuse.pendingDerived() + 1;
+            correlate.endOfInput(); // absences and incidents that would close at the end of time do close
+            long rounds = fuse.openTracks() + fuse.pendingDerived() + correlate.pendingMatches() + correlate.pendingDerived() + 1;
             do {
                 slot.claimShutdown(lastReceivedUs);
                 window.onEvent(slot, sequence, true);
-                fuse.onEvent(slot, sequence++, true);
+                fuse.onEvent(slot, sequence, true);
+                correlate.onEvent(slot, sequence++, true);
                 emit();
-            } while (fuse.openTracks() + fuse.pendingDerived() > 0 && --rounds > 0);
+            } while (fuse.openTracks() + fuse.pendingDerived() + correlate.pendingDerived() > 0 && --rounds > 0);
             return new Summary(detections, rejected, repeats, derived);
         }
 

@@ -47,6 +47,7 @@ import static dev.watchpost.handlers.TestEvents.frame;
 import static dev.watchpost.handlers.TestEvents.receiptOf;
 import static dev.watchpost.ringbuffer.pipeline.Stage.ACK;
 import static dev.watchpost.ringbuffer.pipeline.Stage.DEDUP;
+import static dev.watchpost.ringbuffer.pipeline.Stage.CORRELATE;
 import static dev.watchpost.ringbuffer.pipeline.Stage.FUSE;
 import static dev.watchpost.ringbuffer.pipeline.Stage.JOURNAL;
 import static dev.watchpost.ringbuffer.pipeline.Stage.PUBLISH;
@@ -75,11 +76,11 @@ class PipelineTest {
     private static final String STAGE_THREAD_PREFIX = "watchpost-stage-";
     private static final long WAIT_SECONDS = 30;
 
-    static final List<List<Stage>> ALL_IN_ONE = List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE, JOURNAL, ACK, PUBLISH));
+    static final List<List<Stage>> ALL_IN_ONE = List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE, CORRELATE, JOURNAL, ACK, PUBLISH));
     static final List<List<Stage>> ACK_ON_ITS_OWN_THREAD =
-            List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE, JOURNAL), List.of(ACK), List.of(PUBLISH));
+            List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE, CORRELATE, JOURNAL), List.of(ACK), List.of(PUBLISH));
     static final List<List<Stage>> ONE_PER_FREE_STAGE =
-            List.of(List.of(VALIDATE), List.of(DEDUP, WINDOW, FUSE, JOURNAL), List.of(ACK), List.of(PUBLISH));
+            List.of(List.of(VALIDATE), List.of(DEDUP, WINDOW, FUSE, CORRELATE, JOURNAL), List.of(ACK), List.of(PUBLISH));
 
     @TempDir
     Path dir;
@@ -97,7 +98,7 @@ class PipelineTest {
 
     static Stream<Arguments> threadShapes() {
         return Stream.of(
-                Arguments.of("publish on its own thread", List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE, JOURNAL, ACK), List.of(PUBLISH))),
+                Arguments.of("publish on its own thread", List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE, CORRELATE, JOURNAL, ACK), List.of(PUBLISH))),
                 Arguments.of("all in one", ALL_IN_ONE),
                 Arguments.of("one per stage that may run alone", ONE_PER_FREE_STAGE));
     }
@@ -268,38 +269,38 @@ class PipelineTest {
 
     @Test
     void shouldRejectThreadsThatSkipAStage() {
-        assertRejected(List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE, JOURNAL, PUBLISH)));
-        assertRejected(List.of(List.of(DEDUP, WINDOW, FUSE, JOURNAL, ACK), List.of(PUBLISH)));
-        assertRejected(List.of(List.of(VALIDATE, DEDUP, FUSE, JOURNAL, ACK), List.of(PUBLISH)));
+        assertRejected(List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE, CORRELATE, JOURNAL, PUBLISH)));
+        assertRejected(List.of(List.of(DEDUP, WINDOW, FUSE, CORRELATE, JOURNAL, ACK), List.of(PUBLISH)));
+        assertRejected(List.of(List.of(VALIDATE, DEDUP, FUSE, CORRELATE, JOURNAL, ACK), List.of(PUBLISH)));
     }
 
     @Test
     void shouldRejectThreadsThatReorderStages() {
-        assertRejected(List.of(List.of(VALIDATE, WINDOW, FUSE, JOURNAL, DEDUP, ACK), List.of(PUBLISH)));
-        assertRejected(List.of(List.of(PUBLISH), List.of(VALIDATE, DEDUP, WINDOW, FUSE, JOURNAL, ACK)));
-        assertRejected(List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE, ACK), List.of(JOURNAL, PUBLISH)));
-        assertRejected(List.of(List.of(VALIDATE, DEDUP, JOURNAL, WINDOW, FUSE, ACK, PUBLISH)));
+        assertRejected(List.of(List.of(VALIDATE, WINDOW, FUSE, CORRELATE, JOURNAL, DEDUP, ACK), List.of(PUBLISH)));
+        assertRejected(List.of(List.of(PUBLISH), List.of(VALIDATE, DEDUP, WINDOW, FUSE, CORRELATE, JOURNAL, ACK)));
+        assertRejected(List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE, CORRELATE, ACK), List.of(JOURNAL, PUBLISH)));
+        assertRejected(List.of(List.of(VALIDATE, DEDUP, JOURNAL, WINDOW, FUSE, CORRELATE, ACK, PUBLISH)));
     }
 
     @Test
     void shouldRejectSequencedStagesOnDifferentThreads() {
         for (List<List<Stage>> threads : List.of(
-                List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE), List.of(JOURNAL, ACK, PUBLISH)),
-                List.of(List.of(VALIDATE, DEDUP), List.of(WINDOW, FUSE, JOURNAL, ACK, PUBLISH)))) {
+                List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE, CORRELATE), List.of(JOURNAL, ACK, PUBLISH)),
+                List.of(List.of(VALIDATE, DEDUP), List.of(WINDOW, FUSE, CORRELATE, JOURNAL, ACK, PUBLISH)))) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> spec(threads), threads::toString);
-            assertTrue(e.getMessage().startsWith("stages dedup, window, fuse and journal must run on one thread"), e.getMessage());
+            assertTrue(e.getMessage().startsWith("stages dedup, window, fuse, correlate and journal must run on one thread"), e.getMessage());
         }
     }
 
     @Test
     void shouldRejectAStageListedTwice() {
-        assertRejected(List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE, JOURNAL, ACK), List.of(ACK, PUBLISH)));
+        assertRejected(List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE, CORRELATE, JOURNAL, ACK), List.of(ACK, PUBLISH)));
     }
 
     @Test
     void shouldRejectAThreadWithoutStages() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> spec(List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE, JOURNAL, ACK), List.of(), List.of(PUBLISH))));
+                () -> spec(List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE, CORRELATE, JOURNAL, ACK), List.of(), List.of(PUBLISH))));
 
         assertEquals("a pipeline thread has no stages", e.getMessage());
     }
@@ -315,7 +316,7 @@ class PipelineTest {
     @Test
     void shouldRefuseToBuildAPipelineWithoutAHandlerForEveryStage() {
         Map<Stage, EventHandler<EventSlot>> stages = new EnumMap<>(Stage.class);
-        for (Stage stage : List.of(VALIDATE, DEDUP, WINDOW, FUSE, JOURNAL, PUBLISH)) {
+        for (Stage stage : List.of(VALIDATE, DEDUP, WINDOW, FUSE, CORRELATE, JOURNAL, PUBLISH)) {
             stages.put(stage, (slot, sequence, endOfBatch) -> { });
         }
 
@@ -327,7 +328,7 @@ class PipelineTest {
 
     private static void assertRejected(List<List<Stage>> threads) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> spec(threads), threads::toString);
-        assertTrue(e.getMessage().startsWith("pipeline threads must list every stage once, in the order validate, dedup, window, fuse, journal, ack, publish"),
+        assertTrue(e.getMessage().startsWith("pipeline threads must list every stage once, in the order validate, dedup, window, fuse, correlate, journal, ack, publish"),
                 e.getMessage());
     }
 
@@ -351,6 +352,8 @@ class PipelineTest {
         stages.put(DEDUP, new DedupHandler(dedup, seqs, counters, errors));
         stages.put(WINDOW, new WindowDedupHandler(dev.watchpost.handlers.rules.Rules.defaults(), counters, errors));
         stages.put(FUSE, new TrackFusionHandler(dev.watchpost.handlers.rules.Rules.defaults(), seqs, counters, errors));
+        stages.put(CORRELATE, new CorrelateHandler(dev.watchpost.handlers.rules.Rules.defaults(), EventTypeRegistry.standard(), seqs,
+                counters, errors));
         stages.put(JOURNAL, new JournalHandler(journal, deadLetters, FsyncPolicy.BATCH, 1000, 1_000_000, counters));
         stages.put(ACK, new AckHandler(errors));
         stages.put(PUBLISH, new PublishHandler(sink, errors));

@@ -137,6 +137,7 @@ public class PipelineBenchmark {
         stages.put(Stage.DEDUP, new DedupHandler(dedup, seqs, counters, errors));
         stages.put(Stage.WINDOW, new WindowDedupHandler(Rules.defaults(), counters, errors));
         stages.put(Stage.FUSE, new TrackFusionHandler(Rules.defaults(), seqs, counters, errors));
+        stages.put(Stage.CORRELATE, new dev.watchpost.handlers.CorrelateHandler(Rules.defaults(), EventTypeRegistry.v1(), seqs, counters, errors));
         stages.put(Stage.JOURNAL, new JournalHandler(journal, deadLetters, FsyncPolicy.BATCH,
                 BATCH_MAX_RECORDS, BATCH_MAX_DELAY_NANOS, counters));
         stages.put(Stage.ACK, new AckHandler(errors));

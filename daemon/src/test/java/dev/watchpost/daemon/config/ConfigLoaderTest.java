@@ -60,7 +60,7 @@ class ConfigLoaderTest {
                 data_dir: /var/lib/watchpost
                 ingest: {tcp_port: 9000, idle_timeout: 2s, tokens: [a, b], udp_enabled: false}
                 http: {max_body: 64KiB}
-                pipeline: {ring_size: 1024, wait_strategy: sleeping, threads: [[validate], [dedup, window, fuse, journal], [ack, publish]], tick_interval: 250ms}
+                pipeline: {ring_size: 1024, wait_strategy: sleeping, threads: [[validate], [dedup, window, fuse, correlate, journal], [ack, publish]], tick_interval: 250ms}
                 journal: {fsync: always, segment_size: 2MiB, batch_max_delay: 500us}
                 dedup: {ttl: 7d, capacity: 5000}
                 event_types: {1000: shelf.empty}
@@ -73,7 +73,7 @@ class ConfigLoaderTest {
         assertEquals(65536, config.http().maxBodyBytes());
         assertEquals(1024, config.pipeline().ringSize());
         assertEquals(WaitStrategyKind.SLEEPING, config.pipeline().waitStrategy());
-        assertEquals(List.of(List.of(Stage.VALIDATE), List.of(Stage.DEDUP, Stage.WINDOW, Stage.FUSE, Stage.JOURNAL), List.of(Stage.ACK, Stage.PUBLISH)),
+        assertEquals(List.of(List.of(Stage.VALIDATE), List.of(Stage.DEDUP, Stage.WINDOW, Stage.FUSE, Stage.CORRELATE, Stage.JOURNAL), List.of(Stage.ACK, Stage.PUBLISH)),
                 config.pipeline().threads());
         assertEquals(Duration.ofMillis(250), config.pipeline().tickInterval());
         assertEquals(FsyncPolicy.ALWAYS, config.journal().fsync());
@@ -110,7 +110,7 @@ class ConfigLoaderTest {
     void shouldRejectPipelineThreadsWithoutTheWindowStage() {
         List<String> problems = problems("pipeline: {threads: [[validate, dedup, journal, ack, publish]]}\n");
         assertEquals(List.of("watchpost.yml: pipeline: pipeline threads must list every stage once, in the order "
-                + "validate, dedup, window, fuse, journal, ack, publish; was [[VALIDATE, DEDUP, JOURNAL, ACK, PUBLISH]]"), problems);
+                + "validate, dedup, window, fuse, correlate, journal, ack, publish; was [[VALIDATE, DEDUP, JOURNAL, ACK, PUBLISH]]"), problems);
     }
 
     @Test

@@ -16,8 +16,10 @@ import java.util.Objects;
  * @param windowDedup     the content-window dedup
  * @param tracks          track fusion
  * @param site            the cameras and zones, with their names and topology
+ * @param correlation     composite rules, sequences and spatial correlation (the correlate stage)
  */
-public record Rules(Duration allowedLateness, Duration clockSkew, WindowDedupRules windowDedup, TrackRules tracks, Site site) {
+public record Rules(Duration allowedLateness, Duration clockSkew, WindowDedupRules windowDedup, TrackRules tracks, Site site,
+                    CorrelationRules correlation) {
     /** The default: two seconds cover a detector's batching and the LAN. */
     public static final Duration ALLOWED_LATENESS_DEFAULT = Duration.ofSeconds(2);
     /** NTP keeps clocks within milliseconds; a second also covers a detector's own processing delay. */
@@ -30,6 +32,12 @@ public record Rules(Duration allowedLateness, Duration clockSkew, WindowDedupRul
         Objects.requireNonNull(windowDedup, "windowDedup");
         Objects.requireNonNull(tracks, "tracks");
         Objects.requireNonNull(site, "site");
+        Objects.requireNonNull(correlation, "correlation");
+    }
+
+    /** Rules without correlation rules. */
+    public Rules(Duration allowedLateness, Duration clockSkew, WindowDedupRules windowDedup, TrackRules tracks, Site site) {
+        this(allowedLateness, clockSkew, windowDedup, tracks, site, CorrelationRules.NONE);
     }
 
     /** Rules with no site described. */

@@ -23,7 +23,7 @@ public record PipelineSpec(int ringSize, WaitStrategyKind waitStrategy, List<Lis
     private static final String STAGE_ORDER = Arrays.stream(Stage.values()).map(Stage::configName).collect(Collectors.joining(", "));
     public static final int SLOT_INITIAL_CAPACITY_DEFAULT = 512;
     /** The stages that take or use journal seqs, which must share a thread. */
-    private static final List<Stage> SEQUENCED = List.of(Stage.DEDUP, Stage.WINDOW, Stage.FUSE, Stage.JOURNAL);
+    private static final List<Stage> SEQUENCED = List.of(Stage.DEDUP, Stage.WINDOW, Stage.FUSE, Stage.CORRELATE, Stage.JOURNAL);
     /**
      * A tick moves the watermark while no event arrives; a tenth of a second is far finer than any
      * window or lateness (seconds), and ten wake-ups a second cost nothing on an idle box.
@@ -41,7 +41,7 @@ public record PipelineSpec(int ringSize, WaitStrategyKind waitStrategy, List<Lis
      * next batch grows.
      */
     public static final List<List<Stage>> THREADS_DEFAULT = List.of(
-            List.of(Stage.VALIDATE, Stage.DEDUP, Stage.WINDOW, Stage.FUSE, Stage.JOURNAL, Stage.ACK, Stage.PUBLISH));
+            List.of(Stage.VALIDATE, Stage.DEDUP, Stage.WINDOW, Stage.FUSE, Stage.CORRELATE, Stage.JOURNAL, Stage.ACK, Stage.PUBLISH));
 
     public PipelineSpec {
         threads = List.copyOf(threads.stream().map(List::copyOf).toList());
@@ -86,7 +86,7 @@ public record PipelineSpec(int ringSize, WaitStrategyKind waitStrategy, List<Lis
         // journal must append them in that order, so the three and the window between them share a thread.
         for (List<Stage> thread : threads) {
             if (thread.contains(Stage.DEDUP) && !thread.containsAll(SEQUENCED)) {
-                return "stages dedup, window, fuse and journal must run on one thread (seq order is journal order); was " + threads;
+                return "stages dedup, window, fuse, correlate and journal must run on one thread (seq order is journal order); was " + threads;
             }
         }
         return null;

@@ -19,6 +19,13 @@ public enum Stage {
      * allocator; ends idle tracks on the watermark.
      */
     FUSE,
+    /**
+     * Correlates stored detections by composite rules, sequences (with absence) and spatial
+     * topology, and puts action.detected, sequence.matched and incident.correlated into the slot's
+     * derived area, with seqs from the sequencer's allocator; fires absences and closes incidents on
+     * the watermark.
+     */
+    CORRELATE,
     /** Appends new events, then the slot's derived events, to the journal and rejected frames to the dead-letter store; group commit. */
     JOURNAL,
     /** Answers the origins: ACK/NACK frames, HTTP results, closes. */
