@@ -26,6 +26,7 @@ final class CompositeMatcher {
 
     private final CompositeRule rule;
     private final byte[] name;
+    private final byte[] joinName;
     private final byte[] action;
     private final long ruleHash;
     private final FrameFilter[] filters;
@@ -73,6 +74,7 @@ final class CompositeMatcher {
         this.emitter = emitter;
         this.keys = keys;
         this.name = Emitter.utf8(rule.name());
+        this.joinName = Emitter.utf8(rule.join().configName());
         this.action = Emitter.utf8(rule.action());
         this.ruleHash = emitter.ruleHash(rule.name());
         this.parts = rule.all().size();
@@ -303,7 +305,7 @@ final class CompositeMatcher {
         em.out.put(",\"action\":");
         em.out.putString(action, 0, action.length);
         em.out.put(",\"join\":\"");
-        em.out.put(join.configName());
+        em.out.put(joinName);
         em.out.put("\"");
         em.putParts();
         em.commit(Emitter.KIND_COMPOSITE, ruleHash);

@@ -47,7 +47,8 @@ final class Emitter {
     private static final long ID_KEY_1 = 0x655f_6964_735f_7631L;
 
     private final EventTypeRegistry registry;
-    private final DerivedPool pool = new DerivedPool(1024,
+    // A correlation message is 0.5-1.5 KiB; a longer one grows its buffer once.
+    private final DerivedPool pool = new DerivedPool(2048,
             EventExtras.META_OFFSET + EventExtras.derivedSectionLength(EventExtras.MAX_PARENTS), PENDING_CAPACITY);
     private final DerivedQueue queue = new DerivedQueue(PENDING_CAPACITY, pool);
     private final EventFrameEncoder encoder = new EventFrameEncoder();

@@ -34,6 +34,7 @@ final class IncidentMatcher {
 
     private final IncidentRule rule;
     private final byte[] name;
+    private final byte[] keyName;
     private final long ruleHash;
     private final boolean[] types = new boolean[1 << 16];
     private final IncidentKey key;
@@ -88,6 +89,7 @@ final class IncidentMatcher {
         this.emitter = emitter;
         this.keys = keys;
         this.name = Emitter.utf8(rule.name());
+        this.keyName = Emitter.utf8(rule.key().configName());
         this.ruleHash = emitter.ruleHash(rule.name());
         for (int type : rule.types()) {
             types[type] = true;
@@ -346,7 +348,7 @@ final class IncidentMatcher {
         em.correlation(Emitter.KIND_INCIDENT | 0x80, ruleHash, keyHi[at], keyLo[at], firstSeq[at]);
         em.putHead(name, Emitter.KIND_INCIDENT);
         em.out.put(",\"key\":\"");
-        em.out.put(key.configName());
+        em.out.put(keyName);
         em.out.put("\",\"cameras\":[");
         for (int i = 0; i < n; i++) {
             int c = base + i;

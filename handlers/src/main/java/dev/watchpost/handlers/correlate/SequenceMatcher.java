@@ -23,6 +23,7 @@ import dev.watchpost.ringbuffer.codec.EventFrame;
 final class SequenceMatcher {
     private final SequenceRule rule;
     private final byte[] name;
+    private final byte[] keyName;
     private final long ruleHash;
     private final FrameFilter[] steps;
     private final FrameFilter absent;
@@ -67,6 +68,7 @@ final class SequenceMatcher {
         this.emitter = emitter;
         this.keys = keys;
         this.name = Emitter.utf8(rule.name());
+        this.keyName = Emitter.utf8(rule.key().configName());
         this.ruleHash = emitter.ruleHash(rule.name());
         this.n = rule.steps().size();
         this.steps = new FrameFilter[n];
@@ -255,7 +257,7 @@ final class SequenceMatcher {
         em.correlation(Emitter.KIND_SEQUENCE | 0x80, ruleHash, keyHi[at], keyLo[at], stepSeq[at * n]);
         em.putHead(name, Emitter.KIND_SEQUENCE);
         em.out.put(",\"key\":\"");
-        em.out.put(key.configName());
+        em.out.put(keyName);
         em.out.put("\",\"within_ms\":");
         em.out.putLong(withinUs / 1000);
         em.out.put(",\"absent\":");
