@@ -191,4 +191,15 @@ class ConfigLoaderTest {
     private static void assertContainsLine(List<String> lines, String start) {
         assertTrue(lines.stream().anyMatch(l -> l.startsWith(start)), "no line starting with '" + start + "' in:\n" + String.join("\n", lines));
     }
+
+    @Test
+    void shouldDeclareASitesOwnDerivedTypesAboveTheBuiltInOnes() throws Exception {
+        WatchpostConfig config = parse("event_types: {1000: shelf.empty, 40000: customer.waved}\n");
+        assertEquals(Map.of(1000, "shelf.empty", 40000, "customer.waved"), config.eventTypes());
+
+        assertContainsLine(problems("event_types: {32770: track.again}\n"),
+                "watchpost.yml: event_types.32770: site event codes must be in 1000..32767 (detections) or 32775..65535 (derived types the rules emit), was 32770");
+        assertContainsLine(problems("event_types: {40000: incident.correlated}\n"),
+                "watchpost.yml: event_types.40000: the name 'incident.correlated' is already taken");
+    }
 }
