@@ -57,6 +57,9 @@ final class ConfigCommand {
                       + " ms, at most " + tracks.maxOpenTracks() + " open, "
                       + (tracks.types() == null ? "every type" : tracks.types().size() + " types")
                     : "off"));
+            dev.watchpost.handlers.rules.CorrelationRules correlation = config.rules().correlation();
+            out.println("  correlation: " + correlation.composite().size() + " composite, " + correlation.sequences().size()
+                    + " sequences, " + correlation.incidents().size() + " incidents");
             return 0;
         }
     }
