@@ -19,7 +19,7 @@ import dev.watchpost.ringbuffer.codec.EventFrame;
  *
  * <p>State: a ring of at most {@code max_pending} pending detections (the oldest is dropped when full,
  * and counted when it could still have matched) and a ring of twice as many fired combinations, all in
- * primitive arrays; every operation scans them (O(max_pending)).
+ * primitive arrays; a detection scans the pending ones (at most max_pending).
  */
 final class CompositeMatcher {
     private static final long NONE = Long.MIN_VALUE;

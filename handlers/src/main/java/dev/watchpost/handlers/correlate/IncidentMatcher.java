@@ -27,7 +27,7 @@ import java.util.UUID;
  *
  * <p>State: at most {@code max_open} incidents of at most {@value #MAX_CAMERAS} cameras each, in
  * primitive arrays; when full, the incident seen least recently is closed early (it fires if it can)
- * and counted.
+ * and counted. Lookups scan the open incidents (a dense list, {@link Rows}).
  */
 final class IncidentMatcher {
     static final int MAX_CAMERAS = 16;
@@ -49,9 +49,7 @@ final class IncidentMatcher {
     private final byte[][] siteKey;
     private final boolean[][] adjacent;
 
-    private final int capacity;
-    private int open;
-    private final boolean[] isOpen;
+    private final Rows rows;
     private final long[] keyHi;
     private final long[] keyLo;
     private final long[] lastTs;
@@ -115,8 +113,7 @@ final class IncidentMatcher {
             }
         }
         int c = rule.maxOpen();
-        capacity = c;
-        isOpen = new boolean[c];
+        rows = new Rows(c);
         keyHi = new long[c];
         keyLo = new long[c];
         lastTs = new long[c];
@@ -147,7 +144,7 @@ final class IncidentMatcher {
     }
 
     int pending() {
-        return open;
+        return rows.size;
     }
 
     void onDetection(EventFrame frame, long seq, long watermarkUs) {
@@ -213,14 +210,12 @@ final class IncidentMatcher {
         if (watermarkUs != Long.MIN_VALUE && ts + withinUs <= watermarkUs) {
             return; // late: its incident would be over already
         }
-        if (open == capacity) {
+        if (rows.isFull()) {
             int victim = leastRecent();
             closeAndFire(victim);
             evicted++;
         }
-        at = free();
-        isOpen[at] = true;
-        open++;
+        at = rows.open();
         keyHi[at] = keys.hi;
         keyLo[at] = keys.lo;
         lastTs[at] = ts;
@@ -281,10 +276,11 @@ final class IncidentMatcher {
 
     /** Closes every incident whose last sighting + within the watermark has reached, earliest first. */
     void expire(long watermarkUs) {
-        while (open > 0 && nextClose <= watermarkUs) {
+        while (rows.size > 0 && nextClose <= watermarkUs) {
             int at = -1;
-            for (int i = 0; i < capacity; i++) {
-                if (isOpen[i] && lastTs[i] + withinUs <= watermarkUs
+            for (int k = 0; k < rows.size; k++) {
+                int i = rows.list[k];
+                if (lastTs[i] + withinUs <= watermarkUs
                         && (at < 0 || lastTs[i] < lastTs[at] || (lastTs[i] == lastTs[at] && firstSeq[i] < firstSeq[at]))) {
                     at = i;
                 }
@@ -305,8 +301,7 @@ final class IncidentMatcher {
             correlated++;
             emit(at);
         }
-        isOpen[at] = false;
-        open--;
+        rows.close(at);
         recompute();
     }
 
@@ -389,30 +384,21 @@ final class IncidentMatcher {
     }
 
     private int find(long hi, long lo) {
-        if (open == 0) {
-            return -1;
-        }
-        for (int i = 0; i < capacity; i++) {
-            if (isOpen[i] && keyHi[i] == hi && keyLo[i] == lo) {
+        for (int k = 0; k < rows.size; k++) {
+            int i = rows.list[k];
+            if (keyHi[i] == hi && keyLo[i] == lo) {
                 return i;
             }
         }
         return -1;
     }
 
-    private int free() {
-        for (int i = 0; i < capacity; i++) {
-            if (!isOpen[i]) {
-                return i;
-            }
-        }
-        throw new IllegalStateException("no free incident");
-    }
-
+    /** The incident seen least recently (then the lowest first seq). */
     private int leastRecent() {
         int at = -1;
-        for (int i = 0; i < capacity; i++) {
-            if (isOpen[i] && (at < 0 || lastTs[i] < lastTs[at])) {
+        for (int k = 0; k < rows.size; k++) {
+            int i = rows.list[k];
+            if (at < 0 || lastTs[i] < lastTs[at] || (lastTs[i] == lastTs[at] && firstSeq[i] < firstSeq[at])) {
                 at = i;
             }
         }
@@ -421,10 +407,8 @@ final class IncidentMatcher {
 
     private void recompute() {
         long d = Long.MAX_VALUE;
-        for (int i = 0; i < capacity && open > 0; i++) {
-            if (isOpen[i]) {
-                d = Math.min(d, lastTs[i] + withinUs);
-            }
+        for (int k = 0; k < rows.size; k++) {
+            d = Math.min(d, lastTs[rows.list[k]] + withinUs);
         }
         nextClose = d;
     }

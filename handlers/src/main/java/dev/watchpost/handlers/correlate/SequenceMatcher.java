@@ -18,7 +18,7 @@ import dev.watchpost.ringbuffer.codec.EventFrame;
  * deadline passes with steps missing closes without firing.
  *
  * <p>State: at most {@code max_pending} instances in primitive arrays (when full the one with the
- * earliest first step is dropped and counted); lookups scan them (O(max_pending)).
+ * earliest first step is dropped and counted); lookups scan the open ones (a dense list, {@link Rows}).
  */
 final class SequenceMatcher {
     private final SequenceRule rule;
@@ -33,9 +33,7 @@ final class SequenceMatcher {
     private final Emitter emitter;
     private final Keys keys;
 
-    private final int capacity;
-    private int open;
-    private final boolean[] isOpen;
+    private final Rows rows;
     private final long[] keyHi;
     private final long[] keyLo;
     private final long[] firstTs;
@@ -79,8 +77,7 @@ final class SequenceMatcher {
         this.key = rule.key();
         this.withinUs = rule.within().toNanos() / 1000;
         int c = rule.maxPending();
-        capacity = c;
-        isOpen = new boolean[c];
+        rows = new Rows(c);
         keyHi = new long[c];
         keyLo = new long[c];
         firstTs = new long[c];
@@ -106,7 +103,7 @@ final class SequenceMatcher {
     }
 
     int pending() {
-        return open;
+        return rows.size;
     }
 
     void onDetection(EventFrame frame, long seq, long watermarkUs) {
@@ -141,13 +138,11 @@ final class SequenceMatcher {
         if (!first || (watermarkUs != Long.MIN_VALUE && ts + withinUs <= watermarkUs)) {
             return; // not a start, or late: its instance would be over already
         }
-        if (open == capacity) {
+        if (rows.isFull()) {
             close(earliest());
             evicted++;
         }
-        at = free();
-        isOpen[at] = true;
-        open++;
+        at = rows.open();
         keyHi[at] = keys.hi;
         keyLo[at] = keys.lo;
         firstTs[at] = ts;
@@ -203,10 +198,11 @@ final class SequenceMatcher {
      * has room; the rest wait for the next slot.
      */
     void expire(long watermarkUs) {
-        while (open > 0 && nextDeadline <= watermarkUs) {
+        while (rows.size > 0 && nextDeadline <= watermarkUs) {
             int at = -1;
-            for (int i = 0; i < capacity; i++) {
-                if (isOpen[i] && firstTs[i] + withinUs <= watermarkUs
+            for (int k = 0; k < rows.size; k++) {
+                int i = rows.list[k];
+                if (firstTs[i] + withinUs <= watermarkUs
                         && (at < 0 || firstTs[i] < firstTs[at] || (firstTs[i] == firstTs[at] && stepSeq[i * n] < stepSeq[at * n]))) {
                     at = i;
                 }
@@ -275,30 +271,21 @@ final class SequenceMatcher {
     }
 
     private int find(long hi, long lo) {
-        if (open == 0) {
-            return -1;
-        }
-        for (int i = 0; i < capacity; i++) {
-            if (isOpen[i] && keyHi[i] == hi && keyLo[i] == lo) {
+        for (int k = 0; k < rows.size; k++) {
+            int i = rows.list[k];
+            if (keyHi[i] == hi && keyLo[i] == lo) {
                 return i;
             }
         }
         return -1;
     }
 
-    private int free() {
-        for (int i = 0; i < capacity; i++) {
-            if (!isOpen[i]) {
-                return i;
-            }
-        }
-        throw new IllegalStateException("no free instance");
-    }
-
+    /** The instance with the earliest first step (then the lowest first seq). */
     private int earliest() {
         int at = -1;
-        for (int i = 0; i < capacity; i++) {
-            if (isOpen[i] && (at < 0 || firstTs[i] < firstTs[at])) {
+        for (int k = 0; k < rows.size; k++) {
+            int i = rows.list[k];
+            if (at < 0 || firstTs[i] < firstTs[at] || (firstTs[i] == firstTs[at] && stepSeq[i * n] < stepSeq[at * n])) {
                 at = i;
             }
         }
@@ -306,8 +293,7 @@ final class SequenceMatcher {
     }
 
     private void close(int at) {
-        isOpen[at] = false;
-        open--;
+        rows.close(at);
         if (firstTs[at] + withinUs <= nextDeadline) {
             recomputeDeadline();
         }
@@ -315,10 +301,8 @@ final class SequenceMatcher {
 
     private void recomputeDeadline() {
         long d = Long.MAX_VALUE;
-        for (int i = 0; i < capacity && open > 0; i++) {
-            if (isOpen[i]) {
-                d = Math.min(d, firstTs[i] + withinUs);
-            }
+        for (int k = 0; k < rows.size; k++) {
+            d = Math.min(d, firstTs[rows.list[k]] + withinUs);
         }
         nextDeadline = d;
     }
