@@ -345,6 +345,22 @@ class CorrelateHandlerTest {
         assertEquals(List.of(), out);
     }
 
+    @Test
+    void shouldCapParentsAtSixteenAndSaySoWhileListingEveryCamera() {
+        start(incidents(walkedThrough(false)));
+        for (int i = 0; i < 9; i++) { // nine cameras, two sightings each: 18 first and last sightings
+            java.util.UUID camera = new java.util.UUID(0x0b6f3a52_6c1e_4d7aL, 0x9a51_2f0c_1d9e_7b00L + i);
+            send(at(10 * i).type(EventTypeRegistry.FACE_RECOGNIZED).camera(camera).subject(ALICE));
+            send(at(10 * i + 5).type(EventTypeRegistry.FACE_RECOGNIZED).camera(camera).subject(ALICE));
+        }
+        watermarkAt(1000);
+
+        assertEquals(1, out.size(), out.toString());
+        assertEquals(16, out.get(0).parents().size());
+        assertTrue(out.get(0).payload().contains("\"cameras_capped\":false,\"parents_capped\":true"), out.get(0).payload());
+        assertEquals(9, out.get(0).payload().split("\"sightings\":2").length - 1, out.get(0).payload());
+    }
+
     // ------------------------------------------------------------------ allocation
 
     @Test
