@@ -58,6 +58,9 @@ final class ConfigCommand {
                       + (tracks.types() == null ? "every type" : tracks.types().size() + " types")
                     : "off"));
             out.println("  enrichment: " + enrichment(config));
+            dev.watchpost.handlers.rules.CorrelationRules correlation = config.rules().correlation();
+            out.println("  correlation: " + correlation.composite().size() + " composite, " + correlation.sequences().size()
+                    + " sequences, " + correlation.incidents().size() + " incidents");
             return 0;
         }
 

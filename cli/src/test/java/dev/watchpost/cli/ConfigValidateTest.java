@@ -30,6 +30,7 @@ class ConfigValidateTest {
         assertTrue(text.contains("window dedup: default 5000 ms fixed, 6 types set (3 off), at most 100000 open keys"), text);
         assertTrue(text.contains("tracks: idle 5000 ms, updates at most every 1000 ms, at most 10000 open, every type"), text);
         assertTrue(text.contains("enrichment: site, subjects, severity, subjects from " + shipped.getParent().resolve("subjects.jsonl")), text);
+        assertTrue(text.contains("correlation: 1 composite, 2 sequences, 1 incidents"), text);
     }
 
     @Test

@@ -215,6 +215,7 @@ public final class Daemon implements AutoCloseable {
         status.put("window_open_keys", rules.window().openKeys());
         status.put("open_tracks", rules.fuse().openTracks());
         status.put("alerts", delivery.status());
+        status.put("correlate_pending", rules.correlate().pendingMatches());
         status.put("deadletters", deadLetters.count());
         status.put("tcp_connections", tcp == null ? 0 : tcp.openConnections());
         return status;
@@ -370,8 +371,10 @@ public final class Daemon implements AutoCloseable {
 
     /**
      * Publishes shutdown slots until the fuse stage has ended every open track and stored what that
-     * derives, alerts on it included: each slot carries at most {@link EventSlot#MAX_DERIVED} derived events through the
-     * journal. Every other producer has stopped.
+     * derives, alerts on it included, and the correlate stage's pending queue is drained: each slot
+     * carries at most {@link EventSlot#MAX_DERIVED} derived events through the journal. Every other
+     * producer has stopped. Pending correlation matches are not flushed: the next start rebuilds them
+     * from the journal.
      */
     private void endOpenTracks() {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DRAIN_TIMEOUT_SECONDS);

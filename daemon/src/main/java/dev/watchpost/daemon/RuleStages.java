@@ -2,6 +2,7 @@ package dev.watchpost.daemon;
 
 import com.lmax.disruptor.EventHandler;
 import dev.watchpost.handlers.AlertHandler;
+import dev.watchpost.handlers.CorrelateHandler;
 import dev.watchpost.handlers.EnrichHandler;
 import dev.watchpost.handlers.ErrorLog;
 import dev.watchpost.handlers.SeqAllocator;
@@ -25,7 +26,7 @@ import java.util.function.Consumer;
 
 /**
  * The stages that carry out the rules file, built together from one {@link Rules}: window, fuse,
- * enrich, alert. They are restored together from the journal's tail, replaced together when the rules are
+ * correlate, enrich, alert. They are restored together from the journal's tail, replaced together when the rules are
  * reloaded, and closed together. The daemon, the offline replay ({@code watchpost rules test}) and
  * the tests all build them here, so each runs the same stages in the same order.
  */
@@ -46,6 +47,7 @@ public final class RuleStages implements AutoCloseable {
     private final Rules rules;
     private final WindowDedupHandler window;
     private final TrackFusionHandler fuse;
+    private final CorrelateHandler correlate;
     private final EnrichHandler enrich;
     private final AlertHandler alert;
     private final Map<Stage, EventHandler<EventSlot>> handlers = new EnumMap<>(Stage.class);
@@ -54,9 +56,11 @@ public final class RuleStages implements AutoCloseable {
         this.rules = rules;
         this.window = new WindowDedupHandler(rules, shared.counters(), shared.errors());
         this.fuse = new TrackFusionHandler(rules, shared.seqs(), shared.counters(), shared.errors());
+        this.correlate = new CorrelateHandler(rules, shared.registry(), shared.seqs(), shared.counters(), shared.errors());
         this.enrich = new EnrichHandler(rules, shared.tags(), shared.counters(), shared.errors(), shared.log(), shared.background());
         handlers.put(Stage.WINDOW, window);
         handlers.put(Stage.FUSE, fuse);
+        handlers.put(Stage.CORRELATE, correlate);
         this.alert = new AlertHandler(rules, shared.tags(), shared.registry(), shared.seqs(), shared.counters(), shared.errors());
         handlers.put(Stage.ENRICH, enrich);
         handlers.put(Stage.ALERT, alert);
@@ -68,6 +72,8 @@ public final class RuleStages implements AutoCloseable {
         lines.add("window state rebuilt from the journal's last " + window.restore(journal) + " events: "
                 + window.openKeys() + " open keys");
         lines.add("tracks rebuilt from the journal's last " + fuse.restore(journal) + " events: " + fuse.openTracks() + " open");
+        lines.add("correlation rebuilt from the journal's last " + correlate.restore(journal) + " events: "
+                + correlate.pendingMatches() + " pending, " + correlate.pendingDerived() + " to emit");
         if (!enrich.enricherNames().isEmpty()) {
             lines.add("enrichers, in order: " + String.join(", ", enrich.enricherNames()));
         }
@@ -100,7 +106,7 @@ public final class RuleStages implements AutoCloseable {
      * stop publishes shutdown slots until it is 0.
      */
     public long unfinished() {
-        return 2L * fuse.openTracks() + fuse.pendingDerived() + alert.pendingDerived();
+        return 2L * fuse.openTracks() + fuse.pendingDerived() + correlate.pendingDerived() + alert.pendingDerived();
     }
 
     public Rules rules() {
@@ -113,6 +119,10 @@ public final class RuleStages implements AutoCloseable {
 
     public TrackFusionHandler fuse() {
         return fuse;
+    }
+
+    public CorrelateHandler correlate() {
+        return correlate;
     }
 
     /** Stops the stages' background work. */

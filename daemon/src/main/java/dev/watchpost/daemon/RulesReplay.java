@@ -26,7 +26,7 @@ import dev.watchpost.ringbuffer.codec.EventValidator;
 
 /**
  * Runs rules over recorded events, offline ({@code watchpost rules test}): a journal's detections, or
- * JSON events from a file, go through the validate, window, fuse, enrich and alert stages as they would live, with fresh rule state and seqs
+ * JSON events from a file, go through the validate, window, fuse, correlate, enrich and alert stages as they would live, with fresh rule state and seqs
  * counted from 1, and each derived event comes out as its JSON line. The recording's own derived
  * events are left out: they are what the rules under test replace. Event time alone drives the
  * watermark (no wall-clock tick), so an old recording replays as it happened; at the end the open
@@ -128,7 +128,8 @@ public final class RulesReplay {
 
         /** The end of the recording: ends what is open, a slot's worth of derived events at a time. */
         Summary end() {
-            long rounds = stages.unfinished() + 1;
+            stages.correlate().endOfInput(); // absences and incidents that would close at the end of time do close
+            long rounds = stages.unfinished() + stages.correlate().pendingMatches() + 1;
             do {
                 slot.claimShutdown(lastReceivedUs);
                 stages.onEvent(slot, sequence++, true);

@@ -10,7 +10,7 @@ import java.nio.ByteBuffer;
  * purpose. Allocates nothing; the result of the last {@link #hash} is in {@link #hi} and {@link #lo}.
  * One thread at a time.
  */
-final class SipHash128 {
+public final class SipHash128 {
     private final long k0;
     private final long k1;
     private long v0;
@@ -18,17 +18,17 @@ final class SipHash128 {
     private long v2;
     private long v3;
     /** First 8 bytes of the last digest, as a little-endian long. */
-    long lo;
+    public long lo;
     /** Last 8 bytes of the last digest, as a little-endian long. */
-    long hi;
+    public long hi;
 
-    SipHash128(long k0, long k1) {
+    public SipHash128(long k0, long k1) {
         this.k0 = k0;
         this.k1 = k1;
     }
 
     /** Hashes {@code buffer[0, length)}; the buffer must be little-endian. */
-    void hash(ByteBuffer buffer, int length) {
+    public void hash(ByteBuffer buffer, int length) {
         v0 = k0 ^ 0x736f6d6570736575L;
         v1 = k1 ^ 0x646f72616e646f6dL ^ 0xeeL;
         v2 = k0 ^ 0x6c7967656e657261L;

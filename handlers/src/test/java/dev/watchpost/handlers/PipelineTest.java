@@ -48,6 +48,7 @@ import static dev.watchpost.handlers.TestEvents.receiptOf;
 import static dev.watchpost.ringbuffer.pipeline.Stage.ACK;
 import static dev.watchpost.ringbuffer.pipeline.Stage.DEDUP;
 import static dev.watchpost.ringbuffer.pipeline.Stage.ALERT;
+import static dev.watchpost.ringbuffer.pipeline.Stage.CORRELATE;
 import static dev.watchpost.ringbuffer.pipeline.Stage.FUSE;
 import static dev.watchpost.ringbuffer.pipeline.Stage.ENRICH;
 import static dev.watchpost.ringbuffer.pipeline.Stage.JOURNAL;
@@ -77,11 +78,11 @@ class PipelineTest {
     private static final String STAGE_THREAD_PREFIX = "watchpost-stage-";
     private static final long WAIT_SECONDS = 30;
 
-    static final List<List<Stage>> ALL_IN_ONE = List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE, ENRICH, ALERT, JOURNAL, ACK, PUBLISH));
+    static final List<List<Stage>> ALL_IN_ONE = List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE, CORRELATE, ENRICH, ALERT, JOURNAL, ACK, PUBLISH));
     static final List<List<Stage>> ACK_ON_ITS_OWN_THREAD =
-            List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE, ENRICH, ALERT, JOURNAL), List.of(ACK), List.of(PUBLISH));
+            List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE, CORRELATE, ENRICH, ALERT, JOURNAL), List.of(ACK), List.of(PUBLISH));
     static final List<List<Stage>> ONE_PER_FREE_STAGE =
-            List.of(List.of(VALIDATE), List.of(DEDUP, WINDOW, FUSE, ENRICH, ALERT, JOURNAL), List.of(ACK), List.of(PUBLISH));
+            List.of(List.of(VALIDATE), List.of(DEDUP, WINDOW, FUSE, CORRELATE, ENRICH, ALERT, JOURNAL), List.of(ACK), List.of(PUBLISH));
 
     @TempDir
     Path dir;
@@ -99,7 +100,7 @@ class PipelineTest {
 
     static Stream<Arguments> threadShapes() {
         return Stream.of(
-                Arguments.of("publish on its own thread", List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE, ENRICH, ALERT, JOURNAL, ACK), List.of(PUBLISH))),
+                Arguments.of("publish on its own thread", List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE, CORRELATE, ENRICH, ALERT, JOURNAL, ACK), List.of(PUBLISH))),
                 Arguments.of("all in one", ALL_IN_ONE),
                 Arguments.of("one per stage that may run alone", ONE_PER_FREE_STAGE));
     }
@@ -279,38 +280,38 @@ class PipelineTest {
 
     @Test
     void shouldRejectThreadsThatSkipAStage() {
-        assertRejected(List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE, ENRICH, ALERT, JOURNAL, PUBLISH)));
-        assertRejected(List.of(List.of(DEDUP, WINDOW, FUSE, ENRICH, ALERT, JOURNAL, ACK), List.of(PUBLISH)));
-        assertRejected(List.of(List.of(VALIDATE, DEDUP, FUSE, ENRICH, ALERT, JOURNAL, ACK), List.of(PUBLISH)));
+        assertRejected(List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE, CORRELATE, ENRICH, ALERT, JOURNAL, PUBLISH)));
+        assertRejected(List.of(List.of(DEDUP, WINDOW, FUSE, CORRELATE, ENRICH, ALERT, JOURNAL, ACK), List.of(PUBLISH)));
+        assertRejected(List.of(List.of(VALIDATE, DEDUP, FUSE, CORRELATE, ENRICH, ALERT, JOURNAL, ACK), List.of(PUBLISH)));
     }
 
     @Test
     void shouldRejectThreadsThatReorderStages() {
-        assertRejected(List.of(List.of(VALIDATE, WINDOW, FUSE, ENRICH, ALERT, JOURNAL, DEDUP, ACK), List.of(PUBLISH)));
-        assertRejected(List.of(List.of(PUBLISH), List.of(VALIDATE, DEDUP, WINDOW, FUSE, ENRICH, ALERT, JOURNAL, ACK)));
-        assertRejected(List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE, ENRICH, ALERT, ACK), List.of(JOURNAL, PUBLISH)));
-        assertRejected(List.of(List.of(VALIDATE, DEDUP, JOURNAL, WINDOW, FUSE, ENRICH, ALERT, ACK, PUBLISH)));
+        assertRejected(List.of(List.of(VALIDATE, WINDOW, FUSE, CORRELATE, ENRICH, ALERT, JOURNAL, DEDUP, ACK), List.of(PUBLISH)));
+        assertRejected(List.of(List.of(PUBLISH), List.of(VALIDATE, DEDUP, WINDOW, FUSE, CORRELATE, ENRICH, ALERT, JOURNAL, ACK)));
+        assertRejected(List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE, CORRELATE, ENRICH, ALERT, ACK), List.of(JOURNAL, PUBLISH)));
+        assertRejected(List.of(List.of(VALIDATE, DEDUP, JOURNAL, WINDOW, FUSE, CORRELATE, ENRICH, ALERT, ACK, PUBLISH)));
     }
 
     @Test
     void shouldRejectSequencedStagesOnDifferentThreads() {
         for (List<List<Stage>> threads : List.of(
-                List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE), List.of(ENRICH, ALERT, JOURNAL, ACK, PUBLISH)),
-                List.of(List.of(VALIDATE, DEDUP), List.of(WINDOW, FUSE, ENRICH, ALERT, JOURNAL, ACK, PUBLISH)))) {
+                List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE), List.of(CORRELATE, ENRICH, ALERT, JOURNAL, ACK, PUBLISH)),
+                List.of(List.of(VALIDATE, DEDUP), List.of(WINDOW, FUSE, CORRELATE, ENRICH, ALERT, JOURNAL, ACK, PUBLISH)))) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> spec(threads), threads::toString);
-            assertTrue(e.getMessage().startsWith("stages dedup, window, fuse, enrich, alert and journal must run on one thread"), e.getMessage());
+            assertTrue(e.getMessage().startsWith("stages dedup, window, fuse, correlate, enrich, alert and journal must run on one thread"), e.getMessage());
         }
     }
 
     @Test
     void shouldRejectAStageListedTwice() {
-        assertRejected(List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE, ENRICH, ALERT, JOURNAL, ACK), List.of(ACK, PUBLISH)));
+        assertRejected(List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE, CORRELATE, ENRICH, ALERT, JOURNAL, ACK), List.of(ACK, PUBLISH)));
     }
 
     @Test
     void shouldRejectAThreadWithoutStages() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> spec(List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE, ENRICH, ALERT, JOURNAL, ACK), List.of(), List.of(PUBLISH))));
+                () -> spec(List.of(List.of(VALIDATE, DEDUP, WINDOW, FUSE, CORRELATE, ENRICH, ALERT, JOURNAL, ACK), List.of(), List.of(PUBLISH))));
 
         assertEquals("a pipeline thread has no stages", e.getMessage());
     }
@@ -326,7 +327,7 @@ class PipelineTest {
     @Test
     void shouldRefuseToBuildAPipelineWithoutAHandlerForEveryStage() {
         Map<Stage, EventHandler<EventSlot>> stages = new EnumMap<>(Stage.class);
-        for (Stage stage : List.of(VALIDATE, DEDUP, WINDOW, FUSE, ENRICH, ALERT, JOURNAL, PUBLISH)) {
+        for (Stage stage : List.of(VALIDATE, DEDUP, WINDOW, FUSE, CORRELATE, ENRICH, ALERT, JOURNAL, PUBLISH)) {
             stages.put(stage, (slot, sequence, endOfBatch) -> { });
         }
 
@@ -338,7 +339,7 @@ class PipelineTest {
 
     private static void assertRejected(List<List<Stage>> threads) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> spec(threads), threads::toString);
-        assertTrue(e.getMessage().startsWith("pipeline threads must list every stage once, in the order validate, dedup, window, fuse, enrich, alert, journal, ack, publish"),
+        assertTrue(e.getMessage().startsWith("pipeline threads must list every stage once, in the order validate, dedup, window, fuse, correlate, enrich, alert, journal, ack, publish"),
                 e.getMessage());
     }
 
@@ -362,6 +363,8 @@ class PipelineTest {
         stages.put(DEDUP, new DedupHandler(dedup, seqs, counters, errors));
         stages.put(WINDOW, new WindowDedupHandler(dev.watchpost.handlers.rules.Rules.defaults(), counters, errors));
         stages.put(FUSE, new TrackFusionHandler(dev.watchpost.handlers.rules.Rules.defaults(), seqs, counters, errors));
+        stages.put(CORRELATE, new CorrelateHandler(dev.watchpost.handlers.rules.Rules.defaults(), EventTypeRegistry.standard(), seqs,
+                counters, errors));
         stages.put(ENRICH, new EnrichHandler(java.util.List.of(), dev.watchpost.handlers.rules.Rules.defaults(), counters, errors));
         stages.put(ALERT, new AlertHandler(dev.watchpost.handlers.rules.Rules.defaults(), new dev.watchpost.handlers.rules.TagTable(),
                 EventTypeRegistry.v1(), seqs, counters, errors));

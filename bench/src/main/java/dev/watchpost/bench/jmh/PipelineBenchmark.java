@@ -139,6 +139,7 @@ public class PipelineBenchmark {
         stages.put(Stage.DEDUP, new DedupHandler(dedup, seqs, counters, errors));
         stages.put(Stage.WINDOW, new WindowDedupHandler(Rules.defaults(), counters, errors));
         stages.put(Stage.FUSE, new TrackFusionHandler(Rules.defaults(), seqs, counters, errors));
+        stages.put(Stage.CORRELATE, new dev.watchpost.handlers.CorrelateHandler(Rules.defaults(), EventTypeRegistry.v1(), seqs, counters, errors));
         stages.put(Stage.ENRICH, new dev.watchpost.handlers.EnrichHandler(java.util.List.of(), Rules.defaults(), counters, errors));
         stages.put(Stage.ALERT, new AlertHandler(Rules.defaults(), new TagTable(), EventTypeRegistry.standard(), seqs, counters, errors));
         stages.put(Stage.JOURNAL, new JournalHandler(journal, deadLetters, FsyncPolicy.BATCH,

@@ -193,7 +193,7 @@ public final class ConfigLoader extends ConfigValues {
                 parsed.add(stages);
             }
             if (!ok) {
-                problems.add("pipeline.threads: must be a list of lists of stage names, e.g. [[validate, dedup, window, fuse, enrich, alert, journal, ack], [publish]]");
+                problems.add("pipeline.threads: must be a list of lists of stage names, e.g. [[validate, dedup, window, fuse, correlate, enrich, alert, journal, ack], [publish]]");
             } else {
                 threads = parsed;
             }
@@ -222,11 +222,14 @@ public final class ConfigLoader extends ConfigValues {
             try {
                 code = Integer.parseInt(e.getKey());
             } catch (NumberFormatException ex) {
-                problems.add(key + ": the key must be a numeric code in 1000..32767");
+                problems.add(key + ": the key must be a numeric code in 1000..32767 (detections) or 32775..65535 (derived types the rules emit)");
                 continue;
             }
-            if (code < 1000 || code > 32767) {
-                problems.add(key + ": site event codes must be in 1000..32767, was " + code);
+            boolean detection = code >= EventTypeRegistry.SITE_MIN && code <= EventTypeRegistry.SITE_MAX;
+            boolean derived = code >= EventTypeRegistry.SITE_DERIVED_MIN && code <= EventTypeRegistry.DERIVED_MAX;
+            if (!detection && !derived) {
+                problems.add(key + ": site event codes must be in 1000..32767 (detections) or 32775..65535 (derived types the rules emit), was "
+                        + code);
             } else if (!e.getValue().isTextual() || e.getValue().asText().isBlank()) {
                 problems.add(key + ": the name must be a non-empty string");
             } else if (EventTypeRegistry.standard().code(e.getValue().asText()) >= 0 || types.containsValue(e.getValue().asText())) {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.watchpost.handlers.enrich.Enrichers;
 import dev.watchpost.handlers.rules.EnrichmentRules;
 import dev.watchpost.handlers.rules.AlertRules;
+import dev.watchpost.handlers.rules.CorrelationRules;
 import dev.watchpost.handlers.rules.Rules;
 import dev.watchpost.handlers.rules.TagTable;
 import dev.watchpost.handlers.rules.Site;
@@ -117,17 +118,19 @@ public final class RulesLoader extends ConfigValues {
     }
 
     private Rules read(JsonNode root) {
-        known(root, "", Set.of("allowed_lateness", "clock_skew", "site", "window_dedup", "tracks", "enrichment", "alerts"));
+        known(root, "", Set.of("allowed_lateness", "clock_skew", "site", "window_dedup", "tracks", "enrichment", "alerts",
+                "correlation", "composite", "sequences", "incidents"));
         Duration lateness = duration(root, "allowed_lateness", Rules.ALLOWED_LATENESS_DEFAULT, Duration.ZERO, Rules.LATENESS_MAX);
         Duration skew = duration(root, "clock_skew", Rules.CLOCK_SKEW_DEFAULT, Duration.ZERO, Rules.LATENESS_MAX);
         WindowDedupRules windowDedup = windowDedup(section(root, "window_dedup"));
         TrackRules tracks = tracks(section(root, "tracks"));
         Site site = site(section(root, "site"));
+        CorrelationRules correlation = correlation(root, site);
         AlertRules alerts = alerts(section(root, "alerts"), section(root, "site"), site);
-        Rules rules = new Rules(lateness, skew, windowDedup, tracks, site, alerts);
+        Rules rules = new Rules(lateness, skew, windowDedup, tracks, site, EnrichmentRules.DISABLED, alerts, correlation);
         JsonNode enrichment = section(root, "enrichment");
         if (!enrichment.isMissingNode()) {
-            rules = new Rules(lateness, skew, windowDedup, tracks, site, enrichment(enrichment), alerts);
+            rules = new Rules(lateness, skew, windowDedup, tracks, site, enrichment(enrichment), alerts, correlation);
             if (problems.isEmpty()) {
                 // Configure the enrichers once, without background work, so their own problems (an
                 // unreadable subject directory, a missing dependency, a cycle) are reported here.
@@ -137,6 +140,296 @@ public final class RulesLoader extends ConfigValues {
         }
         return rules;
     }
+
+    // ---- correlation: composite, sequences, incidents
+
+    private static final java.util.regex.Pattern RULE_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+
+    private CorrelationRules correlation(JsonNode root, Site site) {
+        JsonNode settings = section(root, "correlation");
+        known(settings, "correlation.", Set.of("restore_horizon"));
+        Duration horizon = duration(settings, "correlation.restore_horizon", CorrelationRules.RESTORE_HORIZON_DEFAULT, Duration.ZERO,
+                CorrelationRules.RESTORE_HORIZON_MAX);
+        List<CorrelationRules.CompositeRule> composite = new ArrayList<>();
+        Set<String> names = new java.util.HashSet<>();
+        List<JsonNode> list = list(root, "composite");
+        for (int i = 0; i < list.size(); i++) {
+            CorrelationRules.CompositeRule rule = compositeRule(list.get(i), "composite[" + i + "]", site, names);
+            if (rule != null) {
+                composite.add(rule);
+            }
+        }
+        List<CorrelationRules.SequenceRule> sequences = new ArrayList<>();
+        names.clear();
+        list = list(root, "sequences");
+        for (int i = 0; i < list.size(); i++) {
+            CorrelationRules.SequenceRule rule = sequenceRule(list.get(i), "sequences[" + i + "]", site, names);
+            if (rule != null) {
+                sequences.add(rule);
+            }
+        }
+        List<CorrelationRules.IncidentRule> incidents = new ArrayList<>();
+        names.clear();
+        list = list(root, "incidents");
+        for (int i = 0; i < list.size(); i++) {
+            CorrelationRules.IncidentRule rule = incidentRule(list.get(i), "incidents[" + i + "]", site, names);
+            if (rule != null) {
+                incidents.add(rule);
+            }
+        }
+        return new CorrelationRules(composite, sequences, incidents, horizon);
+    }
+
+    /** A list of rule mappings; each entry that is not a mapping is reported. */
+    private List<JsonNode> list(JsonNode root, String key) {
+        List<JsonNode> out = new ArrayList<>();
+        JsonNode node = root.path(key);
+        if (node.isMissingNode() || node.isNull()) {
+            return out;
+        }
+        if (!node.isArray()) {
+            problems.add(key + ": must be a list of rules, each a mapping with at least name; was " + node);
+            return out;
+        }
+        for (int i = 0; i < node.size(); i++) {
+            if (!node.get(i).isObject()) {
+                problems.add(key + "[" + i + "]: must be a mapping with at least name; was " + node.get(i));
+            } else {
+                out.add(node.get(i));
+            }
+        }
+        return out;
+    }
+
+    private String ruleName(JsonNode node, String path, Set<String> names) {
+        String name = string(node, path + ".name", null);
+        if (name == null) {
+            problems.add(path + ".name: required, 1..64 letters, digits, '_', '-' or '.'");
+            return null;
+        }
+        if (!RULE_NAME.matcher(name).matches()) {
+            problems.add(path + ".name: must be 1..64 letters, digits, '_', '-' or '.'; was '" + name + "'");
+            return null;
+        }
+        if (!names.add(name)) {
+            problems.add(path + ".name: '" + name + "' is the name of another rule of this kind too");
+            return null;
+        }
+        return name;
+    }
+
+    private Duration within(JsonNode node, String path) {
+        if (node.path("within").isMissingNode() || node.path("within").isNull()) {
+            problems.add(path + ".within: required, the time bound, e.g. 30s");
+            return null;
+        }
+        int before = problems.size();
+        Duration within = duration(node, path + ".within", null, CorrelationRules.WITHIN_MIN, CorrelationRules.WITHIN_MAX);
+        return problems.size() == before ? within : null;
+    }
+
+    /** A filter: a type name, or a mapping of type, label, camera (site camera key) and zone (site zone key). */
+    private CorrelationRules.Filter filter(JsonNode node, String path, Site site) {
+        if (node.isTextual()) {
+            int code = detectionType(node, path);
+            return code < 0 ? null : new CorrelationRules.Filter(code, null, null, null);
+        }
+        if (!node.isObject()) {
+            problems.add(path + ": must be an event type name or a mapping of type, label, camera and zone; was " + node);
+            return null;
+        }
+        known(node, path + ".", Set.of("type", "label", "camera", "zone"));
+        if (node.path("type").isMissingNode()) {
+            problems.add(path + ".type: required, an event type name such as face.recognized");
+            return null;
+        }
+        int code = detectionType(node.path("type"), path + ".type");
+        String label = string(node, path + ".label", null);
+        if (label != null && (label.isEmpty() || label.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 64)) {
+            problems.add(path + ".label: must be 1..64 bytes of text");
+            label = null;
+            code = -1;
+        }
+        java.util.UUID camera = null;
+        String cameraKey = string(node, path + ".camera", null);
+        if (cameraKey != null) {
+            Site.Camera c = site.cameraByKey(cameraKey);
+            if (c == null) {
+                problems.add(path + ".camera: no camera '" + cameraKey + "' under site.cameras");
+                code = -1;
+            } else {
+                camera = c.id();
+            }
+        }
+        java.util.UUID zone = null;
+        String zoneKey = string(node, path + ".zone", null);
+        if (zoneKey != null) {
+            Site.Zone z = site.zones().stream().filter(x -> x.key().equals(zoneKey)).findFirst().orElse(null);
+            if (z == null) {
+                problems.add(path + ".zone: no zone '" + zoneKey + "' under site.zones");
+                code = -1;
+            } else {
+                zone = z.id();
+            }
+        }
+        return code < 0 ? null : new CorrelationRules.Filter(code, label, camera, zone);
+    }
+
+    /** A detection's type code, or -1 with the problem reported. */
+    private int detectionType(JsonNode name, String path) {
+        int code = name.isTextual() ? registry.code(name.asText()) : -1;
+        if (code < 0) {
+            problems.add(path + ": unknown event type " + name + " (neither a protocol v1 type nor one of event_types)");
+            return -1;
+        }
+        if (registry.isDerived(code)) {
+            problems.add(path + ": " + name.asText() + " is a derived type; correlation rules take detections only");
+            return -1;
+        }
+        return code;
+    }
+
+    private List<CorrelationRules.Filter> filters(JsonNode node, String path, Site site, int least) {
+        if (node.isMissingNode() || node.isNull()) {
+            problems.add(path + ": required, a list of " + least + ".." + CorrelationRules.MAX_PARTS
+                    + " event types, each a name or {type, label, camera, zone}");
+            return null;
+        }
+        if (!node.isArray() || node.size() < least || node.size() > CorrelationRules.MAX_PARTS) {
+            problems.add(path + ": must be a list of " + least + ".." + CorrelationRules.MAX_PARTS
+                    + " event types, each a name or {type, label, camera, zone}; was " + node);
+            return null;
+        }
+        List<CorrelationRules.Filter> out = new ArrayList<>();
+        boolean ok = true;
+        for (int i = 0; i < node.size(); i++) {
+            CorrelationRules.Filter f = filter(node.get(i), path + "[" + i + "]", site);
+            if (f == null) {
+                ok = false;
+            } else {
+                out.add(f);
+            }
+        }
+        return ok ? out : null;
+    }
+
+    /** The derived type a rule emits: its kind's own, or a site derived type declared in event_types. */
+    private int emit(JsonNode node, String path, int own) {
+        String name = string(node, path, null);
+        if (name == null) {
+            return own;
+        }
+        int code = registry.code(name);
+        if (code == own || code > EventTypeRegistry.ALERT_RAISED) {
+            return code;
+        }
+        problems.add(path + ": must be " + registry.name(own) + " or a derived type of the site's own, declared in event_types with a code in "
+                + (EventTypeRegistry.ALERT_RAISED + 1) + ".." + EventTypeRegistry.DERIVED_MAX + "; was '" + name + "'");
+        return -1;
+    }
+
+    private <E extends Enum<E>> E choice(JsonNode node, String path, Class<E> type, E fallback) {
+        String text = string(node, path, null);
+        if (text == null) {
+            return fallback;
+        }
+        for (E e : type.getEnumConstants()) {
+            if (e.name().toLowerCase(java.util.Locale.ROOT).equals(text)) {
+                return e;
+            }
+        }
+        problems.add(path + ": must be one of " + Arrays.stream(type.getEnumConstants()).map(e -> e.name().toLowerCase(java.util.Locale.ROOT))
+                .collect(Collectors.joining(", ")) + "; was '" + text + "'");
+        return null;
+    }
+
+    private CorrelationRules.CompositeRule compositeRule(JsonNode node, String path, Site site, Set<String> names) {
+        known(node, path + ".", Set.of("name", "action", "all", "join", "iou", "same_camera", "within", "max_pending", "emit"));
+        int before = problems.size();
+        String name = ruleName(node, path, names);
+        String action = string(node, path + ".action", name);
+        if (action != null && (action.isEmpty() || action.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 64)) {
+            problems.add(path + ".action: must be 1..64 bytes of text");
+        }
+        List<CorrelationRules.Filter> all = filters(node.path("all"), path + ".all", site, 2);
+        CorrelationRules.Join join = choice(node, path + ".join", CorrelationRules.Join.class, CorrelationRules.Join.TRACK);
+        double iou = CorrelationRules.IOU_DEFAULT;
+        JsonNode iouNode = node.path("iou");
+        if (!iouNode.isMissingNode() && !iouNode.isNull()) {
+            if (!iouNode.isNumber() || iouNode.doubleValue() <= 0 || iouNode.doubleValue() > 1) {
+                problems.add(path + ".iou: must be a number in (0, 1], the least overlap of two boxes; was " + iouNode);
+            } else if (join != CorrelationRules.Join.IOU) {
+                problems.add(path + ".iou: only with join: iou");
+            } else {
+                iou = iouNode.doubleValue();
+            }
+        }
+        boolean sameCamera = bool(node, path + ".same_camera", true);
+        if (!sameCamera && join != CorrelationRules.Join.SUBJECT) {
+            problems.add(path + ".same_camera: a " + join.configName() + " join is always on one camera; false needs join: subject");
+        }
+        Duration within = within(node, path);
+        int maxPending = integer(node, path + ".max_pending", CorrelationRules.MAX_PENDING_DEFAULT, CorrelationRules.MAX_PENDING_MIN,
+                CorrelationRules.MAX_PENDING_MAX);
+        int emit = emit(node, path + ".emit", EventTypeRegistry.ACTION_DETECTED);
+        if (problems.size() != before) {
+            return null;
+        }
+        return new CorrelationRules.CompositeRule(name, action, all, join, iou, sameCamera, within, maxPending, emit);
+    }
+
+    private CorrelationRules.SequenceRule sequenceRule(JsonNode node, String path, Site site, Set<String> names) {
+        known(node, path + ".", Set.of("name", "steps", "key", "within", "absent", "max_pending", "emit"));
+        int before = problems.size();
+        String name = ruleName(node, path, names);
+        boolean hasAbsent = !node.path("absent").isMissingNode() && !node.path("absent").isNull();
+        List<CorrelationRules.Filter> steps = filters(node.path("steps"), path + ".steps", site, hasAbsent ? 1 : 2);
+        CorrelationRules.Filter absent = hasAbsent ? filter(node.path("absent"), path + ".absent", site) : null;
+        CorrelationRules.SequenceKey key = choice(node, path + ".key", CorrelationRules.SequenceKey.class, null);
+        if (node.path("key").isMissingNode()) {
+            problems.add(path + ".key: required, one of subject, track, label_zone");
+        }
+        Duration within = within(node, path);
+        int maxPending = integer(node, path + ".max_pending", CorrelationRules.MAX_PENDING_DEFAULT, CorrelationRules.MAX_PENDING_MIN,
+                CorrelationRules.MAX_PENDING_MAX);
+        int emit = emit(node, path + ".emit", EventTypeRegistry.SEQUENCE_MATCHED);
+        if (problems.size() != before) {
+            return null;
+        }
+        return new CorrelationRules.SequenceRule(name, steps, key, within, absent, maxPending, emit);
+    }
+
+    private CorrelationRules.IncidentRule incidentRule(JsonNode node, String path, Site site, Set<String> names) {
+        known(node, path + ".", Set.of("name", "key", "types", "within", "neighbours_only", "max_open"));
+        int before = problems.size();
+        String name = ruleName(node, path, names);
+        CorrelationRules.IncidentKey key = choice(node, path + ".key", CorrelationRules.IncidentKey.class, CorrelationRules.IncidentKey.SUBJECT);
+        Set<Integer> types = new java.util.LinkedHashSet<>();
+        JsonNode typesNode = node.path("types");
+        if (!typesNode.isArray() || typesNode.isEmpty()) {
+            problems.add(path + ".types: required, a non-empty list of event type names, e.g. [face.recognized]; was " + typesNode);
+        } else {
+            for (int i = 0; i < typesNode.size(); i++) {
+                int code = detectionType(typesNode.get(i), path + ".types[" + i + "]");
+                if (code >= 0) {
+                    types.add(code);
+                }
+            }
+        }
+        Duration within = within(node, path);
+        boolean neighboursOnly = bool(node, path + ".neighbours_only", true);
+        if (neighboursOnly && problems.size() == before && site.cameras().size() < 2) {
+            problems.add(path + ".neighbours_only: the site describes fewer than two cameras (site.cameras), so no two are neighbours;"
+                    + " describe them or set neighbours_only: false");
+        }
+        int maxOpen = integer(node, path + ".max_open", CorrelationRules.MAX_PENDING_DEFAULT, CorrelationRules.MAX_PENDING_MIN,
+                CorrelationRules.MAX_PENDING_MAX);
+        if (problems.size() != before) {
+            return null;
+        }
+        return new CorrelationRules.IncidentRule(name, key, types, within, neighboursOnly, maxOpen);
+    }
+
 
     // ---- enrichment
 

@@ -60,7 +60,7 @@ class ConfigLoaderTest {
                 data_dir: /var/lib/watchpost
                 ingest: {tcp_port: 9000, idle_timeout: 2s, tokens: [a, b], udp_enabled: false}
                 http: {max_body: 64KiB}
-                pipeline: {ring_size: 1024, wait_strategy: sleeping, threads: [[validate], [dedup, window, fuse, enrich, alert, journal], [ack, publish]], tick_interval: 250ms}
+                pipeline: {ring_size: 1024, wait_strategy: sleeping, threads: [[validate], [dedup, window, fuse, correlate, enrich, alert, journal], [ack, publish]], tick_interval: 250ms}
                 journal: {fsync: always, segment_size: 2MiB, batch_max_delay: 500us}
                 dedup: {ttl: 7d, capacity: 5000}
                 event_types: {1000: shelf.empty}
@@ -73,7 +73,7 @@ class ConfigLoaderTest {
         assertEquals(65536, config.http().maxBodyBytes());
         assertEquals(1024, config.pipeline().ringSize());
         assertEquals(WaitStrategyKind.SLEEPING, config.pipeline().waitStrategy());
-        assertEquals(List.of(List.of(Stage.VALIDATE), List.of(Stage.DEDUP, Stage.WINDOW, Stage.FUSE, Stage.ENRICH, Stage.ALERT, Stage.JOURNAL), List.of(Stage.ACK, Stage.PUBLISH)),
+        assertEquals(List.of(List.of(Stage.VALIDATE), List.of(Stage.DEDUP, Stage.WINDOW, Stage.FUSE, Stage.CORRELATE, Stage.ENRICH, Stage.ALERT, Stage.JOURNAL), List.of(Stage.ACK, Stage.PUBLISH)),
                 config.pipeline().threads());
         assertEquals(Duration.ofMillis(250), config.pipeline().tickInterval());
         assertEquals(FsyncPolicy.ALWAYS, config.journal().fsync());
@@ -110,7 +110,7 @@ class ConfigLoaderTest {
     void shouldRejectPipelineThreadsWithoutTheWindowStage() {
         List<String> problems = problems("pipeline: {threads: [[validate, dedup, journal, ack, publish]]}\n");
         assertEquals(List.of("watchpost.yml: pipeline: pipeline threads must list every stage once, in the order "
-                + "validate, dedup, window, fuse, enrich, alert, journal, ack, publish; was [[VALIDATE, DEDUP, JOURNAL, ACK, PUBLISH]]"), problems);
+                + "validate, dedup, window, fuse, correlate, enrich, alert, journal, ack, publish; was [[VALIDATE, DEDUP, JOURNAL, ACK, PUBLISH]]"), problems);
     }
 
     @Test
@@ -190,5 +190,16 @@ class ConfigLoaderTest {
 
     private static void assertContainsLine(List<String> lines, String start) {
         assertTrue(lines.stream().anyMatch(l -> l.startsWith(start)), "no line starting with '" + start + "' in:\n" + String.join("\n", lines));
+    }
+
+    @Test
+    void shouldDeclareASitesOwnDerivedTypesAboveTheBuiltInOnes() throws Exception {
+        WatchpostConfig config = parse("event_types: {1000: shelf.empty, 40000: customer.waved}\n");
+        assertEquals(Map.of(1000, "shelf.empty", 40000, "customer.waved"), config.eventTypes());
+
+        assertContainsLine(problems("event_types: {32770: track.again}\n"),
+                "watchpost.yml: event_types.32770: site event codes must be in 1000..32767 (detections) or 32775..65535 (derived types the rules emit), was 32770");
+        assertContainsLine(problems("event_types: {40000: incident.correlated}\n"),
+                "watchpost.yml: event_types.40000: the name 'incident.correlated' is already taken");
     }
 }

@@ -105,7 +105,7 @@ class RulesLoaderTest {
                 """);
 
         assertEquals(List.of(
-                "rules.yml: colour: unknown key (known: alerts, allowed_lateness, clock_skew, enrichment, site, tracks, window_dedup)",
+                "rules.yml: colour: unknown key (known: alerts, allowed_lateness, clock_skew, composite, correlation, enrichment, incidents, sequences, site, tracks, window_dedup)",
                 "rules.yml: allowed_lateness: must be a duration such as 250ms, 30s, 5m, 24h or 7d; was \"soon\"",
                 "rules.yml: clock_skew: must be within 0s..1h, was 2h",
                 "rules.yml: window_dedup.max_open_keys: must be within 16..4194304, was 3",

@@ -82,6 +82,7 @@ final class TestServer implements AutoCloseable {
         stages.put(Stage.DEDUP, new Sequencer(journal.lastSeq() + 1));
         stages.put(Stage.WINDOW, new WindowDedupHandler(rules, counters, errors));
         stages.put(Stage.FUSE, (slot, sequence, endOfBatch) -> { });
+        stages.put(Stage.CORRELATE, (slot, sequence, endOfBatch) -> { });
         stages.put(Stage.ENRICH, (slot, sequence, endOfBatch) -> { });
         stages.put(Stage.ALERT, (slot, sequence, endOfBatch) -> { });
         stages.put(Stage.JOURNAL, new JournalHandler(journal, deadLetters, FsyncPolicy.NEVER, 8192, 2_000_000, counters));

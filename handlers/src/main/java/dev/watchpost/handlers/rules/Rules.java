@@ -18,9 +18,10 @@ import java.util.Objects;
  * @param site            the cameras and zones, with their names and topology
  * @param enrichment      the enrich stage: enrichers, subject directory, severity
  * @param alerts          alert routing: rules raising alert.raised, and the channels delivering it
+ * @param correlation     composite rules, sequences and spatial correlation (the correlate stage)
  */
 public record Rules(Duration allowedLateness, Duration clockSkew, WindowDedupRules windowDedup, TrackRules tracks, Site site,
-                    EnrichmentRules enrichment, AlertRules alerts) {
+                    EnrichmentRules enrichment, AlertRules alerts, CorrelationRules correlation) {
     /** The default: two seconds cover a detector's batching and the LAN. */
     public static final Duration ALLOWED_LATENESS_DEFAULT = Duration.ofSeconds(2);
     /** NTP keeps clocks within milliseconds; a second also covers a detector's own processing delay. */
@@ -35,11 +36,24 @@ public record Rules(Duration allowedLateness, Duration clockSkew, WindowDedupRul
         Objects.requireNonNull(site, "site");
         Objects.requireNonNull(enrichment, "enrichment");
         Objects.requireNonNull(alerts, "alerts");
+        Objects.requireNonNull(correlation, "correlation");
     }
 
-    /** Rules without enrichment or alert routing. */
+    /** Rules with enrichment and alert routing, and no correlation rules. */
+    public Rules(Duration allowedLateness, Duration clockSkew, WindowDedupRules windowDedup, TrackRules tracks, Site site,
+                 EnrichmentRules enrichment, AlertRules alerts) {
+        this(allowedLateness, clockSkew, windowDedup, tracks, site, enrichment, alerts, CorrelationRules.NONE);
+    }
+
+    /** Rules without enrichment, alert routing or correlation rules. */
     public Rules(Duration allowedLateness, Duration clockSkew, WindowDedupRules windowDedup, TrackRules tracks, Site site) {
-        this(allowedLateness, clockSkew, windowDedup, tracks, site, EnrichmentRules.DISABLED, AlertRules.NONE);
+        this(allowedLateness, clockSkew, windowDedup, tracks, site, EnrichmentRules.DISABLED, AlertRules.NONE, CorrelationRules.NONE);
+    }
+
+    /** Rules with correlation rules only. */
+    public Rules(Duration allowedLateness, Duration clockSkew, WindowDedupRules windowDedup, TrackRules tracks, Site site,
+                 CorrelationRules correlation) {
+        this(allowedLateness, clockSkew, windowDedup, tracks, site, EnrichmentRules.DISABLED, AlertRules.NONE, correlation);
     }
 
     /** Rules without alert routing. */

@@ -21,6 +21,8 @@ public final class EventTypeRegistry {
     public static final int SITE_MAX = 32767;
     public static final int DERIVED_MIN = 32768;
     public static final int DERIVED_MAX = 65535;
+    /** The first derived code a site may name for its own rules: above the built-in derived types. */
+    public static final int SITE_DERIVED_MIN = 32775;
 
     public static final int MOTION_DETECTED = 1;
     public static final int OBJECT_DETECTED = 2;
@@ -100,13 +102,24 @@ public final class EventTypeRegistry {
     }
 
     /**
-     * A registry with these site types added, code to name.
+     * A registry with these site types added, code to name: detections in {@value #SITE_MIN}–{@value #SITE_MAX},
+     * and derived types the site's rules emit in {@value #SITE_DERIVED_MIN}–{@value #DERIVED_MAX}, which
+     * stay rejected from detectors.
      *
-     * @throws IllegalArgumentException for a code outside {@value #SITE_MIN}–{@value #SITE_MAX}, a code
+     * @throws IllegalArgumentException for a code outside those ranges, a code
      *     already declared, or a name that is blank or already taken
      */
     public EventTypeRegistry withSiteTypes(Map<Integer, String> siteTypes) {
-        return with(siteTypes, SITE_MIN, SITE_MAX, "site", true);
+        Map<Integer, String> detections = new TreeMap<>();
+        Map<Integer, String> derived = new TreeMap<>();
+        for (Map.Entry<Integer, String> e : siteTypes.entrySet()) {
+            if (e.getKey() != null && e.getKey() >= SITE_DERIVED_MIN && e.getKey() <= DERIVED_MAX) {
+                derived.put(e.getKey(), e.getValue());
+            } else {
+                detections.put(e.getKey(), e.getValue());
+            }
+        }
+        return with(detections, SITE_MIN, SITE_MAX, "site", true).with(derived, SITE_DERIVED_MIN, DERIVED_MAX, "derived", false);
     }
 
     /**

@@ -23,7 +23,7 @@ public record PipelineSpec(int ringSize, WaitStrategyKind waitStrategy, List<Lis
     private static final String STAGE_ORDER = Arrays.stream(Stage.values()).map(Stage::configName).collect(Collectors.joining(", "));
     public static final int SLOT_INITIAL_CAPACITY_DEFAULT = 512;
     /** The stages that take or use journal seqs, which must share a thread. */
-    private static final List<Stage> SEQUENCED = List.of(Stage.DEDUP, Stage.WINDOW, Stage.FUSE, Stage.ENRICH, Stage.ALERT, Stage.JOURNAL);
+    private static final List<Stage> SEQUENCED = List.of(Stage.DEDUP, Stage.WINDOW, Stage.FUSE, Stage.CORRELATE, Stage.ENRICH, Stage.ALERT, Stage.JOURNAL);
     private static final String SEQUENCED_NAMES = SEQUENCED.subList(0, SEQUENCED.size() - 1).stream().map(Stage::configName)
             .collect(Collectors.joining(", ")) + " and " + SEQUENCED.get(SEQUENCED.size() - 1).configName();
     /**
@@ -43,7 +43,7 @@ public record PipelineSpec(int ringSize, WaitStrategyKind waitStrategy, List<Lis
      * next batch grows.
      */
     public static final List<List<Stage>> THREADS_DEFAULT = List.of(
-            List.of(Stage.VALIDATE, Stage.DEDUP, Stage.WINDOW, Stage.FUSE, Stage.ENRICH, Stage.ALERT, Stage.JOURNAL, Stage.ACK, Stage.PUBLISH));
+            List.of(Stage.VALIDATE, Stage.DEDUP, Stage.WINDOW, Stage.FUSE, Stage.CORRELATE, Stage.ENRICH, Stage.ALERT, Stage.JOURNAL, Stage.ACK, Stage.PUBLISH));
 
     public PipelineSpec {
         threads = List.copyOf(threads.stream().map(List::copyOf).toList());

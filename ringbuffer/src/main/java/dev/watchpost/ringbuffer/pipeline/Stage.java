@@ -20,6 +20,13 @@ public enum Stage {
      */
     FUSE,
     /**
+     * Correlates stored detections by composite rules, sequences (with absence) and spatial
+     * topology, and puts action.detected, sequence.matched and incident.correlated into the slot's
+     * derived area, with seqs from the sequencer's allocator; fires absences and closes incidents on
+     * the watermark.
+     */
+    CORRELATE,
+    /**
      * Runs the enrichers on every event the slot will store (its own and its derived events): the
      * enrichment object goes into the event's extras, severity and watch-list tags into its
      * {@code Enrichment} facts.

@@ -93,4 +93,16 @@ class EventTypeRegistryTest {
         assertFalse(registry.isAcceptedFromDetector(-1));
         assertFalse(registry.isAcceptedFromDetector(65536));
     }
+
+    @Test
+    void shouldNameASitesOwnDerivedTypesAboveTheBuiltInsButNeverAcceptThemFromDetectors() {
+        EventTypeRegistry registry = EventTypeRegistry.standard().withSiteTypes(Map.of(1000, "shelf.empty", 40000, "customer.waved"));
+        assertEquals(40000, registry.code("customer.waved"));
+        assertTrue(registry.isDerived(40000));
+        assertFalse(registry.isAcceptedFromDetector(40000));
+        assertTrue(registry.isAcceptedFromDetector(1000));
+        IllegalArgumentException builtIn = assertThrows(IllegalArgumentException.class,
+            () -> EventTypeRegistry.standard().withSiteTypes(Map.of(32774, "my.alert")));
+        assertTrue(builtIn.getMessage().contains("32774"), builtIn.getMessage());
+    }
 }

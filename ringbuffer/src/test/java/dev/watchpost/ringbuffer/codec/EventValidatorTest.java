@@ -495,4 +495,11 @@ class EventValidatorTest {
         // during the loop may allocate a few bytes once.
         assertTrue(allocated < 10_000, "bytes allocated by 10,000 validations: " + allocated);
     }
+
+    @Test
+    void shouldReportCode10ForASitesOwnDerivedType() {
+        EventValidator site = new EventValidator(EventTypeRegistry.standard().withSiteTypes(Map.of(1000, "shelf.empty", 40000, "customer.waved")));
+        buffer.putShort(AT + EventFrame.EVENT_TYPE_OFFSET, (short) 40000);
+        assertEquals(NackCode.UNKNOWN_EVENT_TYPE, site.validate(frame, length, NOW_US));
+    }
 }
