@@ -105,7 +105,9 @@ public final class CorrelateHandler implements EventHandler<EventSlot> {
      * this stage's own types are noted as the record of what was emitted (by receipt id); then the
      * detections replay through the same rules, the watermark following their event times. A match
      * the replay makes whose receipt id is stored is not emitted again; one the crash lost is queued
-     * and goes out on the first slots. Call before the pipeline starts.
+     * and goes out on the first slots. A match with a part within the longest rule bound (plus the
+     * lateness) of the tail's start is taken as stored: what made it may have begun before the tail,
+     * and the journal then holds it under parts the replay does not see. Call before the pipeline starts.
      *
      * @return the records read
      */
@@ -141,7 +143,10 @@ public final class CorrelateHandler implements EventHandler<EventSlot> {
                 }
             }
         }
-        correlator.alreadyStored(msb, lsb, stored);
+        // What began within a rule's bound of the tail's start may have begun before it: its matches
+        // are in the journal under parts the replay does not see, so they are taken as stored.
+        correlator.alreadyStored(msb, lsb, stored, lastRecordTs - horizonUs
+                + rules.correlation().longestWithin().toNanos() / 1000 + latenessUs);
         long read = 0;
         long maxTs = Long.MIN_VALUE;
         try (JournalReader reader = journal.reader(from, last)) {
@@ -168,6 +173,7 @@ public final class CorrelateHandler implements EventHandler<EventSlot> {
                 correlator.expire(watermarkUs);
             }
         }
+        correlator.rebuilt();
         correlator.takeActions();
         correlator.takeSequences();
         correlator.takeIncidents();

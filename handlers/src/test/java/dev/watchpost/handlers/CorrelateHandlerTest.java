@@ -267,6 +267,31 @@ class CorrelateHandlerTest {
     }
 
     @Test
+    void shouldSettleOncePerPresenceHoweverManyFramesOfTheFirstStepCome() {
+        start(sequences(enteredUnrecognised(), doorThenTill()));
+        // Track 3, recognised at once, stays in front of the door for 10 s: frames of the first step
+        // keep coming after the face cancelled the instance, and must not open another.
+        for (int i = 0; i <= 100; i++) {
+            send(at(i * 0.1).camera(DOOR).zone(ENTRANCE).track(3));
+            if (i == 2) {
+                send(at(0.2).type(EventTypeRegistry.FACE_RECOGNIZED).camera(DOOR).track(3).subject(BOB));
+            }
+        }
+        // Track 4 is never recognised and lingers for 45 s, past the 30 s bound: one absence, not two.
+        for (int i = 0; i <= 45; i++) {
+            send(at(20 + i).camera(DOOR).zone(ENTRANCE).track(4));
+        }
+        watermarkAt(200);
+
+        assertEquals(List.of(4L), out.stream().map(Derived::track).toList(), out.toString());
+        assertEquals(T0 + 50_000_000, out.get(0).tsUs(), "at the deadline of its first frame");
+
+        send(at(300).camera(DOOR).zone(ENTRANCE).track(4)); // back after the presence ended: a new one
+        watermarkAt(400);
+        assertEquals(List.of(4L, 4L), out.stream().map(Derived::track).toList(), out.toString());
+    }
+
+    @Test
     void shouldNotOpenASequenceForALateFirstStep() {
         start(sequences(enteredUnrecognised()));
         send(at(100).camera(TILL).track(1));

@@ -61,7 +61,7 @@ class SiteSimulationTest {
     @BeforeAll
     static void simulate() throws Exception {
         Path shipped = Path.of("").toAbsolutePath().getParent().resolve("config/rules.yml");
-        rules = RulesLoader.parse(Files.readString(shipped), shipped.toString(), EventTypeRegistry.standard());
+        rules = RulesLoader.read(shipped, EventTypeRegistry.standard());
         sim = new SiteSimulator(20261205L, START_US, DETECTIONS);
     }
 
@@ -130,6 +130,119 @@ class SiteSimulationTest {
         assertTrue(restarted.derived(EventTypeRegistry.TRACK_UPDATED).stream()
                 .anyMatch(d -> "restart".equals(d.payload.get("reason").asText())), "open tracks re-announced after each restart");
         assertEquals(List.of(), restarted.errors);
+    }
+
+    @Test
+    void shouldDeriveTheActionsSequencesAndIncidentsThatHappened() throws Exception {
+        Outcome run = run(tmp.resolve("straight"), Set.of());
+        List<String> report = new ArrayList<>();
+
+        // waved_at_till: a recognised person's wave at the till, joined to their face by the track
+        Set<String> waves = new HashSet<>();
+        for (Visit visit : sim.visits()) {
+            if (visit.camera.equals(SiteSimulator.TILL) && visit.subject != null && !visit.waves.isEmpty()) {
+                waves.add(trackKey(visit.camera, visit.trackId));
+            }
+        }
+        score(report, "waved_at_till", waves, run.derived(EventTypeRegistry.ACTION_DETECTED).stream()
+                .filter(d -> d.label.equals("waved")).map(Derived::trackKey).toList());
+
+        // door_then_till: a recognised person seen at the door, then at the till (always within the minute here)
+        Set<String> paid = new HashSet<>();
+        Map<String, long[]> tillSpans = new HashMap<>();
+        for (List<Visit> person : sim.people()) {
+            for (Visit visit : person) {
+                if (visit.subject != null && visit.camera.equals(SiteSimulator.TILL) && faces(visit)) {
+                    paid.add(visit.subject + "@" + visit.person);
+                    tillSpans.put(visit.subject + "@" + visit.person, span(visit));
+                }
+            }
+        }
+        score(report, "door_then_till", paid, run.derived(EventTypeRegistry.SEQUENCE_MATCHED).stream()
+                .filter(d -> d.label.equals("door_then_till")).map(d -> personAt(d.subject, d.tsUs, tillSpans)).toList());
+
+        // entered_unrecognised: someone at the door whose track no face is recognised on within 30 s
+        Set<String> strangers = new HashSet<>();
+        for (Visit visit : sim.visits()) {
+            if (visit.camera.equals(SiteSimulator.DOOR) && visit.subject == null) {
+                strangers.add(trackKey(visit.camera, visit.trackId));
+            }
+        }
+        score(report, "entered_unrecognised", strangers, run.derived(EventTypeRegistry.SEQUENCE_MATCHED).stream()
+                .filter(d -> d.label.equals("entered_unrecognised")).map(Derived::trackKey).toList());
+
+        // walked_through: a recognised person seen by face on neighbouring cameras (door - aisle - till), one incident each
+        Map<String, String> walks = new HashMap<>();
+        Map<String, long[]> spans = new HashMap<>();
+        for (List<Visit> person : sim.people()) {
+            List<String> cameras = new ArrayList<>();
+            long[] span = {Long.MAX_VALUE, Long.MIN_VALUE};
+            for (Visit visit : person) {
+                if (visit.subject != null && faces(visit)) {
+                    cameras.add(visit.camera.equals(SiteSimulator.DOOR) ? "door" : visit.camera.equals(SiteSimulator.AISLE) ? "aisle" : "till");
+                    span[0] = Math.min(span[0], span(visit)[0]);
+                    span[1] = Math.max(span[1], span(visit)[1]);
+                }
+            }
+            if (cameras.contains("aisle")) { // door and till alone are not neighbours
+                String key = person.get(0).subject + "@" + person.get(0).person;
+                walks.put(key, String.join(",", cameras));
+                spans.put(key, span);
+            }
+        }
+        List<String> incidents = new ArrayList<>();
+        for (Derived d : run.derived(EventTypeRegistry.INCIDENT_CORRELATED)) {
+            String key = personAt(d.subject, d.tsUs, spans);
+            List<String> cameras = new ArrayList<>();
+            d.payload.get("cameras").forEach(c -> cameras.add(c.get("camera").asText()));
+            incidents.add(key != null && String.join(",", cameras).equals(walks.get(key)) ? key : "wrong " + key + " " + cameras);
+        }
+        score(report, "walked_through", walks.keySet(), incidents);
+
+        System.out.println("site simulation, correlation against the ground truth: " + report);
+        for (String line : report) {
+            assertTrue(line.contains("ok"), report.toString());
+        }
+    }
+
+    /** Precision and recall of one rule's output against its truth; "ok" when both are at least 99 %. */
+    private static void score(List<String> report, String rule, Set<String> truth, List<String> found) {
+        Set<String> matched = new HashSet<>();
+        int correct = 0;
+        for (String key : found) {
+            if (key != null && truth.contains(key) && matched.add(key)) {
+                correct++;
+            }
+        }
+        double precision = found.isEmpty() ? 0 : (double) correct / found.size();
+        double recall = truth.isEmpty() ? 0 : (double) matched.size() / truth.size();
+        boolean ok = truth.size() >= 20 && precision >= 0.99 && recall >= 0.99;
+        report.add(String.format("%s: %d true, %d derived, precision %.4f, recall %.4f %s", rule, truth.size(), found.size(),
+                precision, recall, ok ? "ok" : "NOT MET"));
+    }
+
+    private static boolean faces(Visit visit) {
+        return visit.emissions.stream().anyMatch(e -> e.type == EventTypeRegistry.FACE_RECOGNIZED);
+    }
+
+    private static long[] span(Visit visit) {
+        long from = Long.MAX_VALUE;
+        long to = Long.MIN_VALUE;
+        for (Emission e : visit.emissions) {
+            from = Math.min(from, e.tsUs);
+            to = Math.max(to, e.tsUs);
+        }
+        return new long[] {from, to};
+    }
+
+    /** The person (subject@index) whose span holds this time, or {@code null}. */
+    private static String personAt(UUID subject, long tsUs, Map<String, long[]> spans) {
+        for (Map.Entry<String, long[]> e : spans.entrySet()) {
+            if (subject != null && e.getKey().startsWith(subject + "@") && tsUs >= e.getValue()[0] && tsUs <= e.getValue()[1]) {
+                return e.getKey();
+            }
+        }
+        return null;
     }
 
     /** The entries that differ, at most ten, each as "key: straight | restarted". */
@@ -266,7 +379,8 @@ class SiteSimulationTest {
 
     // ---- reading a journal back
 
-    private record Derived(int type, long tsUs, UUID camera, long trackId, JsonNode payload, List<UUID> parents, String label) {
+    private record Derived(int type, long tsUs, UUID camera, long trackId, JsonNode payload, List<UUID> parents, String label,
+                           UUID subject) {
         String trackKey() {
             return SiteSimulationTest.trackKey(camera, trackId);
         }
@@ -323,10 +437,10 @@ class SiteSimulationTest {
                 ByteBuffer b = record.buffer();
                 int at = record.extraOffset();
                 int length = record.extraLength();
+                receiptOf.put(record.seq(), receipt);
                 if (frame.eventType() < EventTypeRegistry.DERIVED_MIN) {
                     out.rawRecords++;
                     out.raw.put(receipt, record.seq());
-                    receiptOf.put(record.seq(), receipt);
                     if (length > 0 && EventExtras.hasWindowSection(b, at, length)) {
                         duplicateOfSeq.put(receipt, EventExtras.duplicateOf(b, at, length));
                         out.repeatOrdinal.put(receipt, EventExtras.repeat(b, at, length));
@@ -343,7 +457,8 @@ class SiteSimulationTest {
                 derivedParents.add(seqs);
                 derivedRaw.add(new Object[] {frame.eventType(), frame.tsUs(),
                         new UUID(frame.uuidMsb(EventFrame.CAMERA_ID_OFFSET), frame.uuidLsb(EventFrame.CAMERA_ID_OFFSET)),
-                        frame.hasTrack() ? frame.trackId() : -1L, JSON.readTree(payload), label(frame)});
+                        frame.hasTrack() ? frame.trackId() : -1L, JSON.readTree(payload), label(frame),
+                        frame.hasSubject() ? new UUID(frame.uuidMsb(EventFrame.SUBJECT_ID_OFFSET), frame.uuidLsb(EventFrame.SUBJECT_ID_OFFSET)) : null});
             }
         }
         duplicateOfSeq.forEach((repeat, seq) -> out.repeatOf.put(repeat, receiptOf.get(seq)));
@@ -351,13 +466,13 @@ class SiteSimulationTest {
             Object[] d = derivedRaw.get(i);
             List<UUID> parents = new ArrayList<>();
             for (long seq : derivedParents.get(i)) {
-                parents.add(receiptOf.getOrDefault(seq, new UUID(0, seq))); // a derived parent: by seq
+                parents.add(receiptOf.get(seq)); // derived parents too: their receipt_ids are made the same in every run
             }
             JsonNode payload = (JsonNode) d[4];
             if (payload instanceof ObjectNode object) {
                 object.remove("revision");
             }
-            out.derived.add(new Derived((int) d[0], (long) d[1], (UUID) d[2], (long) d[3], payload, parents, (String) d[5]));
+            out.derived.add(new Derived((int) d[0], (long) d[1], (UUID) d[2], (long) d[3], payload, parents, (String) d[5], (UUID) d[6]));
         }
         return out;
     }

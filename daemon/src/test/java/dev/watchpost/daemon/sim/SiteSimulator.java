@@ -16,11 +16,12 @@ import java.util.UUID;
 /**
  * A small shop, simulated: people arrive, walk door → aisle → till (some leave early), and the
  * detectors on the three cameras report them at 10–15 frames a second with jitter. Known people are
- * recognised by face at the door and the till, some wave at the till, motion flickers in the aisle
+ * recognised by face at the door and the till (and half the time in the aisle), some wave at the till, motion flickers in the aisle
  * while anyone is there. The network adds what a real site has: most frames arrive within tens of
  * milliseconds, some up to 1.5 s late and out of order, some are sent twice (a retry with the same
  * receipt_id), and a detector drops out for up to 2.5 s within a visit. Everything is drawn from one
- * seeded {@link Random}, so a seed is the same afternoon every time.
+ * seeded {@link Random}, so a seed is the same afternoon every time. A known person is one subject:
+ * nobody else carries their subject_id while they are in the shop or within two minutes of it.
  *
  * <p>The ground truth comes from construction: every emission knows the visit it belongs to, and
  * every visit is one person in front of one camera: one track.
@@ -89,7 +90,9 @@ public final class SiteSimulator {
 
     private final Random random;
     private final UUID[] subjects = new UUID[KNOWN_SUBJECTS];
+    private final long[] subjectFreeFrom = new long[KNOWN_SUBJECTS];
     private final List<Visit> visits = new ArrayList<>();
+    private final List<List<Visit>> people = new ArrayList<>();
     private final List<Emission> emissions = new ArrayList<>();
     private final List<long[]> aislePresence = new ArrayList<>();
     private long nextTrack = 1;
@@ -127,6 +130,11 @@ public final class SiteSimulator {
         return visits;
     }
 
+    /** Each person's visits, in the order they were made. */
+    public List<List<Visit>> people() {
+        return people;
+    }
+
     /** Distinct detections made (each stored once). */
     public int unique() {
         return unique;
@@ -147,7 +155,19 @@ public final class SiteSimulator {
     // ---- people
 
     private void person(int person, long arrival) {
-        UUID subject = random.nextDouble() < 0.6 ? subjects[random.nextInt(KNOWN_SUBJECTS)] : null;
+        UUID subject = null;
+        int known = -1;
+        if (random.nextDouble() < 0.6) {
+            int pick = random.nextInt(KNOWN_SUBJECTS);
+            for (int i = 0; i < KNOWN_SUBJECTS && known < 0; i++) {
+                int candidate = (pick + i) % KNOWN_SUBJECTS;
+                if (subjectFreeFrom[candidate] <= arrival) {
+                    known = candidate;
+                }
+            }
+            subject = known < 0 ? null : subjects[known];
+        }
+        people.add(new ArrayList<>());
         long t = arrival;
         t = stay(person, subject, DOOR, ENTRANCE, t, between(3, 8)) + between(1, 3);
         boolean aisle = random.nextDouble() < 0.85;
@@ -158,7 +178,10 @@ public final class SiteSimulator {
             t += between(1, 3);
         }
         if (!aisle || random.nextDouble() < 0.8) {
-            stay(person, subject, TILL, QUEUE, t, between(4, 12));
+            t = stay(person, subject, TILL, QUEUE, t, between(4, 12));
+        }
+        if (known >= 0) {
+            subjectFreeFrom[known] = t + 120_000_000L;
         }
     }
 
@@ -166,6 +189,7 @@ public final class SiteSimulator {
     private long stay(int person, UUID subject, UUID camera, UUID zone, long from, long dwellUs) {
         Visit visit = new Visit(person, subject, camera, zone, nextTrack++);
         visits.add(visit);
+        people.get(person).add(visit);
         long to = from + dwellUs;
         long dropFrom = Long.MAX_VALUE;
         long dropTo = Long.MAX_VALUE;
@@ -185,7 +209,7 @@ public final class SiteSimulator {
             emit(visit, EventTypeRegistry.OBJECT_DETECTED, t, PERSON, 0.5f + random.nextFloat() * 0.45f, x, true);
             last = t;
         }
-        boolean faces = subject != null && (camera == DOOR || camera == TILL);
+        boolean faces = subject != null && (camera == DOOR || camera == TILL || random.nextDouble() < 0.5);
         for (long t = from + 200_000; faces && t <= last; t += 400_000 + random.nextInt(200_001)) {
             emit(visit, EventTypeRegistry.FACE_RECOGNIZED, t, FACE, 0.7f + random.nextFloat() * 0.29f, x, false);
         }

@@ -106,13 +106,21 @@ public final class Correlator {
         return n;
     }
 
-    /** Receipt ids of this stage's events found stored: never emitted again. */
-    public void alreadyStored(long[] msb, long[] lsb, int count) {
+    /**
+     * Receipt ids of this stage's events found stored: never emitted again; while rebuilding, matches
+     * with a part before {@code trustFromUs} count as stored too (the tail cut what made them).
+     */
+    public void alreadyStored(long[] msb, long[] lsb, int count, long trustFromUs) {
         LongSet set = new LongSet(Math.max(16, count));
         for (int i = 0; i < count; i++) {
             set.add(Emitter.mix(msb[i], lsb[i]));
         }
-        emitter.recordStored(set);
+        emitter.recordStored(set, trustFromUs);
+    }
+
+    /** The rebuild is over. */
+    public void rebuilt() {
+        emitter.trustAll();
     }
 
     // ---- counts since the last call, for the stage's counters

@@ -57,6 +57,8 @@ final class Emitter {
     private final ByteBuffer scratch = ByteBuffer.allocate(16 + 8 * MAX_PARTS + 64).order(ByteOrder.LITTLE_ENDIAN);
     private final long[] parents = new long[EventExtras.MAX_PARENTS];
     private LongSet stored;
+    /** While rebuilding: matches with a part before this time are taken as stored (see {@link #recordStored}). */
+    private long trustFromUs = Long.MIN_VALUE;
 
     // ---- the draft: parts
     int partCount;
@@ -237,7 +239,7 @@ final class Emitter {
         receipt(kind, ruleHash);
         long receiptMsb = PayloadWriter.uuidMsb(digest.hi);
         long receiptLsb = PayloadWriter.uuidLsb(digest.lo);
-        if (stored != null && stored.contains(mix(receiptMsb, receiptLsb))) {
+        if ((stored != null && stored.contains(mix(receiptMsb, receiptLsb))) || earliestPartTs() < trustFromUs) {
             skipped++;
             return false;
         }
@@ -303,9 +305,28 @@ final class Emitter {
 
     // ---- restart
 
-    /** Notes receipt ids found in the journal's tail: matches under them are not emitted again. */
-    void recordStored(LongSet ids) {
+    /**
+     * Notes receipt ids found in the journal's tail: matches under them are not emitted again. Until
+     * {@link #trustAll}, a match with a part earlier than {@code trustFromUs} is taken as stored too:
+     * the tail began in the middle of what made it (a presence, an incident), so the rebuild sees only
+     * its later parts and names it by them, while the journal holds it under its first ones.
+     */
+    void recordStored(LongSet ids, long trustFromUs) {
         this.stored = ids;
+        this.trustFromUs = trustFromUs;
+    }
+
+    /** The rebuild is over: every match from now on is made in full. */
+    void trustAll() {
+        this.trustFromUs = Long.MIN_VALUE;
+    }
+
+    private long earliestPartTs() {
+        long earliest = Long.MAX_VALUE;
+        for (int i = 0; i < partCount; i++) {
+            earliest = Math.min(earliest, partTs[i]);
+        }
+        return earliest;
     }
 
     static long mix(long msb, long lsb) {

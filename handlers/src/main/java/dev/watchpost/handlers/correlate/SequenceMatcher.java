@@ -17,6 +17,13 @@ import dev.watchpost.ringbuffer.codec.EventFrame;
  * when the watermark reaches the deadline it fires (at the deadline's time). An instance whose
  * deadline passes with steps missing closes without firing.
  *
+ * <p><b>Once per presence.</b> Detectors report every frame: the first step comes again and again
+ * for one key (a person in front of the door is "entering" for seconds). An instance that has fired,
+ * or has been cancelled by its absent step, stays as a quiet mark for its key while first steps keep
+ * coming: each one moves the mark's end to its time + {@code within}, and only when the watermark
+ * passes that end does the key start anew. So one person entering makes one match (or one absence),
+ * not one per frame after the first was settled.
+ *
  * <p>State: at most {@code max_pending} instances in primitive arrays (when full the one with the
  * earliest first step is dropped and counted); lookups scan the open ones (a dense list, {@link Rows}).
  */
@@ -56,6 +63,9 @@ final class SequenceMatcher {
     private final long[] zoneLsb;
     private final byte[] label;
     private final int[] labelLength;
+    /** Settled (fired or cancelled): the row only absorbs first steps until {@link #quietUntil}. */
+    private final boolean[] settled;
+    private final long[] quietUntil;
     private long nextDeadline = Long.MAX_VALUE;
 
     long matched;
@@ -100,6 +110,8 @@ final class SequenceMatcher {
         zoneLsb = new long[c];
         label = new byte[c * EventFrame.MAX_LABEL_LENGTH];
         labelLength = new int[c];
+        settled = new boolean[c];
+        quietUntil = new long[c];
     }
 
     int pending() {
@@ -118,10 +130,16 @@ final class SequenceMatcher {
         long ts = frame.tsUs();
         int at = find(keys.hi, keys.lo);
         if (at >= 0) {
+            if (first) {
+                quietUntil[at] = Math.max(quietUntil[at], ts + withinUs); // the presence goes on
+            }
+            if (settled[at]) {
+                return;
+            }
             int step = next[at];
             if (step == n) {
                 if (absent != null && absent.matches(frame) && ts >= lastTs[at] && ts <= firstTs[at] + withinUs) {
-                    close(at); // the absent step came: no match
+                    settle(at); // the absent step came: no match
                 }
                 return;
             }
@@ -130,7 +148,7 @@ final class SequenceMatcher {
                 if (step + 1 == n && absent == null) {
                     matched++;
                     emit(at, ts, -1);
-                    close(at);
+                    settle(at);
                 }
             }
             return;
@@ -147,6 +165,8 @@ final class SequenceMatcher {
         keyLo[at] = keys.lo;
         firstTs[at] = ts;
         next[at] = 0;
+        settled[at] = false;
+        quietUntil[at] = ts + withinUs;
         hasSubject[at] = frame.hasSubject() && !frame.isZero16(EventFrame.SUBJECT_ID_OFFSET);
         subjectMsb[at] = frame.uuidMsb(EventFrame.SUBJECT_ID_OFFSET);
         subjectLsb[at] = frame.uuidLsb(EventFrame.SUBJECT_ID_OFFSET);
@@ -193,23 +213,28 @@ final class SequenceMatcher {
     }
 
     /**
-     * Closes every instance whose deadline the watermark has reached, in (deadline, first seq) order:
-     * a complete one waiting on an absence fires, others close quietly. Fires only while the queue
-     * has room; the rest wait for the next slot.
+     * Handles every row whose deadline the watermark has reached, in (deadline, first seq) order: an
+     * open instance complete but for its absence fires and settles; any other open one settles
+     * quietly; a settled row whose presence has ended closes. Fires only while the queue has room;
+     * the rest wait for the next slot.
      */
     void expire(long watermarkUs) {
         while (rows.size > 0 && nextDeadline <= watermarkUs) {
             int at = -1;
             for (int k = 0; k < rows.size; k++) {
                 int i = rows.list[k];
-                if (firstTs[i] + withinUs <= watermarkUs
-                        && (at < 0 || firstTs[i] < firstTs[at] || (firstTs[i] == firstTs[at] && stepSeq[i * n] < stepSeq[at * n]))) {
+                if (deadline(i) <= watermarkUs && (at < 0 || deadline(i) < deadline(at)
+                        || (deadline(i) == deadline(at) && stepSeq[i * n] < stepSeq[at * n]))) {
                     at = i;
                 }
             }
             if (at < 0) {
                 recomputeDeadline();
                 return;
+            }
+            if (settled[at]) {
+                close(at);
+                continue;
             }
             if (next[at] == n && absent != null) {
                 if (!emitter.hasRoomForTimed()) {
@@ -218,8 +243,19 @@ final class SequenceMatcher {
                 matched++;
                 emit(at, firstTs[at] + withinUs, firstTs[at] + withinUs);
             }
-            close(at);
+            settle(at);
         }
+    }
+
+    /** When the watermark next has something to do with a row: its instance's deadline, or, settled, the end of its presence. */
+    private long deadline(int at) {
+        return settled[at] ? quietUntil[at] : firstTs[at] + withinUs;
+    }
+
+    /** The instance has fired or can no longer: the row stays as a quiet mark for its key (see the class comment). */
+    private void settle(int at) {
+        settled[at] = true;
+        recomputeDeadline();
     }
 
     private void emit(int at, long tsUs, long deadlineUs) {
@@ -294,15 +330,13 @@ final class SequenceMatcher {
 
     private void close(int at) {
         rows.close(at);
-        if (firstTs[at] + withinUs <= nextDeadline) {
-            recomputeDeadline();
-        }
+        recomputeDeadline();
     }
 
     private void recomputeDeadline() {
         long d = Long.MAX_VALUE;
         for (int k = 0; k < rows.size; k++) {
-            d = Math.min(d, firstTs[rows.list[k]] + withinUs);
+            d = Math.min(d, deadline(rows.list[k]));
         }
         nextDeadline = d;
     }
