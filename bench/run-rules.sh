@@ -22,8 +22,7 @@ trap '[ -z "$daemon_pid" ] || kill "$daemon_pid" 2>/dev/null || true; rm -rf "$w
 
 # Two configurations that differ only in their rules file.
 mkdir -p "$work/with" "$work/without"
-cp config/watchpost.yml config/rules.yml "$work/with/"
-for f in config/*.yml config/*.csv config/*.ndjson; do [ -f "$f" ] && cp "$f" "$work/with/"; done
+find config -maxdepth 1 -type f -exec cp {} "$work/with/" \;   # the rules file and what it names (the subject directory)
 cp config/watchpost.yml "$work/without/"
 cat >"$work/without/rules.yml" <<'YAML'
 # Every rule off: the pipeline's stages still run, with nothing to do.

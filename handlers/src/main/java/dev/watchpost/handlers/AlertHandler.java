@@ -105,6 +105,8 @@ public final class AlertHandler implements EventHandler<EventSlot> {
     private final EventFrameEncoder encoder = new EventFrameEncoder();
     private final PayloadWriter out = new PayloadWriter(PAYLOAD_MAX);
     private final Enrichment nothingKnown = new Enrichment();
+    /** The site's tag numbering, for reading stored watch lists back into tag bits at a restart. */
+    private final TagTable tagTable;
 
     // the zone's offset, valid for event times within [offsetFromUs, offsetToUs)
     private long offsetFromUs = Long.MAX_VALUE;
@@ -121,6 +123,7 @@ public final class AlertHandler implements EventHandler<EventSlot> {
      * @throws IllegalArgumentException when the rules name more tags than the table can number
      */
     public AlertHandler(Rules rules, TagTable tags, EventTypeRegistry registry, SeqAllocator seqs, Counters counters, ErrorLog errors) {
+        this.tagTable = tags;
         this.alertRules = rules.alerts();
         this.seqs = seqs;
         this.counters = counters;
@@ -497,8 +500,9 @@ public final class AlertHandler implements EventHandler<EventSlot> {
      * events set their keys' windows, as they did live; a stored event that a rule matches, whose alert
      * (found by its receipt id) is not stored, counts as suppressed when an alert stored after it shows
      * the stage had passed it, and is raised now, on the first slots, when it comes after the last stored
-     * alert and its throttle lets it through. Enrichment (tags, severity) is not in the journal: rules
-     * that need it only rebuild their throttles here. Call before the pipeline starts.
+     * alert and its throttle lets it through. Rules on tags and severity are judged on what the enrich
+     * stage stored with the event ({@code "severity"}, the subject's {@code "watchlist"}), as they were
+     * live. Call before the pipeline starts.
      *
      * @return the records read
      */
@@ -545,8 +549,9 @@ public final class AlertHandler implements EventHandler<EventSlot> {
                     continue;
                 }
                 boolean repeat = EventExtras.hasWindowSection(record.buffer(), record.extraOffset(), record.extraLength());
+                Enrichment known = storedFacts(record);
                 for (CompiledRule r : rules) {
-                    if (!matches(r, frame, type, nothingKnown, repeat)) {
+                    if (!matches(r, frame, type, known, repeat)) {
                         continue;
                     }
                     digestReceipt(r, record.seq());
@@ -563,7 +568,7 @@ public final class AlertHandler implements EventHandler<EventSlot> {
                     }
                     ByteBuffer extra = record.extraLength() == 0 ? scratch : record.buffer().duplicate().order(ByteOrder.LITTLE_ENDIAN)
                             .position(record.extraOffset()).slice().order(ByteOrder.LITTLE_ENDIAN);
-                    onMatch(r, frame, record.seq(), nothingKnown, extra, record.extraLength());
+                    onMatch(r, frame, record.seq(), known, extra, record.extraLength());
                 }
             }
         } finally {
@@ -571,6 +576,43 @@ public final class AlertHandler implements EventHandler<EventSlot> {
         }
         publishedPending = queue.size();
         return read;
+    }
+
+    private final Enrichment restoredFacts = new Enrichment();
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /**
+     * The facts the enrich stage had set on a stored event, read back from the enrichment object it
+     * stored with it: {@code "severity"} and the subject's {@code "watchlist"} (numbered in the site's
+     * tag table). Nothing known when the event has none. Restart only: it parses JSON.
+     */
+    private Enrichment storedFacts(JournalRecord record) {
+        ByteBuffer b = record.buffer();
+        int at = record.extraOffset();
+        int length = record.extraLength();
+        if (length == 0 || !EventExtras.hasEnrichmentSection(b, at, length)) {
+            return nothingKnown;
+        }
+        byte[] object = new byte[EventExtras.enrichmentLength(b, at, length)];
+        b.get(EventExtras.enrichmentIndex(b, at, length), object);
+        restoredFacts.reset();
+        try {
+            com.fasterxml.jackson.databind.JsonNode node = JSON.readTree(object);
+            if (node.path("severity").isInt()) {
+                restoredFacts.severity(node.path("severity").intValue());
+            }
+            long bits = 0;
+            for (com.fasterxml.jackson.databind.JsonNode tag : node.path("subject").path("watchlist")) {
+                int bit = tagTable.bit(tag.asText());
+                if (bit >= 0) {
+                    bits |= 1L << bit;
+                }
+            }
+            restoredFacts.tags(bits);
+        } catch (IOException e) {
+            return nothingKnown; // not JSON: the live stage would not have stored it
+        }
+        return restoredFacts;
     }
 
     /** A stored alert: its key's window takes it, as it did live. */

@@ -519,6 +519,32 @@ class AlertHandlerTest {
         assertEquals(2, storedAlerts().size());
     }
 
+    @Test
+    void shouldJudgeTagAndSeverityRulesOnTheStoredEnrichmentWhenRaisingWhatACrashLost() throws IOException {
+        start(rule("banned", r -> r.tags = List.of("banned")), rule("severe", r -> r.minSeverity = 5));
+        open(true);
+        // Both triggers reach the journal with what the enrich stage stored, but not their alerts.
+        byte[] bannedObject = "{\"subject\":{\"name\":\"Bruno\",\"watchlist\":[\"banned\"]},\"severity\":2}"
+                .getBytes(StandardCharsets.UTF_8);
+        byte[] severeObject = "{\"severity\":7}".getBytes(StandardCharsets.UTF_8);
+        long[] lost = new long[2];
+        int i = 0;
+        for (byte[] object : List.of(bannedObject, severeObject)) {
+            EventSlot slot = new EventSlot(256);
+            TestEvents.fill(slot, at(i).label("person").frame(), null, 0, T0);
+            slot.sequence(seqs.next());
+            run(slot, s -> s.putEnrichment(object, object.length), false); // as the enrich stage does, after the window stage
+            lost[i++] = slot.journalSeq();
+        }
+        assertEquals(0, storedAlerts().size());
+
+        open(true);
+        assertEquals(2, alert.pendingDerived(), "the stored watch list and severity decide, as they did live");
+        tick(3);
+        List<Alert> stored = storedAlerts();
+        assertEquals(List.of(List.of(lost[0]), List.of(lost[1])), stored.stream().map(Alert::parents).toList());
+    }
+
     private List<Alert> storedAlerts() throws IOException {
         journal.flush();
         List<Alert> out = new ArrayList<>();
