@@ -278,8 +278,11 @@ final class TcpConnection extends ChannelInboundHandlerAdapter implements Origin
             counters.increment(Counter.TCP_BACKPRESSURE_PAUSES);
             ctx.channel().config().setAutoRead(false);
         }
-        ctx.executor().schedule(this::resume, RETRY_MICROS, TimeUnit.MICROSECONDS);
+        ctx.executor().schedule(resumeTask, RETRY_MICROS, TimeUnit.MICROSECONDS);
     }
+
+    /** One task for every retry: a method reference made per pause allocates each time the ring is full. */
+    private final Runnable resumeTask = this::resume;
 
     private void resume() {
         if (!ctx.channel().isActive() || closing) {
