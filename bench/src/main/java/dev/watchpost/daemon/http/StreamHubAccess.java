@@ -16,7 +16,7 @@ public final class StreamHubAccess {
      * WebSocket handshake's completion). The calling thread must be the hub's publish thread.
      */
     public static void subscribeLive(StreamHub hub, EmbeddedChannel channel) {
-        StreamSubscriber subscriber = hub.subscribe(channel, StreamFilter.ALL, StreamSubscriber.LIVE_ONLY);
+        StreamSubscriber subscriber = hub.subscribe(channel, StreamFilter.ALL, StreamSubscriber.LIVE_ONLY, false);
         hub.endOfBatch();
         channel.runPendingTasks();
         subscriber.onHandshakeComplete();

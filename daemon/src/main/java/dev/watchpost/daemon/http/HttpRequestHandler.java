@@ -511,9 +511,24 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
             error(HttpResponseStatus.BAD_REQUEST, e.getMessage(), keepAlive);
             return false;
         }
-        if (!request.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)) {
+        boolean websocket = request.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true);
+        String accept = request.headers().get(HttpHeaderNames.ACCEPT);
+        if (!websocket && accept != null && accept.toLowerCase(java.util.Locale.ROOT).contains("text/event-stream")) {
+            String lastEventId = request.headers().get("Last-Event-ID");
+            if (lastEventId != null && fromSeq == StreamSubscriber.LIVE_ONLY) {
+                try {
+                    fromSeq = parseFromSeq(lastEventId.trim()) + 1; // the event after the last one the client has
+                } catch (IllegalArgumentException e) {
+                    error(HttpResponseStatus.BAD_REQUEST, "Last-Event-ID: must be a seq, was '" + lastEventId + "'", keepAlive);
+                    return false;
+                }
+            }
+            return serverSentEvents(filter, fromSeq);
+        }
+        if (!websocket) {
             FullHttpResponse response = Responses.error(ctx.alloc(), HttpResponseStatus.UPGRADE_REQUIRED,
-                    "GET " + query.path() + " is a WebSocket: send Upgrade: websocket", keepAlive);
+                    "GET " + query.path() + " is a WebSocket (send Upgrade: websocket) or Server-Sent Events "
+                            + "(send Accept: text/event-stream)", keepAlive);
             response.headers().set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
             respond(response, keepAlive);
             return false;
@@ -528,11 +543,36 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
         }
         // Join the hub before the handshake answer leaves, so a client that sees the stream open
         // already has its place: live-only clients get every event stored after that.
-        StreamSubscriber subscriber = server.hub().subscribe(ctx.channel(), filter, fromSeq);
+        StreamSubscriber subscriber = server.hub().subscribe(ctx.channel(), filter, fromSeq, false);
         server.nudgePipeline();
         StreamChannelHandler streamHandler = new StreamChannelHandler(server, handshaker, subscriber);
         ctx.pipeline().replace(this, "stream", streamHandler);
         handshaker.handshake(ctx.channel(), request).addListener((ChannelFutureListener) f -> {
+            if (f.isSuccess()) {
+                streamHandler.opened();
+            } else {
+                f.channel().close();
+            }
+        });
+        return true;
+    }
+
+    /**
+     * The stream as Server-Sent Events: a 200 with {@code text/event-stream}, chunked, then one
+     * message per event ({@code id: <seq>}, {@code data: <json>}) from the same hub and outbox as a
+     * WebSocket client, and at a cut-off an {@code event: close} message before the response ends.
+     */
+    private boolean serverSentEvents(StreamFilter filter, long fromSeq) {
+        StreamSubscriber subscriber = server.hub().subscribe(ctx.channel(), filter, fromSeq, true);
+        server.nudgePipeline();
+        SseChannelHandler streamHandler = new SseChannelHandler(server, subscriber);
+        ctx.pipeline().replace(this, "stream", streamHandler);
+        io.netty.handler.codec.http.HttpResponse response = new io.netty.handler.codec.http.DefaultHttpResponse(
+                io.netty.handler.codec.http.HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
+                .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
+        HttpUtil.setTransferEncodingChunked(response, true);
+        ctx.channel().writeAndFlush(response).addListener((ChannelFutureListener) f -> {
             if (f.isSuccess()) {
                 streamHandler.opened();
             } else {

@@ -102,8 +102,8 @@ public final class StreamHub implements EventSink, AutoCloseable {
      *
      * @param fromSeq the first seq to send, or {@link StreamSubscriber#LIVE_ONLY}
      */
-    StreamSubscriber subscribe(Channel channel, StreamFilter filter, long fromSeq) {
-        StreamSubscriber subscriber = new StreamSubscriber(this, channel, filter, fromSeq, outboxCapacity, counters);
+    StreamSubscriber subscribe(Channel channel, StreamFilter filter, long fromSeq, boolean sse) {
+        StreamSubscriber subscriber = new StreamSubscriber(this, channel, filter, fromSeq, outboxCapacity, counters, sse);
         changes.add(subscriber);
         return subscriber;
     }
@@ -300,7 +300,7 @@ public final class StreamHub implements EventSink, AutoCloseable {
                     json.release();
                     throw e;
                 }
-                outcome = s.writeReplayed(json, (sent + 1) % REPLAY_FLUSH_EVERY == 0);
+                outcome = s.writeReplayed(seq, json, (sent + 1) % REPLAY_FLUSH_EVERY == 0);
                 if (outcome == StreamSubscriber.REPLAY_DROPPED) {
                     outcome = StreamSubscriber.REPLAY_CLOSED; // closed before the write: seq was not sent
                     break;

@@ -5,19 +5,24 @@ import dev.watchpost.ringbuffer.Counters;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import org.jctools.queues.SpscArrayQueue;
 
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * One WebSocket stream client: its filter, its bounded outbox of encoded events, and the drain that
- * moves the outbox into text frames on the channel's event loop.
+ * One stream client: its filter, its bounded outbox of encoded events, and the drain that moves the
+ * outbox onto the channel on its event loop — as WebSocket text frames, or, for a Server-Sent Events
+ * client, as {@code id:}/{@code data:} messages of a chunked HTTP response.
  *
  * <p>Threads, and what each may touch:
  * <ul>
@@ -61,6 +66,8 @@ final class StreamSubscriber {
     /** The requested first seq, or {@link #LIVE_ONLY}. */
     final long fromSeq;
     final SpscArrayQueue<ByteBuf> outbox;
+    /** Server-Sent Events rather than WebSocket. */
+    final boolean sse;
 
     private final StreamHub hub;
     private final Counters counters;
@@ -97,7 +104,9 @@ final class StreamSubscriber {
     private volatile boolean closed;
     private volatile Thread replayThread;
 
-    StreamSubscriber(StreamHub hub, Channel channel, StreamFilter filter, long fromSeq, int outboxCapacity, Counters counters) {
+    StreamSubscriber(StreamHub hub, Channel channel, StreamFilter filter, long fromSeq, int outboxCapacity, Counters counters,
+                     boolean sse) {
+        this.sse = sse;
         this.hub = hub;
         this.channel = channel;
         this.filter = filter;
@@ -217,7 +226,7 @@ final class StreamSubscriber {
             while (!closed && (entry = outbox.poll()) != null) {
                 // Noted before the write: anything written later (a close frame) goes out after it.
                 lastSent = entry.getLong(0);
-                channel.write(new TextWebSocketFrame(entry.slice(Long.BYTES, entry.writerIndex() - Long.BYTES)), channel.voidPromise());
+                channel.write(message(lastSent, entry.slice(Long.BYTES, entry.writerIndex() - Long.BYTES)), channel.voidPromise());
                 sent++;
                 if (!channel.isWritable()) {
                     channel.flush();
@@ -294,7 +303,14 @@ final class StreamSubscriber {
             return;
         }
         String text = resumeHint ? reason + "; reconnect with from_seq=" + (lastSent + 1) : reason;
-        channel.writeAndFlush(new CloseWebSocketFrame(status, text)).addListener(ChannelFutureListener.CLOSE);
+        if (sse) {
+            // An event the client's EventSource reports by name, then the end of the response.
+            String quoted = new String(com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(text));
+            channel.write(new DefaultHttpContent(Unpooled.copiedBuffer("event: close\ndata: {\"code\":" + status
+                    + ",\"reason\":\"" + quoted + "\"}\n\n", StandardCharsets.UTF_8)));
+        }
+        channel.writeAndFlush(sse ? LastHttpContent.EMPTY_LAST_CONTENT : new CloseWebSocketFrame(status, text))
+                .addListener(ChannelFutureListener.CLOSE);
         channel.eventLoop().schedule(() -> {
             channel.close();
         }, CLOSE_GRACE_SECONDS, TimeUnit.SECONDS);
@@ -339,6 +355,26 @@ final class StreamSubscriber {
         }
     }
 
+    private static final byte[] ID = "id: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DATA = "\ndata: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * What goes on the wire for one event (the message takes {@code json}'s reference): a WebSocket
+     * text frame of its JSON, or an SSE message {@code id: <seq>}, {@code data: <json>} — the JSON is
+     * one line, and the id is what an EventSource sends back as Last-Event-ID to resume.
+     */
+    private Object message(long seq, ByteBuf json) {
+        if (!sse) {
+            return new TextWebSocketFrame(json);
+        }
+        ByteBuf head = channel.alloc().buffer(32);
+        head.writeBytes(ID);
+        head.writeCharSequence(Long.toString(seq), StandardCharsets.US_ASCII);
+        head.writeBytes(DATA);
+        return new DefaultHttpContent(channel.alloc().compositeBuffer(3).addComponents(true, head, json, Unpooled.wrappedBuffer(END)));
+    }
+
     // ---- replay thread
 
     /** Marks the calling thread as this subscriber's replay thread. */
@@ -352,12 +388,12 @@ final class StreamSubscriber {
      *
      * @return {@link #REPLAY_COMPLETE} to go on, or why the replay must stop
      */
-    int writeReplayed(ByteBuf json, boolean flush) {
+    int writeReplayed(long seq, ByteBuf json, boolean flush) {
         if (closed) {
             json.release();
             return REPLAY_DROPPED;
         }
-        channel.write(new TextWebSocketFrame(json), channel.voidPromise());
+        channel.write(message(seq, json), channel.voidPromise());
         if (flush || !channel.isWritable()) {
             channel.flush();
         }

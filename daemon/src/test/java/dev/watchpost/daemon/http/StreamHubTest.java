@@ -177,7 +177,7 @@ class StreamHubTest {
 
     /** Subscribes on {@code channel}, lets the hub apply it, and completes the handshake. */
     private StreamSubscriber live(EmbeddedChannel channel, StreamFilter filter, long fromSeq) {
-        StreamSubscriber subscriber = hub.subscribe(channel, filter, fromSeq);
+        StreamSubscriber subscriber = hub.subscribe(channel, filter, fromSeq, false);
         hub.endOfBatch();
         channel.runPendingTasks();
         subscriber.onHandshakeComplete();
