@@ -12,9 +12,10 @@ import io.netty.util.ReferenceCountUtil;
 /**
  * A WebSocket stream connection after the upgrade: answers pings and the closing handshake, ignores
  * anything else the client sends, and tells its {@link StreamSubscriber} when the channel's
- * writability changes and when the connection is gone. Event loop only.
+ * writability changes and when the connection is gone ({@link SseChannelHandler} does the same for a
+ * Server-Sent Events connection, which has no frames to answer). Event loop only.
  */
-final class StreamChannelHandler extends ChannelInboundHandlerAdapter {
+class StreamChannelHandler extends ChannelInboundHandlerAdapter {
     private final HttpServer server;
     private final WebSocketServerHandshaker handshaker;
     private final StreamSubscriber subscriber;
@@ -26,7 +27,7 @@ final class StreamChannelHandler extends ChannelInboundHandlerAdapter {
         this.subscriber = subscriber;
     }
 
-    /** The handshake answer is written: the stream may start. */
+    /** The handshake answer (or the SSE response's headers) is written: the stream may start. */
     void opened() {
         opened = true;
         server.counters().increment(Counter.STREAM_CLIENTS_OPENED);
