@@ -158,7 +158,7 @@ final class IncidentMatcher {
             return; // not a camera of the site: it has no neighbours
         }
         long ts = frame.tsUs();
-        int at = find(keys.hi, keys.lo);
+        int at = rows.find(keyHi, keyLo, keys.hi, keys.lo);
         if (at >= 0) {
             int base = at * MAX_CAMERAS;
             int same = -1;
@@ -377,16 +377,6 @@ final class IncidentMatcher {
     private int siteIndex(long msb, long lsb) {
         for (int i = 0; i < siteMsb.length; i++) {
             if (siteMsb[i] == msb && siteLsb[i] == lsb) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    private int find(long hi, long lo) {
-        for (int k = 0; k < rows.size; k++) {
-            int i = rows.list[k];
-            if (keyHi[i] == hi && keyLo[i] == lo) {
                 return i;
             }
         }

@@ -41,4 +41,15 @@ final class Rows {
         position[last] = at;
         free[freeCount++] = row;
     }
+
+    /** The open row whose key, in these per-row key arrays, is ({@code hi}, {@code lo}); -1 when none is. */
+    int find(long[] keyHi, long[] keyLo, long hi, long lo) {
+        for (int k = 0; k < size; k++) {
+            int i = list[k];
+            if (keyHi[i] == hi && keyLo[i] == lo) {
+                return i;
+            }
+        }
+        return -1;
+    }
 }

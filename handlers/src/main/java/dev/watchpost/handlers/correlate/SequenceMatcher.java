@@ -128,7 +128,7 @@ final class SequenceMatcher {
             return;
         }
         long ts = frame.tsUs();
-        int at = find(keys.hi, keys.lo);
+        int at = rows.find(keyHi, keyLo, keys.hi, keys.lo);
         if (at >= 0) {
             if (first) {
                 quietUntil[at] = Math.max(quietUntil[at], ts + withinUs); // the presence goes on
@@ -304,16 +304,6 @@ final class SequenceMatcher {
         }
         em.putParts();
         em.commit(Emitter.KIND_SEQUENCE, ruleHash);
-    }
-
-    private int find(long hi, long lo) {
-        for (int k = 0; k < rows.size; k++) {
-            int i = rows.list[k];
-            if (keyHi[i] == hi && keyLo[i] == lo) {
-                return i;
-            }
-        }
-        return -1;
     }
 
     /** The instance with the earliest first step (then the lowest first seq). */
