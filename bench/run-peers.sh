@@ -54,7 +54,7 @@ watchpost() {
   tcp=$(free_port); http=$(free_port)
   rm -rf "$dir"; mkdir -p "$dir"
   sed "s/^  fsync: batch /  fsync: $fsync /" config/watchpost.yml >"$dir/watchpost.yml"
-  cp config/rules.yml "$dir/"   # named relative to watchpost.yml
+  find config -maxdepth 1 -type f ! -name watchpost.yml -exec cp {} "$dir/" \;   # rules.yml and what it names, relative to watchpost.yml
   grep -q "fsync: $fsync " "$dir/watchpost.yml"
   ./watchpostd --config "$dir/watchpost.yml" --data-dir "$dir/data" --tcp-port "$tcp" --udp-port 0 --http-port "$http" \
     >"$out/watchpostd-$fsync-$run.log" 2>&1 &
