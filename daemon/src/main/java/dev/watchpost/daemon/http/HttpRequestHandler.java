@@ -321,7 +321,8 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
 
     /**
      * Reloads the rules and answers when the new rule stages run: 200 with the rebuild's lines, 400
-     * with every problem of the file (nothing changed), 500 otherwise. The answer closes the
+     * with every problem of the file (nothing changed), 500 otherwise (a stopped pipeline: after
+     * {@link HttpServer#reloadTimeout}). The answer closes the
      * connection; nothing else is read from it meanwhile.
      */
     private void reload() {
@@ -339,6 +340,9 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
                         : HttpResponseStatus.INTERNAL_SERVER_ERROR;
                 body.put("reloaded", false);
                 body.put("problems", cause instanceof dev.watchpost.daemon.config.ConfigException config ? config.problems()
+                        : cause instanceof java.util.concurrent.TimeoutException
+                        ? List.of("the pipeline did not reach the reload within " + server.reloadTimeout().toSeconds()
+                                + " s (has it stopped? see the log); the rules may still change when it does")
                         : List.of(String.valueOf(cause.getMessage())));
             }
             try {

@@ -25,6 +25,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -66,6 +67,7 @@ public final class HttpServer implements AutoCloseable {
     private volatile Consumer<String> warningLog = Log::warn;
     private volatile Supplier<java.util.concurrent.CompletableFuture<java.util.List<String>>> reload =
             () -> java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException("this server cannot reload rules"));
+    private volatile Duration reloadTimeout = Duration.ofSeconds(50);
     private volatile boolean ingestStopped;
     private volatile boolean stopping;
     private EventLoopGroup boss;
@@ -102,8 +104,23 @@ public final class HttpServer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * The reload, answered within {@link #reloadTimeout}: a pipeline that has stopped never reaches
+     * the reload slot, and the answer then says so rather than never coming.
+     */
     java.util.concurrent.CompletableFuture<java.util.List<String>> reload() {
-        return reload.get();
+        return reload.get().orTimeout(reloadTimeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    /** How long {@code POST /v1/reload} waits for the new rule stages (50 s: the CLI waits 60). */
+    Duration reloadTimeout() {
+        return reloadTimeout;
+    }
+
+    /** For tests. */
+    HttpServer reloadTimeout(Duration timeout) {
+        this.reloadTimeout = timeout;
+        return this;
     }
 
     /** Binds {@code bind:port} (port 0: an ephemeral one, see {@link #port}). */
