@@ -7,7 +7,9 @@
 #   bench/run-spine.sh           closed loop (2 connections), open loop 10k/s and 100k/s
 # Environment: RUNS (3); WARMUP (10 s), CLOSED_DURATION (20 s), OPEN_DURATION (30 s) per scenario;
 # CLOSED_STREAM=1 to hold the stream subscriber in the closed loop too (it then measures ingest plus
-# fan-out to one client, no longer ingest alone).
+# fan-out to one client, no longer ingest alone). THREADS to run another pipeline.threads than the
+# default configuration's, e.g. THREADS='[[validate, dedup, window, fuse, correlate, enrich, alert,
+# journal, ack, publish]]' (every other setting as in config/watchpost.yml).
 # Results (JSON, table and HdrHistogram log per scenario and run) go to bench/target/results/.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,12 +26,19 @@ data=$(mktemp -d)
 daemon_pid=
 trap '[ -z "$daemon_pid" ] || kill "$daemon_pid" 2>/dev/null || true; rm -rf "$data"' EXIT
 
+config=config/watchpost.yml
+if [ -n "${THREADS:-}" ]; then
+  config="$data/watchpost.yml"
+  sed -e "s|^  threads: .*|  threads: $THREADS|" -e "s|^rules: rules.yml|rules: $here/config/rules.yml|" config/watchpost.yml >"$config"
+  grep -qxF "  threads: $THREADS" "$config" || { echo "THREADS not set in $config" >&2; exit 1; }
+fi
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 start_daemon() {
   rm -rf "$data/d"
   tcp_port=$(free_port); http_port=$(free_port)
-  ./watchpostd --data-dir "$data/d" --tcp-port "$tcp_port" --udp-port 0 --http-port "$http_port" >"$out/daemon.log" 2>&1 &
+  ./watchpostd --config "$config" --data-dir "$data/d" --tcp-port "$tcp_port" --udp-port 0 --http-port "$http_port" >"$out/daemon.log" 2>&1 &
   daemon_pid=$!   # watchpostd execs java: this is the daemon's JVM
   for _ in $(seq 1 60); do curl -sf "127.0.0.1:$http_port/v1/health" >/dev/null && return; sleep 0.5; done
   echo "daemon did not start" >&2; cat "$out/daemon.log" >&2; exit 1

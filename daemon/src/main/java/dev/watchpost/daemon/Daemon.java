@@ -11,6 +11,7 @@ import dev.watchpost.daemon.ingest.TcpIngestServer;
 import dev.watchpost.daemon.ingest.UdpIngestServer;
 import dev.watchpost.handlers.AckHandler;
 import dev.watchpost.handlers.FsyncPolicy;
+import dev.watchpost.handlers.GroupCommit;
 import dev.watchpost.handlers.DedupHandler;
 import dev.watchpost.handlers.EnrichHandler;
 import dev.watchpost.handlers.ErrorLog;
@@ -165,9 +166,10 @@ public final class Daemon implements AutoCloseable {
         });
         LongSupplier committed = config.journal().fsync() == FsyncPolicy.NEVER ? journal::flushedSeq : journal::durableSeq;
         delivery = new AlertDelivery(config.rules().alerts(), journal, committed, dataDir, registry, counters);
+        GroupCommit groupCommit = config.pipeline().pipelinedCommit() ? new GroupCommit(journal, deadLetters, config.journal().fsync(), counters) : null;
         stages.put(Stage.JOURNAL, new JournalHandler(journal, deadLetters, config.journal().fsync(),
-                config.journal().batchMaxRecords(), config.journal().batchMaxDelay().toNanos(), counters));
-        stages.put(Stage.ACK, new AckHandler(errors));
+                config.journal().batchMaxRecords(), config.journal().batchMaxDelay().toNanos(), counters, groupCommit));
+        stages.put(Stage.ACK, new AckHandler(errors, groupCommit));
         stages.put(Stage.PUBLISH, new PublishHandler(delivery.wakingAfter(hub), errors));
         delivery.start(); // before the pipeline: a first start's cursor is the journal's end as recovered
         pipeline = new Pipeline(config.pipeline(), stages, this::fatal).start();

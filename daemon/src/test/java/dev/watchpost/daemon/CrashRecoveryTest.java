@@ -8,8 +8,9 @@ import dev.watchpost.persistence.journal.JournalRecord;
 import dev.watchpost.persistence.journal.VerifyReport;
 import dev.watchpost.ringbuffer.client.DetectorClient;
 import dev.watchpost.ringbuffer.codec.EventFrame;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * is killed mid-stream K times and restarted on the same data; after each restart the detector
  * resends everything not acknowledged, with new seqs and the same receipt_ids. At the end every
  * event sent is in the journal exactly once, the journal verifies clean and the dedup store holds each
- * stored receipt with its seq. {@code -Dwatchpost.crash.kills=N} runs more rounds; the full harness
+ * stored receipt with its seq; with every stage on one thread, and with the ack stage on a thread of
+ * its own (the pipelined group commit). {@code -Dwatchpost.crash.kills=N} runs more rounds; the full harness
  * with several detectors and uncoordinated kills is {@code bench/run-crash.sh}.
  */
 class CrashRecoveryTest {
@@ -40,13 +42,17 @@ class CrashRecoveryTest {
     @TempDir
     Path dir;
 
-    @Test
-    void shouldStoreEveryEventExactlyOnceAcrossKills() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {
+            "[[validate, dedup, window, fuse, correlate, enrich, alert, journal, ack, publish]]",
+            "[[validate, dedup, window, fuse, correlate, enrich, alert, journal], [ack, publish]]"})
+    void shouldStoreEveryEventExactlyOnceAcrossKills(String threads) throws Exception {
         int kills = Integer.getInteger("watchpost.crash.kills", 3);
         long seed = Long.getLong("watchpost.crash.seed", System.nanoTime());
         Random random = new Random(seed);
         Path config = dir.resolve("watchpost.yml");
-        Files.writeString(config, "ingest: {bind: 127.0.0.1}\nhttp: {bind: 127.0.0.1}\ndedup: {capacity: 100000}\njournal: {segment_size: 1MiB}\n");
+        Files.writeString(config, "ingest: {bind: 127.0.0.1}\nhttp: {bind: 127.0.0.1}\ndedup: {capacity: 100000}\njournal: {segment_size: 1MiB}\n"
+                + "pipeline: {threads: " + threads + "}\n");
         Path data = dir.resolve("data");
 
         List<UUID> sent = new ArrayList<>();

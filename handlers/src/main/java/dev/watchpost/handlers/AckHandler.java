@@ -9,19 +9,31 @@ import java.util.Arrays;
 /**
  * The ack stage: tells each slot's origin that the slot is handled, and at the end of the batch asks
  * every origin touched in it to send what is pending, so that one ACK covers a connection's whole
- * batch and one socket flush carries it. Runs after the journal stage has made the batch durable.
+ * batch and one socket flush carries it. Runs after the journal stage has made the batch durable, or,
+ * with a {@link GroupCommit} (this stage first on the thread after the journal stage's), makes it
+ * durable first: the stages after it on its thread see only durable slots too.
  */
 public final class AckHandler implements EventHandler<EventSlot> {
     private final ErrorLog errors;
+    private final GroupCommit groupCommit;
     private Origin[] touched = new Origin[256];
     private int touchedCount;
 
     public AckHandler(ErrorLog errors) {
+        this(errors, null);
+    }
+
+    /** @param groupCommit when not {@code null}, forces what the journal stage wrote before answering it */
+    public AckHandler(ErrorLog errors, GroupCommit groupCommit) {
         this.errors = errors;
+        this.groupCommit = groupCommit;
     }
 
     @Override
     public void onEvent(EventSlot slot, long sequence, boolean endOfBatch) {
+        if (groupCommit != null) {
+            groupCommit.awaitDurable(sequence); // a failed force is fatal: nothing after it is answered
+        }
         Origin origin = slot.origin();
         if (origin != null) {
             try {

@@ -1,6 +1,7 @@
 package dev.watchpost.handlers;
 
 import com.lmax.disruptor.EventHandler;
+import com.lmax.disruptor.Sequence;
 import dev.watchpost.persistence.deadletter.DeadLetterStore;
 import dev.watchpost.persistence.journal.Journal;
 import dev.watchpost.ringbuffer.Counter;
@@ -18,6 +19,9 @@ import java.io.UncheckedIOException;
  *
  * <p>Group commit: under {@code batch} one fsync covers the ring batch, with a commit forced early
  * after {@code maxBatchRecords} records or {@code maxBatchDelayNanos} since the first uncommitted one.
+ * With a {@link GroupCommit} (the ack stage on the next thread) a commit only writes to the operating
+ * system and releases the slots to the ack stage, which forces them: the fsync runs while this stage
+ * goes on with the next batch.
  *
  * <p>A reload slot commits what is uncommitted and then runs its action (the daemon replacing the
  * rule stages), so the new stages rebuild their state from a journal that holds every event before
@@ -33,6 +37,8 @@ public final class JournalHandler implements EventHandler<EventSlot> {
     private final int maxBatchRecords;
     private final long maxBatchDelayNanos;
     private final Counters counters;
+    private final GroupCommit groupCommit;
+    private Sequence released;
 
     private int uncommitted;
     private long firstUncommittedNanos;
@@ -44,6 +50,15 @@ public final class JournalHandler implements EventHandler<EventSlot> {
 
     public JournalHandler(Journal journal, DeadLetterStore deadLetters, FsyncPolicy policy,
                           int maxBatchRecords, long maxBatchDelayNanos, Counters counters) {
+        this(journal, deadLetters, policy, maxBatchRecords, maxBatchDelayNanos, counters, null);
+    }
+
+    /**
+     * @param groupCommit when not {@code null}, this stage only writes, and the ack stage (first on
+     *                    the next thread; this stage last on its own) forces; see {@link GroupCommit}
+     */
+    public JournalHandler(Journal journal, DeadLetterStore deadLetters, FsyncPolicy policy,
+                          int maxBatchRecords, long maxBatchDelayNanos, Counters counters, GroupCommit groupCommit) {
         if (maxBatchRecords < 1) {
             throw new IllegalArgumentException("maxBatchRecords must be at least 1, was " + maxBatchRecords);
         }
@@ -53,10 +68,20 @@ public final class JournalHandler implements EventHandler<EventSlot> {
         this.maxBatchRecords = maxBatchRecords;
         this.maxBatchDelayNanos = maxBatchDelayNanos;
         this.counters = counters;
+        this.groupCommit = groupCommit;
+        if (groupCommit != null && groupCommit.policy() != policy) {
+            throw new IllegalArgumentException("group commit under " + groupCommit.policy().configName() + ", journal stage under " + policy.configName());
+        }
+    }
+
+    @Override
+    public void setSequenceCallback(Sequence sequenceCallback) {
+        this.released = sequenceCallback;
     }
 
     @Override
     public void onEvent(EventSlot slot, long sequence, boolean endOfBatch) throws IOException {
+        boolean written = false;
         if (slot.isToStore()) {
             journal.append(slot.journalSeq(), slot.receivedAtUs(), slot.frame().tsUs(),
                     slot.buffer(), 0, slot.length(), slot.extra(), 0, slot.extraLength());
@@ -81,10 +106,17 @@ public final class JournalHandler implements EventHandler<EventSlot> {
         if (uncommitted > 0 && (endOfBatch || slot.isReload() || policy == FsyncPolicy.ALWAYS || uncommitted >= maxBatchRecords
                 || (uncommitted % 64 == 0 && System.nanoTime() - firstUncommittedNanos >= maxBatchDelayNanos))) {
             commit();
+            written = true;
         }
         if (slot.isReload() && slot.reloadAction() != null) {
             // Everything before this slot is in the journal now: the new rule stages rebuild from it.
             slot.reloadAction().run();
+        }
+        if (groupCommit != null && (written || endOfBatch)) {
+            groupCommit.written(sequence);
+            if (!endOfBatch && released != null) {
+                released.set(sequence); // the ack stage may force and answer these while the batch goes on
+            }
         }
         if (endOfBatch) {
             counters.add(Counter.EVENTS_STORED, stored);
@@ -106,7 +138,7 @@ public final class JournalHandler implements EventHandler<EventSlot> {
 
     private void commit() throws IOException {
         try {
-            if (policy == FsyncPolicy.NEVER) {
+            if (policy == FsyncPolicy.NEVER || groupCommit != null) { // with a group commit the ack stage forces
                 journal.flush();
                 deadLetters.flush();
             } else {

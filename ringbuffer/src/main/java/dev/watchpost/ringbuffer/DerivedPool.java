@@ -5,9 +5,10 @@ import java.util.Arrays;
 /**
  * The free {@link DerivedEvent}s of one deriving stage. The stage takes one to fill and attach to a
  * slot; the slot gives it back here once every stage has passed it ({@link EventSlot#giveBackDerived}).
- * Every deriving stage runs on the sequencer's thread, so a pool is used by that thread only. It
- * grows (allocates) only when more events are in flight than ever before: in the default pipeline
- * (every stage on one thread) about the deriving stage's pending queue plus one slot's worth.
+ * The stage takes on the sequencer's thread; the give-back runs on the last stage's thread, which
+ * may be another, so both hold the pool's monitor (uncontended on one thread: a few nanoseconds). It
+ * grows (allocates) only when more events are in flight than ever before: about the deriving stage's
+ * pending queue plus the slots between the deriving stage and the last.
  */
 public final class DerivedPool {
     private final int frameCapacity;
@@ -30,7 +31,7 @@ public final class DerivedPool {
     }
 
     /** A free event, made new only when none is free. */
-    public DerivedEvent take() {
+    public synchronized DerivedEvent take() {
         if (count == 0) {
             return new DerivedEvent(this, frameCapacity, extraCapacity);
         }
@@ -41,7 +42,7 @@ public final class DerivedPool {
     }
 
     /** Takes back an event that is no longer attached to any slot. */
-    public void give(DerivedEvent event) {
+    public synchronized void give(DerivedEvent event) {
         if (count == free.length) {
             free = Arrays.copyOf(free, free.length * 2); // more in flight than ever: grows, once
         }
@@ -49,7 +50,7 @@ public final class DerivedPool {
     }
 
     /** Free events now. */
-    public int available() {
+    public synchronized int available() {
         return count;
     }
 }

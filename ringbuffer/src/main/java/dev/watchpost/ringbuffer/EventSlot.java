@@ -75,8 +75,8 @@ public final class EventSlot {
     /**
      * Derived events attached by the deriving stages, which own them: they stay referenced until
      * every stage has passed this slot. Then each goes back to its stage's pool
-     * ({@link #giveBackDerived}, {@link #releaseDerived}): as the slot leaves the last stage when that runs on the deriving
-     * thread (the default), else when the first deriving stage sees the slot again, a lap later.
+     * ({@link #giveBackDerived}) as the slot leaves the last stage; {@link #releaseDerived} is the
+     * deriving stages' guard that nothing of the last lap is left when they attach.
      */
     private final DerivedEvent[] derived = new DerivedEvent[MAX_DERIVED];
     private final Enrichment enrichment = new Enrichment();
@@ -237,7 +237,8 @@ public final class EventSlot {
     /**
      * Gives the derived events attached on the slot's last lap back to their pools and forgets them,
      * once per lap: every deriving stage calls it with the ring sequence it is handling, before it
-     * attaches anything, and only the first call of a lap does something. The sequencer's thread only.
+     * attaches anything, and only the first call of a lap does something. The sequencer's thread only;
+     * in a pipeline the last stage's thread has given them back already, so this finds none.
      *
      * @return how many were given back
      */
@@ -251,7 +252,7 @@ public final class EventSlot {
 
     /**
      * Gives the slot's derived events back to their pools now: the pipeline calls it as the slot
-     * leaves the last stage, when that runs on the deriving thread. The sequencer's thread only.
+     * leaves the last stage, on that stage's thread.
      *
      * @return how many were given back
      */

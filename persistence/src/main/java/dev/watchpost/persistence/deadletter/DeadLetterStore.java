@@ -138,6 +138,11 @@ public final class DeadLetterStore implements AutoCloseable {
         journal.force();
     }
 
+    /** Forces what is flushed; see {@link Journal#sync()}. Any thread. */
+    public long sync() throws IOException {
+        return journal.sync();
+    }
+
     /** Dead letters held, buffered ones included. Writer thread only. */
     public long count() {
         return journal.lastSeq() - journal.firstSeq() + 1;

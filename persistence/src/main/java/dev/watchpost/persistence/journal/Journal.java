@@ -17,14 +17,15 @@ import java.util.zip.CRC32C;
  * Layout of the files: {@link JournalFormat}.
  *
  * <p><b>Threads.</b> One writer thread owns {@link #append}, {@link #flush}, {@link #force},
- * {@link #lastSeq} and {@link #close}. Any thread may call {@link #reader}, {@link #flushedSeq},
- * {@link #durableSeq}, {@link #seqForTime} and {@link #stats}; readers see exactly the records up to
- * {@link #flushedSeq()}, never a partly written one.
+ * {@link #lastSeq} and {@link #close}. Any thread may call {@link #sync}, {@link #reader},
+ * {@link #flushedSeq}, {@link #durableSeq}, {@link #seqForTime} and {@link #stats}; readers see
+ * exactly the records up to {@link #flushedSeq()}, never a partly written one.
  *
  * <p><b>Durability.</b> {@code append} only copies into a write buffer: no allocation, no system call.
  * {@link #flush()} hands the buffer to the operating system (the records survive a crash of the
  * daemon, and readers can see them); {@link #force()} also fsyncs them (they survive a power loss).
- * When to call which is the caller's group-commit policy; an event may be acknowledged only once
+ * {@link #sync()} forces what is flushed from another thread, so that the writer appends the next
+ * records during the fsync (a pipelined group commit). When to call which is the caller's group-commit policy; an event may be acknowledged only once
  * {@link #durableSeq()} (or {@link #flushedSeq()} under a no-fsync policy) covers it. Two things write
  * inside {@code append} without being asked: a full write buffer, and a segment roll, which also
  * forces the finished segment and creates the next (once per segment).
@@ -50,8 +51,10 @@ public final class Journal implements AutoCloseable {
     private final FileChannel lockChannel;
     private final FileLock lock;
     private final CRC32C crc = new CRC32C();
+    /** Held by {@link #sync} and by whatever replaces or closes {@link #channel}, or moves {@link #durableSeq}. */
+    private final Object syncLock = new Object();
 
-    // Writer thread only.
+    // Writer thread only; channel and closed also read by sync() under syncLock, and changed under it.
     private ByteBuffer writeBuffer;
     private ByteBuffer crcView;
     private FileChannel channel;
@@ -328,9 +331,28 @@ public final class Journal implements AutoCloseable {
     public void force() throws IOException {
         checkOpen();
         flushBuffer();
-        if (durableSeq != lastSeq) {
-            channel.force(false);
-            durableSeq = lastSeq;
+        sync();
+    }
+
+    /**
+     * Forces to disk every record flushed so far (fsync, data only, of the active segment; earlier
+     * segments were forced when they were sealed). Any thread: the writer may append and flush
+     * meanwhile, and what it flushes during the fsync waits for the next call.
+     *
+     * @return {@link #durableSeq()} after the call, at least the {@link #flushedSeq()} it began with
+     * @throws IllegalStateException when the journal is closed
+     */
+    public long sync() throws IOException {
+        synchronized (syncLock) {
+            if (closed) {
+                throw new IllegalStateException("journal " + directory + " is closed");
+            }
+            long flushed = flushedSeq; // written to the channel before this read
+            if (durableSeq < flushed) {
+                channel.force(false);
+                durableSeq = flushed;
+            }
+            return durableSeq;
         }
     }
 
@@ -363,15 +385,16 @@ public final class Journal implements AutoCloseable {
      */
     private void roll(long nextSeq) throws IOException {
         flushBuffer();
-        channel.force(false);
-        durableSeq = lastSeq;
         Segment sealed = active;
         SegmentIndex sealedIndex = activeIndex;
-        sealedIndex.write(sealed.indexPath, sealed.firstSeq, lastSeq, activeWritten, indexInterval);
-        channel.close();
         long sealedLength = activeWritten;
-
-        channel = SegmentFiles.create(directory, nextSeq);
+        synchronized (syncLock) { // a sync() meanwhile would force a closed channel
+            channel.force(false);
+            durableSeq = lastSeq;
+            sealedIndex.write(sealed.indexPath, sealed.firstSeq, lastSeq, activeWritten, indexInterval);
+            channel.close();
+            channel = SegmentFiles.create(directory, nextSeq);
+        }
         channel.position(JournalFormat.SEGMENT_HEADER_LENGTH);
         Segment next = new Segment(directory, nextSeq);
         SegmentIndex nextIndex = newIndex();
@@ -488,18 +511,21 @@ public final class Journal implements AutoCloseable {
         if (closed) {
             return;
         }
-        closed = true;
         try {
             flushBuffer();
-            channel.force(false);
-            durableSeq = lastSeq;
+            synchronized (syncLock) {
+                channel.force(false);
+                durableSeq = lastSeq;
+            }
         } finally {
             closeQuietly();
         }
     }
 
     private void closeQuietly() {
-        closed = true;
+        synchronized (syncLock) {
+            closed = true;
+        }
         try {
             if (channel != null) {
                 channel.close();

@@ -237,20 +237,7 @@ class JournalTest {
         int total = 20_000;
         try (Journal journal = Journal.open(new JournalConfig(dir, 256 << 10, 16 << 10, 16))) {
             AtomicReference<Throwable> failure = new AtomicReference<>();
-            Thread writer = new Thread(() -> {
-                try {
-                    for (long seq = 1; seq <= total; seq++) {
-                        append(journal, seq);
-                        if (seq % 97 == 0) {
-                            journal.flush();
-                        }
-                    }
-                    journal.flush();
-                } catch (Throwable t) {
-                    failure.set(t);
-                }
-            }, "journal-writer");
-            writer.start();
+            Thread writer = startWriter(journal, total, 97, failure);
             long expected = 1;
             JournalRecord record = new JournalRecord();
             try (JournalReader reader = journal.reader(1)) {
@@ -268,6 +255,44 @@ class JournalTest {
             assertNull(failure.get());
             assertEquals(total + 1, expected);
         }
+    }
+
+    @Test
+    void shouldSyncFromAnotherThreadWhileTheWriterAppendsFlushesAndRolls() throws Exception {
+        int total = 5_000;
+        try (Journal journal = Journal.open(new JournalConfig(dir, 16 << 10, 4096, 16))) {
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            Thread writer = startWriter(journal, total, 13, failure);
+            long syncs = 0;
+            long lastDurable = 0;
+            while (writer.isAlive() || lastDurable < journal.flushedSeq()) {
+                long flushedBefore = journal.flushedSeq();
+                long durable = journal.sync();
+                syncs++;
+                assertTrue(durable >= flushedBefore, "durable " + durable + " after a sync begun at flushed " + flushedBefore);
+                assertTrue(durable >= lastDurable, "durable went back from " + lastDurable + " to " + durable);
+                assertTrue(durable <= journal.flushedSeq(), "durable " + durable + " beyond what was flushed");
+                lastDurable = durable;
+            }
+            writer.join();
+            assertNull(failure.get());
+            assertTrue(syncs > 1);
+            assertTrue(journal.segments().length > 5, "the writer rolled segments during the syncs: " + journal.segments().length);
+            assertEquals(total, journal.durableSeq());
+            assertReads(journal.reader(1), 1, total);
+        }
+        assertTrue(Journal.verify(dir).isClean(), "verify after syncs across rolls");
+    }
+
+    @Test
+    void shouldRefuseToSyncAClosedJournal() throws IOException {
+        Journal journal = Journal.open(tiny());
+        appendRange(journal, 1, 3);
+        journal.close();
+
+        IllegalStateException e = assertThrows(IllegalStateException.class, journal::sync);
+
+        assertTrue(e.getMessage().endsWith("is closed"), e.getMessage());
     }
 
     @Test
@@ -433,6 +458,25 @@ class JournalTest {
     }
 
     // helpers
+
+    /** Appends seqs 1..total on a thread of its own, flushing every {@code flushEvery}, and at the end. */
+    private static Thread startWriter(Journal journal, long total, int flushEvery, AtomicReference<Throwable> failure) {
+        Thread writer = new Thread(() -> {
+            try {
+                for (long seq = 1; seq <= total; seq++) {
+                    append(journal, seq);
+                    if (seq % flushEvery == 0) {
+                        journal.flush();
+                    }
+                }
+                journal.flush();
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        }, "journal-writer");
+        writer.start();
+        return writer;
+    }
 
     private static void appendRange(Journal journal, long from, long to) throws IOException {
         for (long seq = from; seq <= to; seq++) {

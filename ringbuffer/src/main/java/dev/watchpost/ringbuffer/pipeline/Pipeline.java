@@ -5,6 +5,7 @@ import com.lmax.disruptor.ExceptionHandler;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.Sequence;
 import com.lmax.disruptor.TimeoutException;
+import com.lmax.disruptor.WaitStrategy;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.EventHandlerGroup;
 import com.lmax.disruptor.dsl.ProducerType;
@@ -24,6 +25,7 @@ import java.util.function.Consumer;
  * <pre>
  *  producers (I/O threads, ticker) ─► ring ─► [validate dedup window fuse journal ack publish]       (the default)
  *  producers (I/O threads, ticker) ─► ring ─► [validate dedup window fuse journal ack] ─► [publish]  (two threads)
+ *  producers (I/O threads, ticker) ─► ring ─► [validate dedup window fuse journal] ─► [ack publish]  (pipelined commit)
  * </pre>
  *
  * <p>A stage that throws stops the pipeline: {@code onFatal} is told, and nothing after the failing
@@ -42,6 +44,7 @@ public final class Pipeline {
             }
         }
         AtomicInteger threadNumber = new AtomicInteger();
+        WaitStrategy waitStrategy = spec.waitStrategy().create();
         this.disruptor = new Disruptor<>(
                 () -> new EventSlot(spec.slotInitialCapacity()),
                 spec.ringSize(),
@@ -51,7 +54,7 @@ public final class Pipeline {
                     return thread;
                 },
                 ProducerType.MULTI,
-                spec.waitStrategy().create());
+                waitStrategy);
         disruptor.setDefaultExceptionHandler(new FatalHandler(error -> {
             failed = true;
             onFatal.accept(error);
@@ -59,11 +62,15 @@ public final class Pipeline {
 
         EventHandlerGroup<EventSlot> previous = null;
         EventHandler<EventSlot> handler = null;
-        for (List<Stage> thread : spec.threads()) {
-            // Derived events are read by every stage up to the last; when that runs on the thread that
-            // derives them, the slot gives them back to their pools as it leaves, not a ring lap later.
-            boolean lastOnDerivingThread = thread.contains(Stage.PUBLISH) && thread.contains(Stage.DEDUP);
-            handler = thread.size() == 1 ? stages.get(thread.get(0)) : new StageGroup(thread, stages, lastOnDerivingThread);
+        List<List<Stage>> threads = spec.threads();
+        for (int i = 0; i < threads.size(); i++) {
+            List<Stage> thread = threads.get(i);
+            // Derived events are read by every stage up to the last; as the slot leaves that, it gives
+            // them back to their pools, not a ring lap later.
+            boolean last = thread.contains(Stage.PUBLISH);
+            // A thread after this one parks until this one releases slots; it is woken when they are.
+            StageBlockingWaitStrategy wakes = i + 1 < threads.size() && waitStrategy instanceof StageBlockingWaitStrategy blocking ? blocking : null;
+            handler = thread.size() == 1 && !last && wakes == null ? stages.get(thread.get(0)) : new StageGroup(thread, stages, last, wakes);
             previous = previous == null ? disruptor.handleEventsWith(handler) : previous.then(handler);
         }
         this.lastHandler = handler;
@@ -115,19 +122,24 @@ public final class Pipeline {
     }
 
     /**
-     * Runs several stages on one thread, stage by stage for each slot; with {@code releaseDerived},
-     * gives the slot's derived events back to their pools once the last stage has passed it.
+     * Runs a thread's stages, stage by stage for each slot; with {@code releaseDerived} (the last
+     * thread), gives the slot's derived events back to their pools once the last stage has passed it;
+     * with {@code wakes} (a thread after it), releases each batch itself and wakes the thread after it,
+     * and lets a stage release part of a batch early the same way.
      */
     private static final class StageGroup implements EventHandler<EventSlot> {
         private final EventHandler<EventSlot>[] handlers;
         private final boolean releaseDerived;
+        private final StageBlockingWaitStrategy wakes;
+        private Sequence sequence;
 
         @SuppressWarnings("unchecked")
-        StageGroup(List<Stage> stages, Map<Stage, EventHandler<EventSlot>> all, boolean releaseDerived) {
+        StageGroup(List<Stage> stages, Map<Stage, EventHandler<EventSlot>> all, boolean releaseDerived, StageBlockingWaitStrategy wakes) {
             Map<Stage, EventHandler<EventSlot>> ordered = new EnumMap<>(Stage.class);
             stages.forEach(stage -> ordered.put(stage, all.get(stage)));
             this.handlers = ordered.values().toArray(new EventHandler[0]);
             this.releaseDerived = releaseDerived;
+            this.wakes = wakes;
         }
 
         @Override
@@ -137,6 +149,10 @@ public final class Pipeline {
             }
             if (releaseDerived) {
                 slot.giveBackDerived();
+            }
+            if (endOfBatch && wakes != null) {
+                this.sequence.set(sequence); // what the processor does after this call, done before the wake-up
+                wakes.signalStages();
             }
         }
 
@@ -163,9 +179,49 @@ public final class Pipeline {
 
         @Override
         public void setSequenceCallback(Sequence sequenceCallback) {
+            this.sequence = sequenceCallback;
+            Sequence forStages = wakes == null ? sequenceCallback : new WakingSequence(sequenceCallback, wakes);
             for (EventHandler<EventSlot> handler : handlers) {
-                handler.setSequenceCallback(sequenceCallback);
+                handler.setSequenceCallback(forStages);
             }
+        }
+    }
+
+    /** A thread's sequence as its stages see it: a stage that releases slots early also wakes the thread after it. */
+    private static final class WakingSequence extends Sequence {
+        private final Sequence sequence;
+        private final StageBlockingWaitStrategy wakes;
+
+        WakingSequence(Sequence sequence, StageBlockingWaitStrategy wakes) {
+            this.sequence = sequence;
+            this.wakes = wakes;
+        }
+
+        @Override
+        public long get() {
+            return sequence.get();
+        }
+
+        @Override
+        public void set(long value) {
+            sequence.set(value);
+            wakes.signalStages();
+        }
+
+        @Override
+        public void setVolatile(long value) {
+            sequence.setVolatile(value);
+            wakes.signalStages();
+        }
+
+        @Override
+        public boolean compareAndSet(long expectedValue, long newValue) {
+            throw new UnsupportedOperationException("a stage only sets its thread's sequence");
+        }
+
+        @Override
+        public long addAndGet(long increment) {
+            throw new UnsupportedOperationException("a stage only sets its thread's sequence");
         }
     }
 

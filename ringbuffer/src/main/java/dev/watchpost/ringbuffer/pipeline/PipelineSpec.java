@@ -66,6 +66,15 @@ public record PipelineSpec(int ringSize, WaitStrategyKind waitStrategy, List<Lis
         return new PipelineSpec(RING_SIZE_DEFAULT, WAIT_STRATEGY_DEFAULT, THREADS_DEFAULT, SLOT_INITIAL_CAPACITY_DEFAULT, TICK_INTERVAL_DEFAULT);
     }
 
+    /**
+     * True when the ack stage starts a thread of its own, after the journal stage's: then the journal
+     * stage only writes and the ack stage forces (a pipelined group commit), so the fsync of one batch
+     * overlaps the work on the next.
+     */
+    public boolean pipelinedCommit() {
+        return threads.stream().noneMatch(thread -> thread.contains(Stage.JOURNAL) && thread.contains(Stage.ACK));
+    }
+
     /** What is wrong with these values, or {@code null}; configuration validation uses the same words. */
     public static String problem(int ringSize, List<List<Stage>> threads, int slotInitialCapacity) {
         if (ringSize < 2 || Integer.bitCount(ringSize) != 1 || ringSize > (1 << 22)) {

@@ -1,6 +1,5 @@
 package dev.watchpost.ringbuffer.pipeline;
 
-import com.lmax.disruptor.BlockingWaitStrategy;
 import com.lmax.disruptor.BusySpinWaitStrategy;
 import com.lmax.disruptor.LiteBlockingWaitStrategy;
 import com.lmax.disruptor.SleepingWaitStrategy;
@@ -14,7 +13,10 @@ import java.util.Locale;
  * steals the core an I/O thread needs, so the spinning kinds are for boxes with cores to spare.
  */
 public enum WaitStrategyKind {
-    /** Parks on a lock and condition; no CPU when idle; wakes in tens of microseconds. */
+    /**
+     * Parks on a monitor, for the producers and for the stage thread before it alike
+     * ({@link StageBlockingWaitStrategy}); no CPU when idle; wakes in tens of microseconds.
+     */
     BLOCKING,
     /** Like blocking, but skips the signal when no thread waits: cheaper for producers. */
     LITE_BLOCKING,
@@ -28,7 +30,7 @@ public enum WaitStrategyKind {
     public WaitStrategy create() {
         switch (this) {
             case BLOCKING:
-                return new BlockingWaitStrategy();
+                return new StageBlockingWaitStrategy();
             case LITE_BLOCKING:
                 return new LiteBlockingWaitStrategy();
             case SLEEPING:
