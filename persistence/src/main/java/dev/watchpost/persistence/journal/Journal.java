@@ -25,10 +25,14 @@ import java.util.zip.CRC32C;
  * {@link #flush()} hands the buffer to the operating system (the records survive a crash of the
  * daemon, and readers can see them); {@link #force()} also fsyncs them (they survive a power loss).
  * {@link #sync()} forces what is flushed from another thread, so that the writer appends the next
- * records during the fsync (a pipelined group commit). When to call which is the caller's group-commit policy; an event may be acknowledged only once
- * {@link #durableSeq()} (or {@link #flushedSeq()} under a no-fsync policy) covers it. Two things write
- * inside {@code append} without being asked: a full write buffer, and a segment roll, which also
- * forces the finished segment and creates the next (once per segment).
+ * records during the fsync (a pipelined group commit). When to call which is the caller's
+ * group-commit policy; an event may be acknowledged only once {@link #durableSeq()} (or
+ * {@link #flushedSeq()} under a no-fsync policy) covers it. Three things write inside {@code append}
+ * without being asked: a full write buffer; a segment roll, which also forces the finished segment
+ * and creates the next (once per segment); and, ahead of the records, zeros into the active segment
+ * (once per {@value #PREALLOCATE_BYTES} bytes), so that an fsync overwrites blocks the file already
+ * has instead of growing it. The zeroed tail is cut off when the segment is sealed or the journal
+ * closed; after a crash, recovery takes it for the end of the data.
  *
  * <p><b>Recovery.</b> {@link #open} checks the chain of segment names and headers and scans the last
  * segment record by record. Earlier segments were forced before the next one was created, so they are
@@ -37,11 +41,15 @@ import java.util.zip.CRC32C;
  * journal continues from the last good record. A damaged record in the middle of the last segment
  * therefore cuts everything after it too: without a trustworthy length nothing after it can be found.
  * The cut bytes are kept beside the segment ({@code <segment>.wpj.<position>.cut}) for inspection, and
- * {@link #recoveryReport()} says what happened.
+ * {@link #recoveryReport()} says what happened. A zeroed tail is no damage: it is kept, and the next
+ * records overwrite it.
  */
 public final class Journal implements AutoCloseable {
     /** Held (locked) by the one writer of a directory. */
     public static final String LOCK_FILE_NAME = "writer.lock";
+    /** How far ahead of the records the active segment is zeroed ({@link #zeroAhead}). */
+    static final long PREALLOCATE_BYTES = 1 << 20;
+    private static final int ZERO_WRITE_BYTES = 64 << 10;
 
     private final JournalConfig config;
     private final Path directory;
@@ -61,6 +69,9 @@ public final class Journal implements AutoCloseable {
     private Segment active;
     private SegmentIndex activeIndex;
     private long activeWritten;
+    /** The active segment file's length: the bytes from {@link #activeWritten} up to it are zero. */
+    private long zeroedTo;
+    private final ByteBuffer zeros = ByteBuffer.allocateDirect(ZERO_WRITE_BYTES);
     private long recordsInSegment;
     private long lastSeq;
     private boolean closed;
@@ -167,6 +178,7 @@ public final class Journal implements AutoCloseable {
             channel = SegmentFiles.create(directory, reuseFirstSeq);
             activeIndex = newIndex();
             activeWritten = JournalFormat.SEGMENT_HEADER_LENGTH;
+            zeroedTo = activeWritten;
             recordsInSegment = 0;
             lastSeq = reuseFirstSeq - 1;
         } else {
@@ -175,7 +187,7 @@ public final class Journal implements AutoCloseable {
             channel = FileChannel.open(active.path, StandardOpenOption.READ, StandardOpenOption.WRITE);
             long size = channel.size();
             SegmentScanner.Result scan = SegmentScanner.scan(channel, size, active.firstSeq, indexInterval);
-            if (scan.end < size) {
+            if (!scan.zeroTail && scan.end < size) {
                 long cut = size - scan.end;
                 savedTail = directory.resolve(active.path.getFileName() + "." + scan.end + JournalFormat.CUT_SUFFIX);
                 saveTail(channel, scan.end, cut, savedTail);
@@ -190,6 +202,7 @@ public final class Journal implements AutoCloseable {
             channel.force(false);
             activeIndex = scan.index;
             activeWritten = scan.end;
+            zeroedTo = scan.zeroTail ? size : scan.end; // a zeroed tail is kept for the records to come
             recordsInSegment = scan.records;
             lastSeq = scan.lastSeq;
         }
@@ -367,6 +380,9 @@ public final class Journal implements AutoCloseable {
         if (b.position() > 0) {
             b.flip();
             int bytes = b.remaining();
+            if (activeWritten + bytes > zeroedTo) {
+                zeroAhead(activeWritten + bytes);
+            }
             while (b.hasRemaining()) {
                 channel.write(b);
             }
@@ -380,7 +396,31 @@ public final class Journal implements AutoCloseable {
     }
 
     /**
-     * Seals the active segment (flushed, forced, index file written) and starts a new one at
+     * Extends the active segment with zero bytes to {@link #PREALLOCATE_BYTES} past {@code needed}
+     * (at most to the segment size). The records then overwrite blocks the file already has, so an
+     * fsync writes their data and nothing else; a write that grows the file also makes the fsync
+     * commit the file system's metadata, which on ext4 is the slow and uneven part of it. Once per
+     * {@code PREALLOCATE_BYTES} of records.
+     */
+    private void zeroAhead(long needed) throws IOException {
+        long end = Math.max(needed, Math.min(segmentSize, needed + PREALLOCATE_BYTES));
+        for (long at = zeroedTo; at < end; ) {
+            zeros.clear().limit((int) Math.min(zeros.capacity(), end - at));
+            at += channel.write(zeros, at);
+        }
+        zeroedTo = end;
+    }
+
+    /** Cuts the active segment's zeroed tail off, so that the file ends where its records do. */
+    private void cutZeroedTail() throws IOException {
+        if (zeroedTo > activeWritten) {
+            channel.truncate(activeWritten);
+            zeroedTo = activeWritten;
+        }
+    }
+
+    /**
+     * Seals the active segment (flushed, zeroed tail cut off, forced, index file written) and starts a new one at
      * {@code nextSeq}. Once per segment, so its allocations and fsyncs do not matter.
      */
     private void roll(long nextSeq) throws IOException {
@@ -389,7 +429,8 @@ public final class Journal implements AutoCloseable {
         SegmentIndex sealedIndex = activeIndex;
         long sealedLength = activeWritten;
         synchronized (syncLock) { // a sync() meanwhile would force a closed channel
-            channel.force(false);
+            cutZeroedTail();
+            channel.force(true); // with the file's new length
             durableSeq = lastSeq;
             sealedIndex.write(sealed.indexPath, sealed.firstSeq, lastSeq, activeWritten, indexInterval);
             channel.close();
@@ -402,6 +443,7 @@ public final class Journal implements AutoCloseable {
         active = next;
         activeIndex = nextIndex;
         activeWritten = JournalFormat.SEGMENT_HEADER_LENGTH;
+        zeroedTo = activeWritten;
         recordsInSegment = 0;
 
         Segment[] old = segments;
@@ -514,7 +556,8 @@ public final class Journal implements AutoCloseable {
         try {
             flushBuffer();
             synchronized (syncLock) {
-                channel.force(false);
+                cutZeroedTail();
+                channel.force(true);
                 durableSeq = lastSeq;
             }
         } finally {

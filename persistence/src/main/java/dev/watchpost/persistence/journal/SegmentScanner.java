@@ -8,8 +8,10 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * Reads a segment from its header to the end, checking every record (length, CRC32C, seq +1), and
- * stops at the first one that does not check out. Recovery, {@link Journal#verify} and a reader
- * without an index file all use it; it builds the sparse index on the way.
+ * stops at the first one that does not check out, or at the zeroed tail of an active segment
+ * ({@link JournalFormat}: a length of 0 with nothing but zero bytes after it ends the data cleanly).
+ * Recovery, {@link Journal#verify} and a reader without an index file all use it; it builds the
+ * sparse index on the way.
  */
 final class SegmentScanner {
     static final int WINDOW_SIZE = 1 << 20;
@@ -29,6 +31,8 @@ final class SegmentScanner {
         long damageSeq;
         /** Bytes in the file. */
         long fileLength;
+        /** True when the data ends at a zeroed tail, which runs from {@link #end} to the end of the file. */
+        boolean zeroTail;
     }
 
     private SegmentScanner() {
@@ -50,7 +54,11 @@ final class SegmentScanner {
         while (position < fileLength) {
             long remaining = fileLength - position;
             if (remaining < JournalFormat.RECORD_HEADER_LENGTH) {
-                damage(result, Damage.SHORT_RECORD, position, expected);
+                if (zeroFrom(channel, window, position, fileLength)) {
+                    result.zeroTail = true;
+                } else {
+                    damage(result, Damage.SHORT_RECORD, position, expected);
+                }
                 break;
             }
             int at = window.ensure(channel, position, JournalFormat.RECORD_HEADER_LENGTH);
@@ -60,6 +68,10 @@ final class SegmentScanner {
             }
             ByteBuffer buffer = window.buffer();
             int length = buffer.getInt(at + JournalFormat.LENGTH_OFFSET);
+            if (length == 0 && zeroFrom(channel, window, position, fileLength)) {
+                result.zeroTail = true;
+                break;
+            }
             if (!FileWindow.plausibleLength(length)) {
                 damage(result, Damage.BAD_LENGTH, position, expected);
                 break;
@@ -95,6 +107,32 @@ final class SegmentScanner {
         result.lastSeq = expected - 1;
         result.index.maxTsUs(maxTs);
         return result;
+    }
+
+    /** True when every byte of the file from {@code position} to {@code fileLength} is zero. */
+    private static boolean zeroFrom(FileChannel channel, FileWindow window, long position, long fileLength) throws IOException {
+        int chunk = window.buffer().capacity();
+        for (long p = position; p < fileLength; ) {
+            int n = (int) Math.min(chunk, fileLength - p);
+            int at = window.ensure(channel, p, n);
+            if (at < 0) {
+                return false; // the file shrank under the scan
+            }
+            ByteBuffer buffer = window.buffer();
+            int i = at;
+            for (int end = at + n - 7; i < end; i += 8) {
+                if (buffer.getLong(i) != 0) {
+                    return false;
+                }
+            }
+            for (int end = at + n; i < end; i++) {
+                if (buffer.get(i) != 0) {
+                    return false;
+                }
+            }
+            p += n;
+        }
+        return true;
     }
 
     /** Opens, checks the header of, and scans a sealed segment file. */

@@ -13,6 +13,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.LongStream;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -148,6 +149,112 @@ class JournalTest {
             assertReads(journal.reader(1), 1, 40);
         }
         assertTrue(Journal.verify(dir).isClean());
+    }
+
+    @Test
+    void shouldZeroTheActiveSegmentAheadOfItsRecordsAndCutThatTailWhenItSealsOrCloses() throws IOException {
+        long dataEnd;
+        try (Journal journal = Journal.open(new JournalConfig(dir, 16 << 20, 4096, 16))) {
+            appendRange(journal, 1, 40);
+            journal.force();
+            dataEnd = JournalFormat.SEGMENT_HEADER_LENGTH + LongStream.rangeClosed(1, 40).map(JournalTest::lengthOfRecord).sum();
+
+            long size = Files.size(lastSegment());
+            assertTrue(size > dataEnd && size <= dataEnd + Journal.PREALLOCATE_BYTES, "zeroed ahead of the records: " + size + " bytes for " + dataEnd);
+            assertEquals(dataEnd, journal.stats().bytes(), "the zeroed tail is not counted");
+            assertTrue(Journal.verify(dir).isClean(), "an open journal's zeroed tail is no damage");
+            assertReads(journal.reader(1), 1, 40);
+        }
+        assertEquals(dataEnd, Files.size(lastSegment()), "closed: the file ends where its records do");
+
+        try (Journal journal = Journal.open(tiny())) {
+            appendRange(journal, 41, 140);
+            journal.flush();
+            List<Path> segments = segmentFiles();
+            assertTrue(segments.size() > 3);
+            for (Path sealed : segments.subList(0, segments.size() - 1)) {
+                try (FileChannel channel = FileChannel.open(sealed, StandardOpenOption.READ)) {
+                    long firstSeq = Long.parseLong(sealed.getFileName().toString().replace(JournalFormat.SEGMENT_SUFFIX, ""));
+                    SegmentScanner.Result scan = SegmentScanner.scan(channel, channel.size(), firstSeq, 1);
+                    assertEquals(channel.size(), scan.end, sealed + ": sealed, it ends where its records do");
+                    assertFalse(scan.zeroTail);
+                }
+            }
+        }
+    }
+
+    @Test
+    void shouldTakeAZeroedTailForTheEndOfTheDataAfterACrash() throws IOException {
+        Path crashed = dir.resolve("crashed");
+        try (Journal journal = Journal.open(new JournalConfig(dir.resolve("live"), 16 << 20, 4096, 16))) {
+            appendRange(journal, 1, 40);
+            journal.flush();
+            copySegments(dir.resolve("live"), crashed); // what a SIGKILL leaves: the records and the zeros after them
+        }
+        long size = Files.size(crashed.resolve(JournalFormat.segmentFileName(1)));
+        assertTrue(Journal.verify(crashed).isClean());
+
+        try (Journal journal = Journal.open(new JournalConfig(crashed, 16 << 20, 4096, 16))) {
+            RecoveryReport report = journal.recoveryReport();
+            assertTrue(report.isClean(), report.detail());
+            assertEquals(0, report.truncatedBytes());
+            assertEquals(40, journal.lastSeq());
+            assertEquals(size, Files.size(crashed.resolve(JournalFormat.segmentFileName(1))), "the zeroed tail is kept for the next records");
+            appendRange(journal, 41, 60);
+            journal.flush();
+            assertReads(journal.reader(1), 1, 60);
+        }
+        assertTrue(Journal.verify(crashed).isClean());
+        try (Stream<Path> files = Files.list(crashed)) {
+            assertEquals(List.of(), files.filter(f -> f.toString().endsWith(JournalFormat.CUT_SUFFIX)).toList());
+        }
+    }
+
+    @Test
+    void shouldCutATornRecordInFrontOfTheZeroedTail() throws IOException {
+        Path crashed = dir.resolve("crashed");
+        long dataEnd;
+        try (Journal journal = Journal.open(new JournalConfig(dir.resolve("live"), 16 << 20, 4096, 16))) {
+            appendRange(journal, 1, 40);
+            journal.flush();
+            dataEnd = journal.stats().bytes(); // one segment: its header and its records
+            copySegments(dir.resolve("live"), crashed);
+        }
+        Path segment = crashed.resolve(JournalFormat.segmentFileName(1));
+        try (FileChannel channel = FileChannel.open(segment, StandardOpenOption.WRITE)) {
+            // the first page of record 41 reached the disk, the rest of it did not
+            channel.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, lengthOfRecord(41)), dataEnd);
+        }
+
+        try (Journal journal = Journal.open(new JournalConfig(crashed, 16 << 20, 4096, 16))) {
+            RecoveryReport report = journal.recoveryReport();
+            assertNotNull(report.damage(), "a record that is not all there is damage, zeros after it or not");
+            assertEquals(40, journal.lastSeq());
+            assertEquals(dataEnd, Files.size(segment), "cut where the records end, zeros and all");
+            appendRange(journal, 41, 45);
+            journal.flush();
+            assertReads(journal.reader(1), 1, 45);
+        }
+    }
+
+    @Test
+    void shouldReportBytesAfterAZeroLengthAsDamage() throws IOException {
+        long dataEnd;
+        try (Journal journal = Journal.open(tiny())) {
+            appendRange(journal, 1, 3);
+            dataEnd = JournalFormat.SEGMENT_HEADER_LENGTH + LongStream.rangeClosed(1, 3).map(JournalTest::lengthOfRecord).sum();
+        }
+        try (FileChannel channel = FileChannel.open(lastSegment(), StandardOpenOption.WRITE)) {
+            byte[] notAllZero = new byte[JournalFormat.RECORD_HEADER_LENGTH + 16];
+            notAllZero[20] = 7;
+            channel.write(ByteBuffer.wrap(notAllZero), dataEnd); // a zero length, then not only zeros
+        }
+
+        VerifyReport report = Journal.verify(dir);
+
+        assertEquals(Damage.BAD_LENGTH, report.damage());
+        assertEquals(dataEnd, report.problemPosition());
+        assertEquals(3, report.lastSeq());
     }
 
     @Test
@@ -476,6 +583,16 @@ class JournalTest {
         }, "journal-writer");
         writer.start();
         return writer;
+    }
+
+    /** Copies the segment files (not the writer's lock) of {@code from} into a new directory {@code to}. */
+    private static void copySegments(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(JournalFormat.SEGMENT_SUFFIX)).toList()) {
+                Files.copy(file, to.resolve(file.getFileName()));
+            }
+        }
     }
 
     private static void appendRange(Journal journal, long from, long to) throws IOException {
