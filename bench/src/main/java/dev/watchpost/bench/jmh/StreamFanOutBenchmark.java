@@ -32,22 +32,31 @@ import java.util.concurrent.TimeUnit;
  * WebSocket fan-out of one stored event to N live stream clients, through the real {@link StreamHub}:
  *
  * <pre>
- *  publish(slot) ── JSON once into a pooled buffer ── retain × N ──► N outboxes
+ *  publish(slot) ── JSON once ── text frame once, into the hub's page ── record × N ──► N outboxes
  *  endOfBatch()  ── schedule N drains
- *  event loops   ── drain: TextWebSocketFrame per client ── WebSocket13FrameEncoder ──► outbound bytes
+ *  event loops   ── drain: copy the frame into the client's write buffer ── one write, one flush ──► outbound bytes
  * </pre>
  *
  * One op = one event published ({@link StreamHub#publish} and {@link StreamHub#endOfBatch}), then
- * every client's drain run, which wraps the shared JSON in a text frame, encodes the WebSocket frame
- * and writes it; the benchmark releases what reaches the channel's outbound end. The clients are Netty
- * {@link EmbeddedChannel}s carrying the server's WebSocket encoder: the benchmark thread plays both
- * the publish thread and every client's event loop, so the cross-thread hand-off (a task on each
- * client's event loop, the wake-up) is not in the figure, and neither is the socket write.
+ * every client's drain run, which copies the event's frame bytes into its write buffer and writes
+ * that; the benchmark releases what reaches the channel's outbound end, which hands the write buffer
+ * back for the next drain, as a socket does once it has sent the bytes. The clients are Netty
+ * {@link EmbeddedChannel}s carrying the server's WebSocket encoder, which the frames pass by (they are
+ * bytes already): the benchmark thread plays both the publish thread and every client's event loop,
+ * so the cross-thread hand-off (a task on each client's event loop, the wake-up) is not in the
+ * figure, and neither is the socket write.
+ *
+ * <p>The benchmark thread is a Netty event-loop thread ({@link EventLoopExecutor}), because the
+ * drains run on the HTTP event loop in the daemon, and there Netty's recycler gives a channel's
+ * outbound entry and a pooled buffer's object back for reuse; on any other thread it allocates them
+ * each time. The daemon publishes on its stage thread, an ordinary thread, and the publish path uses
+ * neither (its pages and scratch buffer are the hub's own), so playing it on the event loop changes
+ * nothing. {@code -jvmArgsAppend -Djmh.executor=PLATFORM} runs it on an ordinary thread instead.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Fork(1)
+@Fork(value = 1, jvmArgsAppend = {"-Djmh.executor=CUSTOM", "-Djmh.executor.class=dev.watchpost.bench.jmh.EventLoopExecutor"})
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class StreamFanOutBenchmark {

@@ -23,6 +23,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
@@ -565,6 +566,8 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
      * The stream as Server-Sent Events: a 200 with {@code text/event-stream}, chunked, then one
      * message per event ({@code id: <seq>}, {@code data: <json>}) from the same hub and outbox as a
      * WebSocket client, and at a cut-off an {@code event: close} message before the response ends.
+     * Once the headers are written the codec's encoder leaves the pipeline: the hub builds each chunk
+     * whole, so no HTTP content object is made per event.
      */
     private boolean serverSentEvents(StreamFilter filter, long fromSeq) {
         StreamSubscriber subscriber = server.hub().subscribe(ctx.channel(), filter, fromSeq, true);
@@ -578,6 +581,11 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
         HttpUtil.setTransferEncodingChunked(response, true);
         ctx.channel().writeAndFlush(response).addListener((ChannelFutureListener) f -> {
             if (f.isSuccess()) {
+                // The headers are out: from here on the stream writes whole chunks (StreamWire) past the codec.
+                HttpServerCodec codec = f.channel().pipeline().get(HttpServerCodec.class);
+                if (codec != null) {
+                    codec.removeOutboundHandler();
+                }
                 streamHandler.opened();
             } else {
                 f.channel().close();

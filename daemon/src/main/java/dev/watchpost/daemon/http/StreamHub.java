@@ -16,6 +16,7 @@ import dev.watchpost.ringbuffer.codec.EventFrame;
 import dev.watchpost.ringbuffer.codec.EventTypeRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
@@ -30,18 +31,29 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The live side of {@code GET /v1/stream}: the publish stage hands it every newly stored event, and it
- * fans each one out to the WebSocket clients whose filter takes it, and starts each client's replay
+ * fans each one out to the stream clients whose filter takes it, and starts each client's replay
  * from the journal when it asked for {@code from_seq}.
  *
  * <pre>
- *  publish thread ── encode once ──► outbox (SPSC, bounded) ──► event loop: drain ──► text frames
- *                                      │ full: cut off, never wait
- *  replay thread ── journal from_seq..P ─────────────────────────────────────────────► text frames
+ *  publish thread ── JSON once ── wire bytes once ──► page ──► record per client ──► outbox (SPSC, bounded)
+ *                    (scratch)    (WebSocket frame,    (64 KiB,   (seq, page,           │ full: cut off, never wait
+ *                                  SSE chunk)          shared)    offset, length)       ▼
+ *                                                                 event loop: drain ── copy into the client's
+ *                                                                 write buffer ── one write, one flush per drain
+ *  replay thread ── journal from_seq..P ── JSON and wire bytes per event ─────────────────► channel
  * </pre>
  *
- * <p>Single writer: only the publish thread touches the list of subscribers. The I/O threads ask for
- * changes through a queue that the publish thread applies at the end of each batch, so a subscriber
- * joins between two events: with P the last seq published then, its replay covers
+ * <p>Each event is encoded once, whatever the number of clients: its JSON into a scratch buffer, then
+ * the bytes a WebSocket client receives (a text frame) and those a Server-Sent Events client receives
+ * (a chunk), each only when a client of that kind takes the event, into the current <em>page</em>, a
+ * direct buffer the hub keeps. Every client that takes the event gets a record in its outbox pointing
+ * at those bytes, and the page one reference per record; the client's event loop copies the bytes into
+ * its write buffer and gives the reference back. A page whose references are all back is filled again,
+ * so the live path allocates nothing once the hub has as many pages as its clients hold at once.
+ *
+ * <p>Single writer: only the publish thread touches the list of subscribers and the pages. The I/O
+ * threads ask for changes through a queue that the publish thread applies at the end of each batch,
+ * so a subscriber joins between two events: with P the last seq published then, its replay covers
  * {@code from_seq..P} (everything up to P is in the journal, since publishing runs after the journal
  * stage) and its live part starts at P + 1, queued in its outbox but not written until the replay is.
  * That is how a stream has no gap and no duplicate. Changes are applied before the next event is
@@ -58,6 +70,10 @@ public final class StreamHub implements EventSink, AutoCloseable {
     static final int REPLAY_QUEUE = 256;
     /** Replay writes between flushes. */
     static final int REPLAY_FLUSH_EVERY = 64;
+    /** Bytes of a page of encoded events: about a hundred typical events. An event larger than that gets a page of its size. */
+    static final int PAGE_BYTES = 64 * 1024;
+    /** First capacity of the JSON scratch buffer; it grows to the largest event's JSON. */
+    private static final int JSON_INITIAL_BYTES = 4096;
 
     private static final int HUB_NEW = 0;
     private static final int HUB_ATTACHED = 1;
@@ -77,6 +93,12 @@ public final class StreamHub implements EventSink, AutoCloseable {
     private StreamSubscriber[] matched = new StreamSubscriber[8];
     private int count;
     private long lastPublishedSeq;
+    private final ByteBuf json = Unpooled.buffer(JSON_INITIAL_BYTES);
+    /** Every page made; each holds one reference of the hub's, so a page with a count of 1 is free. */
+    private ByteBuf[] pages = new ByteBuf[4];
+    private int pageCount;
+    /** The page being filled, or null. */
+    private ByteBuf currentPage;
 
     /**
      * @param outboxCapacity events queued for one client before it is cut off (rounded up to a power of two)
@@ -121,17 +143,16 @@ public final class StreamHub implements EventSink, AutoCloseable {
 
     @Override
     public void publish(EventSlot slot) {
-        publish(slot.journalSeq(), slot.receivedAtUs(), slot.frame(), slot.length(), slot.extra(), slot.extraLength(),
+        publish(slot.journalSeq(), slot.receivedAtUs(), slot.frame(), slot.extra(), slot.extraLength(),
                 slot.repeatOf() != EventSlot.NO_SEQ);
     }
 
     @Override
     public void publishDerived(DerivedEvent event, long receivedAtUs) {
-        publish(event.seq(), receivedAtUs, event.frame(), event.length(), event.extra(), event.extraLength(), false);
+        publish(event.seq(), receivedAtUs, event.frame(), event.extra(), event.extraLength(), false);
     }
 
-    private void publish(long seq, long receivedAtUs, EventFrame frame, int frameLength, ByteBuffer extra, int extraLength,
-                         boolean repeat) {
+    private void publish(long seq, long receivedAtUs, EventFrame frame, ByteBuffer extra, int extraLength, boolean repeat) {
         if (!changes.isEmpty()) {
             applyChanges(); // before this event: a client that joined before it was stored gets it
         }
@@ -143,38 +164,95 @@ public final class StreamHub implements EventSink, AutoCloseable {
         long cameraMsb = frame.uuidMsb(EventFrame.CAMERA_ID_OFFSET);
         long cameraLsb = frame.uuidLsb(EventFrame.CAMERA_ID_OFFSET);
         int matches = 0;
+        int sseMatches = 0;
         for (int i = 0; i < count; i++) {
             StreamSubscriber s = subscribers[i];
             if (seq >= s.liveFrom && !s.isClosed() && s.filter.matches(type, cameraMsb, cameraLsb, repeat)) {
                 matched[matches++] = s;
+                if (s.sse) {
+                    sseMatches++;
+                }
             }
         }
         if (matches == 0) {
             return;
         }
-        ByteBuf entry = alloc.buffer(Long.BYTES + 2 * frameLength + extraLength + 512);
+        json.clear();
         try {
-            entry.writeLong(seq);
-            writer.write(seq, receivedAtUs, frame, extra, 0, extraLength, entry);
+            writer.write(seq, receivedAtUs, frame, extra, 0, extraLength, json);
         } catch (RuntimeException e) {
-            entry.release();
             Arrays.fill(matched, 0, matches, null);
             throw e;
         }
-        entry.retain(matches);
+        int jsonLength = json.readableBytes();
+        int textLength = matches > sseMatches ? StreamWire.textFrameLength(jsonLength) : 0;
+        int chunkLength = sseMatches > 0 ? StreamWire.sseEventLength(seq, jsonLength) : 0;
+        ByteBuf page = pageWithRoom(textLength + chunkLength);
+        int textOffset = page.writerIndex();
+        if (textLength > 0) {
+            StreamWire.writeTextFrame(json, 0, jsonLength, page);
+        }
+        int chunkOffset = page.writerIndex();
+        if (chunkLength > 0) {
+            StreamWire.writeSseEvent(seq, json, 0, jsonLength, page);
+        }
+        page.retain(matches);
         for (int i = 0; i < matches; i++) {
             StreamSubscriber s = matched[i];
             matched[i] = null;
-            if (s.outbox.offer(entry)) {
+            boolean queued = s.sse
+                    ? s.outbox.offer(seq, page, chunkOffset, chunkLength)
+                    : s.outbox.offer(seq, page, textOffset, textLength);
+            if (queued) {
                 s.offered = true;
             } else {
-                entry.release();
+                page.release();
                 detach(s);
                 counters.increment(Counter.STREAM_CLIENTS_CUT_OFF);
                 s.cutOff();
             }
         }
-        entry.release();
+    }
+
+    /**
+     * The current page if it has {@code bytes} left, else a free page with room for them (one no
+     * client holds a reference to any more), else a new one. Publish thread.
+     */
+    private ByteBuf pageWithRoom(int bytes) {
+        if (currentPage != null && currentPage.writableBytes() >= bytes) {
+            return currentPage;
+        }
+        currentPage = null;
+        for (int i = 0; i < pageCount; i++) {
+            ByteBuf free = pages[i];
+            if (free.refCnt() == 1 && free.capacity() >= bytes) {
+                currentPage = free.clear();
+                return currentPage;
+            }
+        }
+        if (pageCount == pages.length) {
+            pages = Arrays.copyOf(pages, pageCount * 2);
+        }
+        int capacity = Math.max(PAGE_BYTES, bytes);
+        currentPage = alloc.directBuffer(capacity, capacity);
+        pages[pageCount++] = currentPage;
+        return currentPage;
+    }
+
+    /** Pages made so far. Publish thread. */
+    int pageCount() {
+        return pageCount;
+    }
+
+    /** Pages some client still holds a reference to. Publish thread. */
+    int pagesHeld() {
+        int held = 0;
+        for (int i = 0; i < pageCount; i++) {
+            if (pages[i].refCnt() > 1) {
+                held++;
+            }
+        }
+        return held;
     }
 
     @Override
@@ -264,11 +342,15 @@ public final class StreamHub implements EventSink, AutoCloseable {
         }
     }
 
-    /** Writes the stored events {@code from..to} that pass the filter, in seq order. Replay thread. */
+    /**
+     * Writes the stored events {@code from..to} that pass the filter, in seq order. Replay thread; it
+     * allocates the bytes of each event it writes (only the live path is free of allocation).
+     */
     private void replay(StreamSubscriber s, long from, long to) {
         s.replayStarting();
         EventFrame frame = new EventFrame();
         JournalRecord record = new JournalRecord();
+        ByteBuf json = Unpooled.buffer(JSON_INITIAL_BYTES);
         long last = from - 1;
         int sent = 0;
         int outcome = StreamSubscriber.REPLAY_COMPLETE;
@@ -292,15 +374,18 @@ public final class StreamHub implements EventSink, AutoCloseable {
                     last = seq;
                     continue;
                 }
-                ByteBuf json = s.channel.alloc().buffer(2 * record.frameLength() + record.extraLength() + 512);
-                try {
-                    writer.write(seq, record.receivedAtUs(), frame, record.buffer(), record.extraOffset(),
-                            record.extraLength(), json);
-                } catch (RuntimeException e) {
-                    json.release();
-                    throw e;
+                json.clear();
+                writer.write(seq, record.receivedAtUs(), frame, record.buffer(), record.extraOffset(),
+                        record.extraLength(), json);
+                int jsonLength = json.readableBytes();
+                ByteBuf wire = s.channel.alloc().directBuffer(s.sse
+                        ? StreamWire.sseEventLength(seq, jsonLength) : StreamWire.textFrameLength(jsonLength));
+                if (s.sse) {
+                    StreamWire.writeSseEvent(seq, json, 0, jsonLength, wire);
+                } else {
+                    StreamWire.writeTextFrame(json, 0, jsonLength, wire);
                 }
-                outcome = s.writeReplayed(seq, json, (sent + 1) % REPLAY_FLUSH_EVERY == 0);
+                outcome = s.writeReplayed(wire, (sent + 1) % REPLAY_FLUSH_EVERY == 0);
                 if (outcome == StreamSubscriber.REPLAY_DROPPED) {
                     outcome = StreamSubscriber.REPLAY_CLOSED; // closed before the write: seq was not sent
                     break;
@@ -318,13 +403,16 @@ public final class StreamHub implements EventSink, AutoCloseable {
         } catch (Exception e) {
             Log.warn("stream replay " + from + ".." + to + " failed at seq " + (last + 1) + ": " + e);
             outcome = StreamSubscriber.REPLAY_FAILED;
+        } finally {
+            json.release();
         }
         s.replayFinished(last, sent, outcome);
     }
 
     /**
-     * Stops the replays and gives back what the outboxes still hold. Call after the pipeline has
-     * stopped and the HTTP server is closed.
+     * Stops the replays, gives back what the outboxes still hold and lets go of the pages (a page a
+     * record still holds is freed with the record's reference). Call after the pipeline has stopped
+     * and the HTTP server is closed.
      */
     @Override
     public void close() {
@@ -341,5 +429,14 @@ public final class StreamHub implements EventSink, AutoCloseable {
             subscribers[i] = null;
         }
         count = 0;
+        for (int i = 0; i < pageCount; i++) {
+            pages[i].release();
+            pages[i] = null;
+        }
+        pageCount = 0;
+        currentPage = null;
+        if (json.refCnt() > 0) {
+            json.release();
+        }
     }
 }

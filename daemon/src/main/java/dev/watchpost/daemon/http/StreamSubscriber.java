@@ -5,15 +5,9 @@ import dev.watchpost.ringbuffer.Counters;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.buffer.Unpooled;
-import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
-import org.jctools.queues.SpscArrayQueue;
 
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -21,27 +15,31 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * One stream client: its filter, its bounded outbox of encoded events, and the drain that moves the
- * outbox onto the channel on its event loop — as WebSocket text frames, or, for a Server-Sent Events
- * client, as {@code id:}/{@code data:} messages of a chunked HTTP response.
+ * outbox onto the channel on its event loop — WebSocket text frames, or, for a Server-Sent Events
+ * client, the chunks of a chunked HTTP response. Either way the bytes are built by the hub
+ * ({@link StreamWire}) and written as they are: no frame or HTTP object passes through the pipeline
+ * per event.
  *
  * <p>Threads, and what each may touch:
  * <ul>
  *   <li>the publish thread ({@link StreamHub}) is the outbox's only producer, and the only user of the
  *       fields marked "publish thread";</li>
  *   <li>the channel's event loop is the outbox's only consumer: {@link #drain}, the start, the close
- *       and the release of what is left all run there;</li>
+ *       and the release of what is left all run there, and it alone touches the write buffer;</li>
  *   <li>a replay thread writes the journal part of a {@code from_seq} stream before the subscriber
  *       goes live, waiting for the channel's writability between writes.</li>
  * </ul>
  *
- * <p>Outbox entries are shared, reference-counted buffers: an 8-byte seq, then the event's JSON.
- * Each entry in an outbox holds one reference, which the text frame written from it (a slice past
- * the seq) takes over, or {@link #releaseOutbox} gives back.
+ * <p>A drain copies each record's bytes out of the hub's page into the client's write buffer, gives
+ * the page reference back at once, and writes the buffer to the channel when it is full and at the
+ * end, with one flush. The write buffer is kept: the channel takes a reference of it per write and
+ * gives it back once the bytes are on the socket, so the next drain fills it again, and only a drain
+ * that finds it still queued (a client slower than its socket) takes another from the pool.
  *
  * <p>Drain hand-off: {@code drainScheduled} is true while a drain is queued or running (or held,
  * before the subscriber is live). The producer offers during a batch and at the batch's end schedules
  * a drain only when it flips the flag from false; the drain clears the flag once the outbox is empty
- * and checks the outbox again, so no entry is left without a drain to take it.
+ * and checks the outbox again, so no record is left without a drain to take it.
  */
 final class StreamSubscriber {
     /** {@link #fromSeq} of a live-only subscriber. */
@@ -60,12 +58,14 @@ final class StreamSubscriber {
     static final int REPLAY_DROPPED = 5;
     /** How long a closing client gets to take the close frame before the connection is dropped. */
     private static final long CLOSE_GRACE_SECONDS = 5;
+    /** Bytes of a client's write buffer: a drain writes the channel once per this many. */
+    static final int WRITE_BUFFER_BYTES = 16 * 1024;
 
     final Channel channel;
     final StreamFilter filter;
     /** The requested first seq, or {@link #LIVE_ONLY}. */
     final long fromSeq;
-    final SpscArrayQueue<ByteBuf> outbox;
+    final StreamOutbox outbox;
     /** Server-Sent Events rather than WebSocket. */
     final boolean sse;
 
@@ -99,6 +99,10 @@ final class StreamSubscriber {
     private boolean pendingCloseHint;
     /** Last seq the client has been sent (or that it need not be sent: filtered out). */
     private long lastSent;
+    /** The kept write buffer, or null; the channel holds a second reference while it has it queued. */
+    private ByteBuf writeBuffer;
+    /** The buffer a drain is filling (the write buffer, or one made for an event larger than it), or null. */
+    private ByteBuf filling;
 
     // any thread
     private volatile boolean closed;
@@ -111,7 +115,7 @@ final class StreamSubscriber {
         this.channel = channel;
         this.filter = filter;
         this.fromSeq = fromSeq;
-        this.outbox = new SpscArrayQueue<>(outboxCapacity);
+        this.outbox = new StreamOutbox(outboxCapacity);
         this.counters = counters;
     }
 
@@ -217,25 +221,29 @@ final class StreamSubscriber {
         } finally {
             draining = false;
         }
+        if (closed) {
+            releaseOutbox(); // closed from inside one of the drain's writes
+        }
     }
 
     private void drainOutbox() {
         int sent = 0;
         for (;;) {
-            ByteBuf entry;
-            while (!closed && (entry = outbox.poll()) != null) {
-                // Noted before the write: anything written later (a close frame) goes out after it.
-                lastSent = entry.getLong(0);
-                channel.write(message(lastSent, entry.slice(Long.BYTES, entry.writerIndex() - Long.BYTES)), channel.voidPromise());
-                sent++;
-                if (!channel.isWritable()) {
-                    channel.flush();
-                    if (!channel.isWritable()) {
-                        counters.add(Counter.STREAM_MESSAGES_SENT, sent);
-                        return; // still scheduled: channelWritabilityChanged drains on
-                    }
+            StreamRecord record;
+            while (!closed && (record = outbox.peek()) != null) {
+                ByteBuf out = bufferWithRoom(record.length);
+                if (out == null) {
+                    counters.add(Counter.STREAM_MESSAGES_SENT, sent);
+                    return; // still scheduled: channelWritabilityChanged drains on
                 }
+                // Noted before the write: anything written later (a close frame) goes out after it.
+                lastSent = record.seq;
+                out.writeBytes(record.page, record.offset, record.length);
+                record.page.release();
+                outbox.remove();
+                sent++;
             }
+            writeFilled();
             if (sent > 0) {
                 channel.flush();
                 counters.add(Counter.STREAM_MESSAGES_SENT, sent);
@@ -249,6 +257,54 @@ final class StreamSubscriber {
             if (outbox.isEmpty() || !drainScheduled.compareAndSet(false, true)) {
                 return;
             }
+        }
+    }
+
+    /**
+     * The buffer being filled when it has {@code bytes} left; else writes it to the channel and starts
+     * another, or returns null when the channel takes no more writes even after a flush.
+     */
+    private ByteBuf bufferWithRoom(int bytes) {
+        if (filling != null) {
+            if (filling.writableBytes() >= bytes) {
+                return filling;
+            }
+            writeFilled();
+            if (!channel.isWritable()) {
+                channel.flush();
+                if (!channel.isWritable()) {
+                    return null;
+                }
+            }
+        }
+        if (bytes > WRITE_BUFFER_BYTES) {
+            filling = channel.alloc().directBuffer(bytes, bytes); // a large event: a buffer of its own
+            return filling;
+        }
+        if (writeBuffer != null && writeBuffer.refCnt() > 1) {
+            writeBuffer.release(); // still queued in the channel, which frees it once written
+            writeBuffer = null;
+        }
+        if (writeBuffer == null) {
+            writeBuffer = channel.alloc().directBuffer(WRITE_BUFFER_BYTES, WRITE_BUFFER_BYTES);
+        }
+        filling = writeBuffer.clear();
+        return filling;
+    }
+
+    /** Writes (without flushing) what the buffer being filled holds. */
+    private void writeFilled() {
+        ByteBuf out = filling;
+        if (out == null) {
+            return;
+        }
+        filling = null;
+        if (out == writeBuffer) {
+            if (out.isReadable()) {
+                channel.write(out.retain(), channel.voidPromise());
+            }
+        } else {
+            channel.write(out, channel.voidPromise());
         }
     }
 
@@ -303,24 +359,37 @@ final class StreamSubscriber {
             return;
         }
         String text = resumeHint ? reason + "; reconnect with from_seq=" + (lastSent + 1) : reason;
+        Object last;
         if (sse) {
             // An event the client's EventSource reports by name, then the end of the response.
-            String quoted = new String(com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(text));
-            channel.write(new DefaultHttpContent(Unpooled.copiedBuffer("event: close\ndata: {\"code\":" + status
-                    + ",\"reason\":\"" + quoted + "\"}\n\n", StandardCharsets.UTF_8)));
+            ByteBuf bytes = channel.alloc().buffer(64 + 2 * text.length());
+            StreamWire.writeSseClose(status, text, bytes);
+            last = bytes;
+        } else {
+            last = new CloseWebSocketFrame(status, text);
         }
-        channel.writeAndFlush(sse ? LastHttpContent.EMPTY_LAST_CONTENT : new CloseWebSocketFrame(status, text))
-                .addListener(ChannelFutureListener.CLOSE);
+        channel.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
         channel.eventLoop().schedule(() -> {
             channel.close();
         }, CLOSE_GRACE_SECONDS, TimeUnit.SECONDS);
     }
 
-    /** Gives back every entry left in the outbox. Event loop (or any thread once the event loop is gone). */
+    /**
+     * Gives back every record left in the outbox, and the write buffer. Event loop (or any thread once
+     * the event loop is gone).
+     */
     void releaseOutbox() {
-        ByteBuf entry;
-        while ((entry = outbox.poll()) != null) {
-            entry.release();
+        if (draining) {
+            return; // the drain under way holds a record; it gives everything back when it ends
+        }
+        outbox.releaseAll();
+        if (filling != null && filling != writeBuffer) {
+            filling.release();
+        }
+        filling = null;
+        if (writeBuffer != null) {
+            writeBuffer.release();
+            writeBuffer = null;
         }
     }
 
@@ -355,26 +424,6 @@ final class StreamSubscriber {
         }
     }
 
-    private static final byte[] ID = "id: ".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] DATA = "\ndata: ".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
-
-    /**
-     * What goes on the wire for one event (the message takes {@code json}'s reference): a WebSocket
-     * text frame of its JSON, or an SSE message {@code id: <seq>}, {@code data: <json>} — the JSON is
-     * one line, and the id is what an EventSource sends back as Last-Event-ID to resume.
-     */
-    private Object message(long seq, ByteBuf json) {
-        if (!sse) {
-            return new TextWebSocketFrame(json);
-        }
-        ByteBuf head = channel.alloc().buffer(32);
-        head.writeBytes(ID);
-        head.writeCharSequence(Long.toString(seq), StandardCharsets.US_ASCII);
-        head.writeBytes(DATA);
-        return new DefaultHttpContent(channel.alloc().compositeBuffer(3).addComponents(true, head, json, Unpooled.wrappedBuffer(END)));
-    }
-
     // ---- replay thread
 
     /** Marks the calling thread as this subscriber's replay thread. */
@@ -383,17 +432,18 @@ final class StreamSubscriber {
     }
 
     /**
-     * Writes one replayed event (its JSON, no seq prefix; the frame takes the reference), flushing
-     * when asked or when the channel stops taking writes, and then waits until it takes them again.
+     * Writes one replayed event (its bytes as the client receives them, {@link StreamWire}; the channel
+     * takes the reference), flushing when asked or when the channel stops taking writes, and then waits
+     * until it takes them again.
      *
      * @return {@link #REPLAY_COMPLETE} to go on, or why the replay must stop
      */
-    int writeReplayed(long seq, ByteBuf json, boolean flush) {
+    int writeReplayed(ByteBuf wire, boolean flush) {
         if (closed) {
-            json.release();
+            wire.release();
             return REPLAY_DROPPED;
         }
-        channel.write(message(seq, json), channel.voidPromise());
+        channel.write(wire, channel.voidPromise());
         if (flush || !channel.isWritable()) {
             channel.flush();
         }

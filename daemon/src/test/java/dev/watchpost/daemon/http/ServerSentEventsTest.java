@@ -1,6 +1,7 @@
 package dev.watchpost.daemon.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.watchpost.ringbuffer.Counter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The stream as Server-Sent Events: replay from a seq or from Last-Event-ID, then live, one message per event. */
@@ -83,6 +85,33 @@ class ServerSentEventsTest {
 
         assertEquals(3, next(lines), "EventSource's reconnect: the event after Last-Event-ID");
         assertEquals(4, next(lines));
+    }
+
+    @Test
+    void shouldEndTheResponseOfAClientThatStopsReadingWithACloseMessageSayingWhereToResume() throws Exception {
+        test = new TestServer(dir, 16 << 20, 16);
+        try (SseSocket socket = new SseSocket(test.server.port(), "/v1/stream", 4096)) {
+            String head = socket.head();
+            assertTrue(head.startsWith("HTTP/1.1 200 OK\r\n") && head.contains("transfer-encoding: chunked"), head);
+            // Stop reading; keep storing events until the server gives up on this client.
+            int batches = 0;
+            while (test.counters.get(Counter.STREAM_CLIENTS_CUT_OFF) == 0) {
+                assertTrue(batches++ < 400, "never cut off");
+                test.postEvents(250, "object.detected", CAMERA);
+            }
+
+            long expected = 1;
+            String chunk;
+            while ((chunk = socket.nextChunk()) != null && chunk.startsWith("id: ")) {
+                assertTrue(chunk.startsWith("id: " + expected + "\ndata: {\"seq\":" + expected + ","), chunk);
+                assertTrue(chunk.endsWith("}\n\n"), chunk);
+                expected++;
+            }
+            assertEquals("event: close\ndata: {\"code\":1008,\"reason\":\"too slow (outbox full); reconnect with from_seq="
+                    + expected + "\"}\n\n", chunk);
+            assertNull(socket.nextChunk(), "the last chunk ends the response");
+            assertTrue(socket.atEnd(), "then the connection closes");
+        }
     }
 
     @Test

@@ -18,6 +18,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
@@ -222,6 +224,54 @@ class StreamEndToEndTest {
             assertEquals(seq, subscriber.nextSeq());
         }
         subscriber.close();
+    }
+
+    @Test
+    void shouldStreamManyEventsToManyClientsCompleteInOrderAndAlikeOverWebSocketAndServerSentEvents() throws Exception {
+        start(1 << 14);
+        List<StreamClient> webSockets = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            webSockets.add(test.subscribe(""));
+        }
+        List<SseSocket> eventSources = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            SseSocket sse = new SseSocket(test.server.port(), "/v1/stream", 0);
+            assertTrue(sse.head().startsWith("HTTP/1.1 200 OK\r\n"));
+            eventSources.add(sse);
+        }
+        int events = 2000;
+        for (int posted = 0; posted < events; posted += 100) {
+            test.postEvents(100, "object.detected", posted % 300 == 0 ? CAMERA_B : CAMERA_A);
+        }
+
+        List<String> texts = new ArrayList<>();
+        for (long seq = 1; seq <= events; seq++) {
+            String json = webSockets.get(0).next();
+            assertTrue(json.startsWith("{\"seq\":" + seq + ","), json);
+            texts.add(json);
+        }
+        for (StreamClient client : webSockets.subList(1, webSockets.size())) {
+            for (int i = 0; i < events; i++) {
+                assertEquals(texts.get(i), client.next(), "every client receives the same message");
+            }
+        }
+        for (SseSocket sse : eventSources) {
+            for (int i = 0; i < events; i++) {
+                assertEquals("id: " + (i + 1) + "\ndata: " + texts.get(i) + "\n\n", sse.nextChunk(), "one chunk per message");
+            }
+        }
+        StreamClient replayed = test.subscribe("?from_seq=1");
+        for (int i = 0; i < events; i++) {
+            assertEquals(texts.get(i), replayed.next(), "a replay sends the same message as the live stream");
+        }
+        assertEquals(0, test.counter(Counter.STREAM_CLIENTS_CUT_OFF));
+        replayed.close();
+        for (StreamClient client : webSockets) {
+            client.close();
+        }
+        for (SseSocket sse : eventSources) {
+            sse.close();
+        }
     }
 
     @Test
