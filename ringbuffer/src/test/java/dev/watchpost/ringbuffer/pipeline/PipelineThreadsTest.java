@@ -26,6 +26,7 @@ import static dev.watchpost.ringbuffer.pipeline.Stage.PUBLISH;
 import static dev.watchpost.ringbuffer.pipeline.Stage.VALIDATE;
 import static dev.watchpost.ringbuffer.pipeline.Stage.WINDOW;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -87,7 +88,7 @@ class PipelineThreadsTest {
 
         publish(1);
         assertTrue(inJournalStage.await(WAIT_SECONDS, TimeUnit.SECONDS));
-        Thread.State waiting = awaitParked(ackThread.get());
+        Thread.State waiting = awaitParked(awaitAckThread());
 
         assertTrue(waiting == Thread.State.WAITING || waiting == Thread.State.TIMED_WAITING,
                 "the ack thread parks while the journal stage holds the slot it wants, was " + waiting);
@@ -153,6 +154,16 @@ class PipelineThreadsTest {
             ring.get(sequence).claimTick(0);
             ring.publish(sequence);
         }
+    }
+
+    /** The ack stage's thread, once it has started. */
+    private Thread awaitAckThread() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+        while (ackThread.get() == null && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        assertNotNull(ackThread.get(), "the ack stage's thread started");
+        return ackThread.get();
     }
 
     /** The thread's state once it has stopped running, or RUNNABLE if it never stops within the wait. */
