@@ -68,7 +68,8 @@ final class EncodedByNetty {
         return bytes;
     }
 
-    private static byte[] read(EmbeddedChannel channel) {
+    /** Every byte written to {@code channel} so far; the buffers go back. */
+    static byte[] read(EmbeddedChannel channel) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         ByteBuf out;
         while ((out = channel.readOutbound()) != null) {

@@ -387,15 +387,7 @@ class StreamHubTest {
 
     /** Every byte written to {@code channel} so far; the buffers go back. */
     private static byte[] bytes(EmbeddedChannel channel) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        ByteBuf out;
-        while ((out = channel.readOutbound()) != null) {
-            byte[] part = new byte[out.readableBytes()];
-            out.readBytes(part);
-            bytes.writeBytes(part);
-            out.release();
-        }
-        return bytes.toByteArray();
+        return EncodedByNetty.read(channel);
     }
 
     private static void releaseOutbound(EmbeddedChannel channel) {
