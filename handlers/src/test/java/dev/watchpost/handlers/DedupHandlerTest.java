@@ -132,6 +132,28 @@ class DedupHandlerTest {
     }
 
     @Test
+    void shouldChangeNothingByPrefetchingWhateverTheSlotHolds() throws IOException {
+        DedupHandler handler = open(CAPACITY, 1);
+        handler.onEvent(event(7, T0_US), 0, true);
+        EventSlot retry = event(7, T0_US + 1);
+        EventSlot tick = new EventSlot(64);
+        tick.claimTick(T0_US);
+        EventSlot cutShort = new EventSlot(8);
+        cutShort.claimEvent(8, origin, 9, T0_US); // not validated yet: 8 bytes, no receipt_id
+
+        for (EventSlot slot : List.of(retry, event(8, T0_US), tick, cutShort)) {
+            handler.prefetch(slot);
+        }
+
+        assertEquals(1, store.size());
+        assertEquals(2, handler.nextSeq());
+        assertFalse(retry.isDuplicate());
+        handler.onEvent(retry, 1, true);
+        assertTrue(retry.isDuplicate());
+        assertEquals(1, retry.journalSeq());
+    }
+
+    @Test
     void shouldNeitherSequenceNorRememberAnInvalidEvent() throws IOException {
         DedupHandler handler = open(CAPACITY, 1);
         EventSlot invalid = event(7, T0_US);

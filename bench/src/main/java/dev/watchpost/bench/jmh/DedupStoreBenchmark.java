@@ -14,6 +14,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -39,6 +40,9 @@ import java.util.concurrent.TimeUnit;
  *       share cache lines. On the receipt table an old receipt is confirmed through its
  *       {@link ReceiptSource}, here a computation (the daemon reads its journal; recent receipts are
  *       confirmed from memory).</li>
+ *   <li>{@code insertNewPrefetched}: as {@code insertNew}, the way the dedup stage runs a batch:
+ *       {@value #PREFETCH} receipts are prefetched ({@link DedupStore#prefetch}) and then inserted;
+ *       one op = one receipt. On Chronicle Map the prefetch does nothing.</li>
  * </ul>
  *
  * Each trial fills a fresh store once (10 M receipts take about 12 s on Chronicle Map), sized
@@ -57,6 +61,8 @@ public class DedupStoreBenchmark {
     static final long INSERT_HEADROOM = 12_000_000L;
     /** A large odd step, coprime with any key count that is not a multiple of it: a scattered full cycle. */
     private static final long SCATTER_STEP = 0x9E3779B97F4A7C15L >>> 1 | 1;
+    /** Receipts prefetched together, as the stage thread does ({@code Pipeline.PREFETCH_AHEAD}). */
+    static final int PREFETCH = 32;
 
     @Param({"1000000"})
     long keysPresent;
@@ -73,6 +79,8 @@ public class DedupStoreBenchmark {
     /** The two stores behind one pair of operations. */
     private interface Receipts extends AutoCloseable {
         long lookupOrInsert(long msb, long lsb, long seqIfNew);
+
+        long prefetch(long msb, long lsb);
 
         /** Removes the receipts of keys {@code from..to}, inserted by the last iteration. */
         void remove(long from, long to);
@@ -109,6 +117,11 @@ public class DedupStoreBenchmark {
             }
 
             @Override
+            public long prefetch(long msb, long lsb) {
+                return dedup.prefetch(msb, lsb);
+            }
+
+            @Override
             public void remove(long from, long to) {
                 dedup.removeSeqsAbove(from - 1);
             }
@@ -138,6 +151,21 @@ public class DedupStoreBenchmark {
     public long insertNew() {
         long k = nextNewKey++;
         return receipts.lookupOrInsert(mix(k), k, k);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(PREFETCH)
+    public long insertNewPrefetched() {
+        long first = nextNewKey;
+        long kept = 0;
+        for (long k = first; k < first + PREFETCH; k++) {
+            kept ^= receipts.prefetch(mix(k), k);
+        }
+        for (long k = first; k < first + PREFETCH; k++) {
+            kept ^= receipts.lookupOrInsert(mix(k), k, k);
+        }
+        nextNewKey = first + PREFETCH;
+        return kept;
     }
 
     @Benchmark
@@ -189,6 +217,11 @@ public class DedupStoreBenchmark {
                 c.absentEntry().doInsert(c.wrapValueAsData(value));
                 return DedupStore.NOT_FOUND;
             }
+        }
+
+        @Override
+        public long prefetch(long msb, long lsb) {
+            return 0;
         }
 
         @Override

@@ -94,6 +94,14 @@ final class ReceiptTable {
         return slot + 1 == slotCount ? 0 : slot + 1;
     }
 
+    /**
+     * Reads the first word of a fingerprint's home slot and returns it: a load whose only purpose is
+     * to bring the slot into the cache ({@link DedupStore#prefetch}).
+     */
+    long touch(long fingerprint) {
+        return slots.getLong(home(fingerprint) * SLOT_BYTES);
+    }
+
     boolean isEmpty(int slot) {
         return slots.getLong(slot * SLOT_BYTES) == 0;
     }

@@ -1,5 +1,6 @@
 package dev.watchpost.ringbuffer.pipeline;
 
+import com.lmax.disruptor.DataProvider;
 import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.ExceptionHandler;
 import com.lmax.disruptor.RingBuffer;
@@ -32,6 +33,9 @@ import java.util.function.Consumer;
  * slot is acknowledged. Stages are expected to catch what they can survive themselves.
  */
 public final class Pipeline {
+    /** Slots a thread prefetches at a time for its {@link BatchPrefetch} stages, within one batch. */
+    public static final int PREFETCH_AHEAD = 32;
+
     private final Disruptor<EventSlot> disruptor;
     private final RingBuffer<EventSlot> ring;
     private final EventHandler<EventSlot> lastHandler;
@@ -70,7 +74,9 @@ public final class Pipeline {
             boolean last = thread.contains(Stage.PUBLISH);
             // A thread after this one parks until this one releases slots; it is woken when they are.
             StageBlockingWaitStrategy wakes = i + 1 < threads.size() && waitStrategy instanceof StageBlockingWaitStrategy blocking ? blocking : null;
-            handler = thread.size() == 1 && !last && wakes == null ? stages.get(thread.get(0)) : new StageGroup(thread, stages, last, wakes);
+            handler = thread.size() == 1 && !last && wakes == null
+                    ? stages.get(thread.get(0))
+                    : new StageGroup(thread, stages, last, wakes, disruptor.getRingBuffer());
             previous = previous == null ? disruptor.handleEventsWith(handler) : previous.then(handler);
         }
         this.lastHandler = handler;
@@ -125,25 +131,49 @@ public final class Pipeline {
      * Runs a thread's stages, stage by stage for each slot; with {@code releaseDerived} (the last
      * thread), gives the slot's derived events back to their pools once the last stage has passed it;
      * with {@code wakes} (a thread after it), releases each batch itself and wakes the thread after it,
-     * and lets a stage release part of a batch early the same way.
+     * and lets a stage release part of a batch early the same way; with {@link BatchPrefetch} stages,
+     * has them prefetch the batch's slots {@link #PREFETCH_AHEAD} at a time, each slot once, before
+     * any stage handles it.
      */
     private static final class StageGroup implements EventHandler<EventSlot> {
         private final EventHandler<EventSlot>[] handlers;
+        private final BatchPrefetch[] prefetchers;
+        private final DataProvider<EventSlot> ring;
         private final boolean releaseDerived;
         private final StageBlockingWaitStrategy wakes;
         private Sequence sequence;
+        /** The size of the batch that starts at the next slot, as its start announced it; 0 once the batch is under way. */
+        private long startingBatch;
+        /** The ring sequence of the current batch's last slot. */
+        private long batchLast = -1;
+        /** The ring sequence of the first slot not prefetched yet. */
+        private long prefetchedTo;
 
         @SuppressWarnings("unchecked")
-        StageGroup(List<Stage> stages, Map<Stage, EventHandler<EventSlot>> all, boolean releaseDerived, StageBlockingWaitStrategy wakes) {
+        StageGroup(List<Stage> stages, Map<Stage, EventHandler<EventSlot>> all, boolean releaseDerived, StageBlockingWaitStrategy wakes,
+                   DataProvider<EventSlot> ring) {
             Map<Stage, EventHandler<EventSlot>> ordered = new EnumMap<>(Stage.class);
             stages.forEach(stage -> ordered.put(stage, all.get(stage)));
             this.handlers = ordered.values().toArray(new EventHandler[0]);
+            this.prefetchers = ordered.values().stream()
+                    .filter(BatchPrefetch.class::isInstance).map(BatchPrefetch.class::cast).toArray(BatchPrefetch[]::new);
+            this.ring = ring;
             this.releaseDerived = releaseDerived;
             this.wakes = wakes;
         }
 
         @Override
         public void onEvent(EventSlot slot, long sequence, boolean endOfBatch) throws Exception {
+            if (prefetchers.length > 0) {
+                if (startingBatch > 0) {
+                    batchLast = sequence + startingBatch - 1;
+                    startingBatch = 0;
+                    prefetchedTo = sequence;
+                }
+                if (sequence >= prefetchedTo) {
+                    prefetch(sequence);
+                }
+            }
             for (EventHandler<EventSlot> handler : handlers) {
                 handler.onEvent(slot, sequence, endOfBatch);
             }
@@ -156,8 +186,21 @@ public final class Pipeline {
             }
         }
 
+        /** Prefetches from the slot at {@code from} up to {@link #PREFETCH_AHEAD} slots, never past the batch's last. */
+        private void prefetch(long from) {
+            long to = Math.min(batchLast, from + PREFETCH_AHEAD - 1);
+            for (long s = from; s <= to; s++) {
+                EventSlot slot = ring.get(s);
+                for (BatchPrefetch prefetcher : prefetchers) {
+                    prefetcher.prefetch(slot);
+                }
+            }
+            prefetchedTo = Math.max(to, from) + 1;
+        }
+
         @Override
         public void onBatchStart(long batchSize, long queueDepth) {
+            startingBatch = batchSize;
             for (EventHandler<EventSlot> handler : handlers) {
                 handler.onBatchStart(batchSize, queueDepth);
             }
