@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.concurrent.locks.LockSupport;
 import java.util.zip.CRC32C;
 
 /**
@@ -28,11 +29,14 @@ import java.util.zip.CRC32C;
  * records during the fsync (a pipelined group commit). When to call which is the caller's
  * group-commit policy; an event may be acknowledged only once {@link #durableSeq()} (or
  * {@link #flushedSeq()} under a no-fsync policy) covers it. Three things write inside {@code append}
- * without being asked: a full write buffer; a segment roll, which also forces the finished segment
- * and creates the next (once per segment); and, ahead of the records, zeros into the active segment
- * (once per {@value #PREALLOCATE_BYTES} bytes), so that an fsync overwrites blocks the file already
- * has instead of growing it. The zeroed tail is cut off when the segment is sealed or the journal
- * closed; after a crash, recovery takes it for the end of the data.
+ * without being asked: a full write buffer; and a segment roll, which also forces the finished
+ * segment and creates the next (once per segment). Ahead of the records, a thread of the journal's
+ * own ({@code watchpost-journal-zero}) keeps the active segment zeroed up to
+ * {@value #PREALLOCATE_BYTES} bytes past them, so that an fsync overwrites blocks the file already
+ * has instead of growing it, and so that the writer does not pay for the file's new pages (on a
+ * virtual machine, a page the host has to fault in first costs microseconds). When the zeroing falls
+ * behind, the writer's records grow the file themselves. The zeroed tail is cut off when the segment
+ * is sealed or the journal closed; after a crash, recovery takes it for the end of the data.
  *
  * <p><b>Recovery.</b> {@link #open} checks the chain of segment names and headers and scans the last
  * segment record by record. Earlier segments were forced before the next one was created, so they are
@@ -47,8 +51,11 @@ import java.util.zip.CRC32C;
 public final class Journal implements AutoCloseable {
     /** Held (locked) by the one writer of a directory. */
     public static final String LOCK_FILE_NAME = "writer.lock";
-    /** How far ahead of the records the active segment is zeroed ({@link #zeroAhead}). */
-    static final long PREALLOCATE_BYTES = 1 << 20;
+    /** How far ahead of the records the active segment is kept zeroed ({@link #zeroAhead}). */
+    static final long PREALLOCATE_BYTES = 4 << 20;
+    /** The zeroing thread is asked for more once the records have used this much of what it zeroed. */
+    private static final long ZERO_REQUEST_BYTES = 1 << 20;
+    /** Zeros written at a time: the zeroing thread holds {@link #zeroLock} for one such write. */
     private static final int ZERO_WRITE_BYTES = 64 << 10;
 
     private final JournalConfig config;
@@ -61,6 +68,12 @@ public final class Journal implements AutoCloseable {
     private final CRC32C crc = new CRC32C();
     /** Held by {@link #sync} and by whatever replaces or closes {@link #channel}, or moves {@link #durableSeq}. */
     private final Object syncLock = new Object();
+    /**
+     * Held while zeros are written ahead of the records and while the file grows past {@link #zeroedTo}
+     * otherwise, and by whatever cuts, replaces or closes {@link #channel}. Taken after {@link #syncLock}
+     * when both are.
+     */
+    private final Object zeroLock = new Object();
 
     // Writer thread only; channel and closed also read by sync() under syncLock, and changed under it.
     private ByteBuffer writeBuffer;
@@ -69,8 +82,14 @@ public final class Journal implements AutoCloseable {
     private Segment active;
     private SegmentIndex activeIndex;
     private long activeWritten;
-    /** The active segment file's length: the bytes from {@link #activeWritten} up to it are zero. */
-    private long zeroedTo;
+    /** The active segment file's length: the bytes from {@link #activeWritten} up to it are zero. Changed under zeroLock. */
+    private volatile long zeroedTo;
+    /** How far the zeroing thread is to zero the active segment: set by the writer, reset under zeroLock. */
+    private volatile long zeroTarget;
+    /** Tells the zeroing thread to end; set under zeroLock. */
+    private volatile boolean zeroingStopped;
+    /** The zeroing thread, started by the first request; the zeros buffer is its own. */
+    private Thread zeroer;
     private final ByteBuffer zeros = ByteBuffer.allocateDirect(ZERO_WRITE_BYTES);
     private long recordsInSegment;
     private long lastSeq;
@@ -179,6 +198,7 @@ public final class Journal implements AutoCloseable {
             activeIndex = newIndex();
             activeWritten = JournalFormat.SEGMENT_HEADER_LENGTH;
             zeroedTo = activeWritten;
+            zeroTarget = activeWritten;
             recordsInSegment = 0;
             lastSeq = reuseFirstSeq - 1;
         } else {
@@ -203,6 +223,7 @@ public final class Journal implements AutoCloseable {
             activeIndex = scan.index;
             activeWritten = scan.end;
             zeroedTo = scan.zeroTail ? size : scan.end; // a zeroed tail is kept for the records to come
+            zeroTarget = zeroedTo;
             recordsInSegment = scan.records;
             lastSeq = scan.lastSeq;
         }
@@ -380,43 +401,111 @@ public final class Journal implements AutoCloseable {
         if (b.position() > 0) {
             b.flip();
             int bytes = b.remaining();
-            if (activeWritten + bytes > zeroedTo) {
-                zeroAhead(activeWritten + bytes);
-            }
-            while (b.hasRemaining()) {
-                channel.write(b);
+            long end = activeWritten + bytes;
+            if (end <= zeroedTo) {
+                writeFully(b); // over zeros: the zeroing thread works past zeroedTo only
+            } else {
+                synchronized (zeroLock) { // the zeroing thread is behind: the records grow the file themselves
+                    writeFully(b);
+                    if (end > zeroedTo) {
+                        zeroedTo = end;
+                    }
+                }
             }
             b.clear();
-            activeWritten += bytes;
+            activeWritten = end;
             activeFlushedBytes = activeWritten;
+            requestZeroing();
         }
         if (flushedSeq != lastSeq) {
             flushedSeq = lastSeq;
         }
     }
 
-    /**
-     * Extends the active segment with zero bytes to {@link #PREALLOCATE_BYTES} past {@code needed}
-     * (at most to the segment size). The records then overwrite blocks the file already has, so an
-     * fsync writes their data and nothing else; a write that grows the file also makes the fsync
-     * commit the file system's metadata, which on ext4 is the slow and uneven part of it. Once per
-     * {@code PREALLOCATE_BYTES} of records.
-     */
-    private void zeroAhead(long needed) throws IOException {
-        long end = Math.max(needed, Math.min(segmentSize, needed + PREALLOCATE_BYTES));
-        for (long at = zeroedTo; at < end; ) {
-            zeros.clear().limit((int) Math.min(zeros.capacity(), end - at));
-            at += channel.write(zeros, at);
+    private void writeFully(ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            channel.write(b);
         }
-        zeroedTo = end;
     }
 
-    /** Cuts the active segment's zeroed tail off, so that the file ends where its records do. */
+    /**
+     * Asks the zeroing thread to keep the active segment zeroed {@link #PREALLOCATE_BYTES} past the
+     * records (at most to the segment size), once the records have used {@link #ZERO_REQUEST_BYTES}
+     * of it. Writer thread only.
+     */
+    private void requestZeroing() {
+        long target = Math.min(segmentSize, activeWritten + PREALLOCATE_BYTES);
+        if (target - zeroTarget < ZERO_REQUEST_BYTES || zeroingStopped) {
+            return;
+        }
+        zeroTarget = target;
+        if (zeroer == null) {
+            zeroer = new Thread(this::zeroAhead, "watchpost-journal-zero");
+            zeroer.setDaemon(true);
+            zeroer.start();
+        }
+        LockSupport.unpark(zeroer);
+    }
+
+    /**
+     * The zeroing thread: extends the active segment with zero bytes up to {@link #zeroTarget}, one
+     * write of {@link #ZERO_WRITE_BYTES} at a time under {@link #zeroLock}. The records then overwrite
+     * blocks the file already has, so an fsync writes their data and nothing else; a write that grows
+     * the file also makes the fsync commit the file system's metadata, which on ext4 is the slow and
+     * uneven part of it. It writes only past {@link #zeroedTo}, where no record is yet. If a write
+     * fails, the thread ends and the records grow the file from then on.
+     */
+    private void zeroAhead() {
+        try {
+            while (!zeroingStopped) {
+                boolean wrote = false;
+                synchronized (zeroLock) {
+                    long at = zeroedTo;
+                    long target = zeroTarget;
+                    if (!zeroingStopped && at < target) {
+                        zeros.clear().limit((int) Math.min(zeros.capacity(), target - at));
+                        zeroedTo = at + channel.write(zeros, at);
+                        wrote = true;
+                    }
+                }
+                if (!wrote) {
+                    LockSupport.park(this);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            zeroingStopped = true; // zeroing is only a help: the writer's records grow the file instead
+        }
+    }
+
+    /** Ends the zeroing thread (after the write it may be doing). */
+    private void stopZeroing() {
+        synchronized (zeroLock) {
+            zeroingStopped = true;
+        }
+        if (zeroer != null) {
+            LockSupport.unpark(zeroer);
+        }
+    }
+
+    /** Waits until the zeroing thread has done what it was asked; false after {@code timeoutMillis}. For tests. */
+    boolean awaitZeroed(long timeoutMillis) {
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+        while (zeroedTo < zeroTarget && !zeroingStopped) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            LockSupport.parkNanos(1_000_000);
+        }
+        return zeroedTo >= zeroTarget;
+    }
+
+    /** Cuts the active segment's zeroed tail off, so that the file ends where its records do. Under zeroLock. */
     private void cutZeroedTail() throws IOException {
         if (zeroedTo > activeWritten) {
             channel.truncate(activeWritten);
             zeroedTo = activeWritten;
         }
+        zeroTarget = zeroedTo;
     }
 
     /**
@@ -429,12 +518,17 @@ public final class Journal implements AutoCloseable {
         SegmentIndex sealedIndex = activeIndex;
         long sealedLength = activeWritten;
         synchronized (syncLock) { // a sync() meanwhile would force a closed channel
-            cutZeroedTail();
-            channel.force(true); // with the file's new length
-            durableSeq = lastSeq;
-            sealedIndex.write(sealed.indexPath, sealed.firstSeq, lastSeq, activeWritten, indexInterval);
-            channel.close();
-            channel = SegmentFiles.create(directory, nextSeq);
+            synchronized (zeroLock) { // and the zeroing thread write into one
+                cutZeroedTail();
+                channel.force(true); // with the file's new length
+                durableSeq = lastSeq;
+                sealedIndex.write(sealed.indexPath, sealed.firstSeq, lastSeq, activeWritten, indexInterval);
+                channel.close();
+                channel = SegmentFiles.create(directory, nextSeq);
+                activeWritten = JournalFormat.SEGMENT_HEADER_LENGTH;
+                zeroedTo = activeWritten;
+                zeroTarget = activeWritten;
+            }
         }
         channel.position(JournalFormat.SEGMENT_HEADER_LENGTH);
         Segment next = new Segment(directory, nextSeq);
@@ -442,8 +536,6 @@ public final class Journal implements AutoCloseable {
         next.activate(nextIndex);
         active = next;
         activeIndex = nextIndex;
-        activeWritten = JournalFormat.SEGMENT_HEADER_LENGTH;
-        zeroedTo = activeWritten;
         recordsInSegment = 0;
 
         Segment[] old = segments;
@@ -555,8 +647,11 @@ public final class Journal implements AutoCloseable {
         }
         try {
             flushBuffer();
+            stopZeroing();
             synchronized (syncLock) {
-                cutZeroedTail();
+                synchronized (zeroLock) {
+                    cutZeroedTail();
+                }
                 channel.force(true);
                 durableSeq = lastSeq;
             }
@@ -566,6 +661,7 @@ public final class Journal implements AutoCloseable {
     }
 
     private void closeQuietly() {
+        stopZeroing();
         synchronized (syncLock) {
             closed = true;
         }

@@ -42,7 +42,7 @@ import java.util.zip.CRC32C;
  *
  * A segment never holds more than its configured size. A sealed segment's file is exactly as long as
  * its records. The active segment's file runs on past its records with zero bytes, written ahead of
- * them (up to 1 MiB) so that an fsync does not have to grow the file: a length field of 0 followed by
+ * them (up to 4 MiB) so that an fsync does not have to grow the file: a length field of 0 followed by
  * nothing but zero bytes to the end of the file (or fewer than a record header's bytes, all zero) is
  * the end of the data, not damage. The tail is cut off when the segment is sealed and when the
  * journal closes, so it is only found after a crash or in a journal that is open.

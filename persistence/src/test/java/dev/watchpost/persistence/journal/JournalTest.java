@@ -25,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class JournalTest {
+    private static final long WAIT_MILLIS = 30_000;
     /** Small enough that a few dozen records span several segments. */
     private static final long TINY_SEGMENT = 2048;
 
@@ -157,6 +158,7 @@ class JournalTest {
         try (Journal journal = Journal.open(new JournalConfig(dir, 16 << 20, 4096, 16))) {
             appendRange(journal, 1, 40);
             journal.force();
+            assertTrue(journal.awaitZeroed(WAIT_MILLIS), "the zeroing thread did what it was asked");
             dataEnd = JournalFormat.SEGMENT_HEADER_LENGTH + LongStream.rangeClosed(1, 40).map(JournalTest::lengthOfRecord).sum();
 
             long size = Files.size(lastSegment());
@@ -184,11 +186,38 @@ class JournalTest {
     }
 
     @Test
+    void shouldKeepEveryRecordWhileTheZeroingThreadWorksAheadOfThem() throws IOException {
+        int records = 12_000; // ~3 MB of records in 1 MiB segments, flushed one by one: many rolls, each racing the zeroing
+        try (Journal journal = Journal.open(new JournalConfig(dir, 1 << 20, 4096, 16))) {
+            for (long seq = 1; seq <= records; seq++) {
+                appendRange(journal, seq, seq);
+                journal.flush();
+                if (seq % 1000 == 0) {
+                    assertTrue(journal.awaitZeroed(WAIT_MILLIS));
+                    long size = Files.size(lastSegment());
+                    long written = journal.stats().bytes() - sealedBytes();
+                    assertTrue(size >= written, "the file holds every flushed record: " + size + " < " + written);
+                }
+            }
+            assertReads(journal.reader(1), 1, records);
+            assertTrue(Journal.verify(dir).isClean());
+        }
+        assertTrue(segmentFiles().size() > 2);
+        assertTrue(Journal.verify(dir).isClean());
+        try (Journal journal = Journal.open(new JournalConfig(dir, 1 << 20, 4096, 16))) {
+            assertTrue(journal.recoveryReport().isClean());
+            assertEquals(records, journal.lastSeq());
+            assertReads(journal.reader(1), 1, records);
+        }
+    }
+
+    @Test
     void shouldTakeAZeroedTailForTheEndOfTheDataAfterACrash() throws IOException {
         Path crashed = dir.resolve("crashed");
         try (Journal journal = Journal.open(new JournalConfig(dir.resolve("live"), 16 << 20, 4096, 16))) {
             appendRange(journal, 1, 40);
             journal.flush();
+            assertTrue(journal.awaitZeroed(WAIT_MILLIS));
             copySegments(dir.resolve("live"), crashed); // what a SIGKILL leaves: the records and the zeros after them
         }
         long size = Files.size(crashed.resolve(JournalFormat.segmentFileName(1)));
@@ -217,6 +246,7 @@ class JournalTest {
         try (Journal journal = Journal.open(new JournalConfig(dir.resolve("live"), 16 << 20, 4096, 16))) {
             appendRange(journal, 1, 40);
             journal.flush();
+            assertTrue(journal.awaitZeroed(WAIT_MILLIS));
             dataEnd = journal.stats().bytes(); // one segment: its header and its records
             copySegments(dir.resolve("live"), crashed);
         }
@@ -685,6 +715,16 @@ class JournalTest {
         try (Stream<Path> list = Files.list(dir)) {
             return new ArrayList<>(list.filter(p -> p.getFileName().toString().endsWith(suffix)).sorted().toList());
         }
+    }
+
+    /** The bytes of every segment file but the last. */
+    private long sealedBytes() throws IOException {
+        List<Path> segments = segmentFiles();
+        long bytes = 0;
+        for (Path sealed : segments.subList(0, segments.size() - 1)) {
+            bytes += Files.size(sealed);
+        }
+        return bytes;
     }
 
     private Path lastSegment() throws IOException {
