@@ -8,6 +8,7 @@ import dev.watchpost.ringbuffer.Counters;
 import dev.watchpost.ringbuffer.EventSlot;
 import dev.watchpost.ringbuffer.codec.EventFrame;
 import dev.watchpost.ringbuffer.pipeline.BatchPrefetch;
+import dev.watchpost.ringbuffer.pipeline.Pipeline;
 
 /**
  * The dedup stage, which is also the sequencer: a valid event whose receipt_id was stored within the
@@ -35,8 +36,11 @@ public final class DedupHandler implements EventHandler<EventSlot>, BatchPrefetc
     private long lastPurgeUs;
     private long lastReceivedUs;
     private long duplicates;
+    /** Where the lookups of the slots prefetched next start, {@link #prefetching} of them. */
+    private final int[] lookupStarts = new int[Pipeline.PREFETCH_AHEAD];
+    private int prefetching;
     /** Where prefetched words go, so that their loads are kept. */
-    private long prefetched;
+    private long prefetchedWords;
 
     /** @param nextSeq the journal seq the next new event gets: the journal's last seq + 1 */
     public DedupHandler(DedupStore store, long nextSeq, Counters counters, ErrorLog errors) {
@@ -65,10 +69,20 @@ public final class DedupHandler implements EventHandler<EventSlot>, BatchPrefetc
 
     @Override
     public void prefetch(EventSlot slot) {
-        if (slot.isEvent() && slot.length() >= EventFrame.RECEIPT_ID_OFFSET + 16) {
+        if (slot.isEvent() && slot.length() >= EventFrame.RECEIPT_ID_OFFSET + 16 && prefetching < lookupStarts.length) {
             EventFrame frame = slot.frame();
-            prefetched ^= store.prefetch(frame.receiptIdMsb(), frame.receiptIdLsb());
+            lookupStarts[prefetching++] = store.lookupStart(frame.receiptIdMsb(), frame.receiptIdLsb());
         }
+    }
+
+    @Override
+    public void prefetched() {
+        long words = prefetchedWords;
+        for (int i = 0; i < prefetching; i++) {
+            words ^= store.touch(lookupStarts[i]);
+        }
+        prefetchedWords = words;
+        prefetching = 0;
     }
 
     private void sequence(EventSlot slot) {

@@ -144,6 +144,7 @@ class DedupHandlerTest {
         for (EventSlot slot : List.of(retry, event(8, T0_US), tick, cutShort)) {
             handler.prefetch(slot);
         }
+        handler.prefetched();
 
         assertEquals(1, store.size());
         assertEquals(2, handler.nextSeq());

@@ -41,7 +41,8 @@ import java.util.concurrent.TimeUnit;
  *       {@link ReceiptSource}, here a computation (the daemon reads its journal; recent receipts are
  *       confirmed from memory).</li>
  *   <li>{@code insertNewPrefetched}: as {@code insertNew}, the way the dedup stage runs a batch:
- *       {@value #PREFETCH} receipts are prefetched ({@link DedupStore#prefetch}) and then inserted;
+ *       {@value #PREFETCH} receipts are prefetched ({@link DedupStore#lookupStart}, then
+ *       {@link DedupStore#touch} in a loop of their own) and then inserted;
  *       one op = one receipt. On Chronicle Map the prefetch does nothing.</li>
  * </ul>
  *
@@ -75,12 +76,15 @@ public class DedupStoreBenchmark {
     private long nowMillis;
     private long nextNewKey;
     private long lookupCursor;
+    private final int[] lookupStarts = new int[PREFETCH];
 
     /** The two stores behind one pair of operations. */
     private interface Receipts extends AutoCloseable {
         long lookupOrInsert(long msb, long lsb, long seqIfNew);
 
-        long prefetch(long msb, long lsb);
+        int lookupStart(long msb, long lsb);
+
+        long touch(int lookupStart);
 
         /** Removes the receipts of keys {@code from..to}, inserted by the last iteration. */
         void remove(long from, long to);
@@ -117,8 +121,13 @@ public class DedupStoreBenchmark {
             }
 
             @Override
-            public long prefetch(long msb, long lsb) {
-                return dedup.prefetch(msb, lsb);
+            public int lookupStart(long msb, long lsb) {
+                return dedup.lookupStart(msb, lsb);
+            }
+
+            @Override
+            public long touch(int lookupStart) {
+                return dedup.touch(lookupStart);
             }
 
             @Override
@@ -158,8 +167,11 @@ public class DedupStoreBenchmark {
     public long insertNewPrefetched() {
         long first = nextNewKey;
         long kept = 0;
-        for (long k = first; k < first + PREFETCH; k++) {
-            kept ^= receipts.prefetch(mix(k), k);
+        for (int i = 0; i < PREFETCH; i++) {
+            lookupStarts[i] = receipts.lookupStart(mix(first + i), first + i);
+        }
+        for (int i = 0; i < PREFETCH; i++) {
+            kept ^= receipts.touch(lookupStarts[i]);
         }
         for (long k = first; k < first + PREFETCH; k++) {
             kept ^= receipts.lookupOrInsert(mix(k), k, k);
@@ -220,7 +232,12 @@ public class DedupStoreBenchmark {
         }
 
         @Override
-        public long prefetch(long msb, long lsb) {
+        public int lookupStart(long msb, long lsb) {
+            return 0;
+        }
+
+        @Override
+        public long touch(int lookupStart) {
             return 0;
         }
 

@@ -224,16 +224,24 @@ public final class DedupStore implements AutoCloseable {
     }
 
     /**
-     * Loads the memory a lookup of this receipt_id starts at, and changes nothing. The table is too
-     * large for the cache, so each lookup would otherwise begin with a cache miss and a page walk of
-     * its own; called for the next several receipts in a row (their loads do not depend on one
-     * another, so the processor has them in flight together), it leaves their lookups soon after
+     * Where in the table a lookup of this receipt_id starts, for {@link #touch}; reads nothing from
+     * the table.
+     */
+    public int lookupStart(long msb, long lsb) {
+        return table.home(table.fingerprint(msb, lsb));
+    }
+
+    /**
+     * Loads the memory a lookup starts at ({@link #lookupStart}), and changes nothing. The table is
+     * too large for the cache, so each lookup would otherwise begin with a cache miss and a page walk
+     * of its own; called for the next several receipts in a tight loop (their loads do not depend on
+     * one another, so the processor has them in flight together), it leaves their lookups soon after
      * to find the memory cached.
      *
      * @return the word read, for the caller to keep somewhere, so that the load is not optimised away
      */
-    public long prefetch(long msb, long lsb) {
-        return table.touch(table.fingerprint(msb, lsb));
+    public long touch(int lookupStart) {
+        return table.touch(lookupStart);
     }
 
     /** The seq of the event stored under this receipt_id if it arrived less than the TTL before {@code nowMillis}, else {@link #NOT_FOUND}; records nothing. */

@@ -95,11 +95,11 @@ final class ReceiptTable {
     }
 
     /**
-     * Reads the first word of a fingerprint's home slot and returns it: a load whose only purpose is
-     * to bring the slot into the cache ({@link DedupStore#prefetch}).
+     * Reads the first word of a slot and returns it: a load whose only purpose is to bring the slot
+     * into the cache ({@link DedupStore#touch}).
      */
-    long touch(long fingerprint) {
-        return slots.getLong(home(fingerprint) * SLOT_BYTES);
+    long touch(int slot) {
+        return slots.getLong(slot * SLOT_BYTES);
     }
 
     boolean isEmpty(int slot) {

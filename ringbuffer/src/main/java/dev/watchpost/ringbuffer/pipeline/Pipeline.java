@@ -195,6 +195,9 @@ public final class Pipeline {
                     prefetcher.prefetch(slot);
                 }
             }
+            for (BatchPrefetch prefetcher : prefetchers) {
+                prefetcher.prefetched();
+            }
             prefetchedTo = Math.max(to, from) + 1;
         }
 
