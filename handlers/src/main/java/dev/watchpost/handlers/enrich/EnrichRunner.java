@@ -13,6 +13,11 @@ import java.util.List;
  * Runs configured enrichers, in order, on one event at a time, timing each call and keeping each
  * one's circuit breaker; writes the event's {@code enrichment} object into one reused array. The enrich
  * stage's per-event work, on its thread; nothing here allocates per event.
+ *
+ * <p>The clock is read once before the first enricher and once after each: an enricher's time runs
+ * from the reading that ended the one before it (the bookkeeping between two enrichers, a few
+ * nanoseconds, counts towards the later one). A clock read costs 30-50 ns on the target VM, so with
+ * three enrichers this is four reads per event instead of seven.
  */
 public final class EnrichRunner {
     private static final byte[] FAILED = ascii("\"failed\":[");
@@ -126,7 +131,7 @@ public final class EnrichRunner {
             int severity = facts.severity();
             long tags = facts.tags();
             boolean ok;
-            long start = System.nanoTime();
+            long start = now; // the clock read that ended the enricher before: one read per enricher, not two
             try {
                 enrichers[i].enrich(context, out);
                 ok = !out.spoiled();
