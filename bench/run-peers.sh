@@ -19,6 +19,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$here/config/jvm/launcher.sh"
 cd "$here"
+source bench/common.sh
 RUNS=${RUNS:-3}
 DURATION=${DURATION:-15}
 WARMUP=${WARMUP:-5}
@@ -38,7 +39,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 wait_for() { for _ in $(seq 1 120); do eval "$1" >/dev/null 2>&1 && return 0; sleep 0.5; done; echo "not up: $1" >&2; return 1; }
 stop() { kill -TERM "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 peer() { java "@$jvm_args" -cp bench/target/benchmarks.jar "dev.watchpost.bench.peers.$1" "${@:2}" \

@@ -10,6 +10,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
+source bench/common.sh
 WARMUP=${WARMUP:-10}
 DURATION=${DURATION:-20}
 INTERVAL=${INTERVAL:-1ms}
@@ -29,12 +30,7 @@ fi
 data=$(mktemp -d)
 daemon_pid=
 trap '[ -z "$daemon_pid" ] || kill "$daemon_pid" 2>/dev/null || true; rm -rf "$data"' EXIT
-config=config/watchpost.yml
-if [ -n "${THREADS:-}" ]; then
-  config="$data/watchpost.yml"
-  sed -e "s|^  threads: .*|  threads: $THREADS|" -e "s|^rules: rules.yml|rules: $here/config/rules.yml|" config/watchpost.yml >"$config"
-fi
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+config=$(pipeline_config "$data" "$here")
 tcp_port=$(free_port); http_port=$(free_port)
 collapsed="$out/profile.collapsed"
 rm -f "$collapsed"

@@ -9,6 +9,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
+source bench/common.sh
 RUNS=${RUNS:-3}
 RATE=${RATE:-100000}
 WARMUP=${WARMUP:-10}
@@ -30,7 +31,6 @@ window_dedup: {default: off}
 tracks: {enabled: false}
 YAML
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 start_daemon() { # $1: with | without
   rm -rf "$work/data"

@@ -14,6 +14,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
+source bench/common.sh
 RUNS=${RUNS:-3}
 CLOSED_STREAM=${CLOSED_STREAM:-0}
 WARMUP=${WARMUP:-10}
@@ -26,14 +27,8 @@ data=$(mktemp -d)
 daemon_pid=
 trap '[ -z "$daemon_pid" ] || kill "$daemon_pid" 2>/dev/null || true; rm -rf "$data"' EXIT
 
-config=config/watchpost.yml
-if [ -n "${THREADS:-}" ]; then
-  config="$data/watchpost.yml"
-  sed -e "s|^  threads: .*|  threads: $THREADS|" -e "s|^rules: rules.yml|rules: $here/config/rules.yml|" config/watchpost.yml >"$config"
-  grep -qxF "  threads: $THREADS" "$config" || { echo "THREADS not set in $config" >&2; exit 1; }
-fi
+config=$(pipeline_config "$data" "$here")
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 start_daemon() {
   rm -rf "$data/d"
