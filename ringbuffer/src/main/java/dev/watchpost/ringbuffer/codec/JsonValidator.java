@@ -3,6 +3,7 @@ package dev.watchpost.ringbuffer.codec;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * Decides whether bytes are an I-JSON object (RFC 7493) as protocol v1 requires of a payload:
@@ -35,8 +36,10 @@ public final class JsonValidator {
     private static final byte[] FALSE = {'f', 'a', 'l', 's', 'e'};
     private static final byte[] NULL = {'n', 'u', 'l', 'l'};
 
-    private ByteBuffer buffer;
+    private byte[] bytes;
     private int end;
+    /** Holds the payload when it arrives in a buffer without an accessible array. */
+    private byte[] copyScratch = new byte[0];
 
     private int[] memberHash = new int[INITIAL_MEMBERS];
     private int[] memberStart = new int[INITIAL_MEMBERS];
@@ -48,25 +51,43 @@ public final class JsonValidator {
     private boolean stringEscaped;
     private int decodedNext;
 
-    private byte[] numberScratch = new byte[64];
-
-    /** True when the {@code length} bytes at {@code index} are one I-JSON object, optionally surrounded by whitespace. */
+    /**
+     * True when the {@code length} bytes at {@code index} are one I-JSON object, optionally surrounded by
+     * whitespace. A heap buffer is read through its array; any other is first copied into a scratch
+     * array this validator keeps.
+     */
     public boolean isValidObject(ByteBuffer buffer, int index, int length) {
         if (length <= 0) {
             return false;
         }
-        this.buffer = buffer;
+        if (buffer.hasArray()) {
+            return isValidObject(buffer.array(), buffer.arrayOffset() + index, length);
+        }
+        if (copyScratch.length < length) {
+            copyScratch = new byte[Math.max(length, copyScratch.length * 2)];
+        }
+        buffer.get(index, copyScratch, 0, length);
+        return isValidObject(copyScratch, 0, length);
+    }
+
+    /** True when the {@code length} bytes of {@code bytes} at {@code index} are one I-JSON object, optionally surrounded by whitespace. */
+    public boolean isValidObject(byte[] bytes, int index, int length) {
+        if (length <= 0) {
+            return false;
+        }
+        Objects.checkFromIndexSize(index, length, bytes.length);
+        this.bytes = bytes;
         this.end = index + length;
         this.memberCount = 0;
         try {
             int p = skipWhitespace(index);
-            if (p >= end || buffer.get(p) != '{') {
+            if (p >= end || bytes[p] != '{') {
                 return false;
             }
             p = parseObject(p, 1);
             return p != FAIL && skipWhitespace(p) == end;
         } finally {
-            this.buffer = null;
+            this.bytes = null;
         }
     }
 
@@ -74,7 +95,7 @@ public final class JsonValidator {
         if (p >= end) {
             return FAIL;
         }
-        switch (buffer.get(p)) {
+        switch (bytes[p]) {
             case '{':
                 return depth < MAX_DEPTH ? parseObject(p, depth + 1) : FAIL;
             case '[':
@@ -96,11 +117,11 @@ public final class JsonValidator {
     private int parseObject(int p, int depth) {
         int base = memberCount;
         p = skipWhitespace(p + 1);
-        if (p < end && buffer.get(p) == '}') {
+        if (p < end && bytes[p] == '}') {
             return p + 1;
         }
         while (true) {
-            if (p >= end || buffer.get(p) != '"') {
+            if (p >= end || bytes[p] != '"') {
                 return FAIL;
             }
             int nameStart = p + 1;
@@ -110,7 +131,7 @@ public final class JsonValidator {
             }
             pushMember(nameStart, p - 1);
             p = skipWhitespace(p);
-            if (p >= end || buffer.get(p) != ':') {
+            if (p >= end || bytes[p] != ':') {
                 return FAIL;
             }
             p = parseValue(skipWhitespace(p + 1), depth);
@@ -121,7 +142,7 @@ public final class JsonValidator {
             if (p >= end) {
                 return FAIL;
             }
-            byte c = buffer.get(p);
+            byte c = bytes[p];
             if (c == '}') {
                 boolean unique = hasUniqueNames(base, memberCount);
                 memberCount = base;
@@ -137,7 +158,7 @@ public final class JsonValidator {
     /** {@code p} is at '['; the array is at {@code depth}. Returns the index after ']'. */
     private int parseArray(int p, int depth) {
         p = skipWhitespace(p + 1);
-        if (p < end && buffer.get(p) == ']') {
+        if (p < end && bytes[p] == ']') {
             return p + 1;
         }
         while (true) {
@@ -149,7 +170,7 @@ public final class JsonValidator {
             if (p >= end) {
                 return FAIL;
             }
-            byte c = buffer.get(p);
+            byte c = bytes[p];
             if (c == ']') {
                 return p + 1;
             }
@@ -168,7 +189,7 @@ public final class JsonValidator {
         int hash = 0;
         boolean escaped = false;
         while (p < end) {
-            int b = buffer.get(p);
+            int b = bytes[p];
             int cp;
             if (b == '"') {
                 stringHash = hash;
@@ -188,11 +209,11 @@ public final class JsonValidator {
                 cp = b;
                 p++;
             } else {
-                int n = Utf8.sequenceLength(buffer, p, end);
+                int n = Utf8.sequenceLength(bytes, p, end);
                 if (n == 0) {
                     return FAIL;
                 }
-                cp = Utf8.codePoint(buffer, p, n);
+                cp = Utf8.codePoint(bytes, p, n);
                 p += n;
             }
             if (isNonCharacter(cp)) {
@@ -212,7 +233,7 @@ public final class JsonValidator {
             return -1;
         }
         decodedNext = p + 2;
-        switch (buffer.get(p + 1)) {
+        switch (bytes[p + 1]) {
             case '"':
                 return '"';
             case '\\':
@@ -242,7 +263,7 @@ public final class JsonValidator {
         if (!Character.isHighSurrogate((char) unit)) {
             return unit;
         }
-        if (p + 7 >= end || buffer.get(p + 6) != '\\' || buffer.get(p + 7) != 'u') {
+        if (p + 7 >= end || bytes[p + 6] != '\\' || bytes[p + 7] != 'u') {
             return -1;
         }
         int low = hex4(p + 8);
@@ -259,7 +280,7 @@ public final class JsonValidator {
         }
         int value = 0;
         for (int i = p; i < p + 4; i++) {
-            int d = hexDigit(buffer.get(i));
+            int d = hexDigit(bytes[i]);
             if (d < 0) {
                 return -1;
             }
@@ -291,7 +312,7 @@ public final class JsonValidator {
             return FAIL;
         }
         for (int i = 0; i < word.length; i++) {
-            if (buffer.get(p + i) != word[i]) {
+            if (bytes[p + i] != word[i]) {
                 return FAIL;
             }
         }
@@ -301,13 +322,13 @@ public final class JsonValidator {
     /** {@code number = [ minus ] int [ frac ] [ exp ]}; returns the index after it, or FAIL out of range. */
     private int parseNumber(int p) {
         int start = p;
-        if (buffer.get(p) == '-') {
+        if (bytes[p] == '-') {
             p++;
         }
         int intStart = p;
-        if (p < end && buffer.get(p) == '0') {
+        if (p < end && bytes[p] == '0') {
             p++;
-        } else if (p < end && isNonZeroDigit(buffer.get(p))) {
+        } else if (p < end && isNonZeroDigit(bytes[p])) {
             p = skipDigits(p + 1);
         } else {
             return FAIL;
@@ -315,7 +336,7 @@ public final class JsonValidator {
         int intEnd = p;
         int fracStart = p;
         int fracEnd = p;
-        if (p < end && buffer.get(p) == '.') {
+        if (p < end && bytes[p] == '.') {
             fracStart = p + 1;
             fracEnd = skipDigits(fracStart);
             if (fracEnd == fracStart) {
@@ -324,16 +345,16 @@ public final class JsonValidator {
             p = fracEnd;
         }
         int exponent = 0;
-        if (p < end && (buffer.get(p) == 'e' || buffer.get(p) == 'E')) {
+        if (p < end && (bytes[p] == 'e' || bytes[p] == 'E')) {
             p++;
             boolean negative = false;
-            if (p < end && (buffer.get(p) == '+' || buffer.get(p) == '-')) {
-                negative = buffer.get(p) == '-';
+            if (p < end && (bytes[p] == '+' || bytes[p] == '-')) {
+                negative = bytes[p] == '-';
                 p++;
             }
             int digitsStart = p;
-            while (p < end && isDigit(buffer.get(p))) {
-                exponent = Math.min(exponent * 10 + buffer.get(p) - '0', EXPONENT_CLAMP);
+            while (p < end && isDigit(bytes[p])) {
+                exponent = Math.min(exponent * 10 + bytes[p] - '0', EXPONENT_CLAMP);
                 p++;
             }
             if (p == digitsStart) {
@@ -352,11 +373,11 @@ public final class JsonValidator {
      */
     private boolean isWithinBinary64(int start, int stop, int intStart, int intEnd, int fracStart, int fracEnd, int exponent) {
         int leading;
-        if (buffer.get(intStart) != '0') {
+        if (bytes[intStart] != '0') {
             leading = intEnd - intStart - 1;
         } else {
             int i = fracStart;
-            while (i < fracEnd && buffer.get(i) == '0') {
+            while (i < fracEnd && bytes[i] == '0') {
                 i++;
             }
             if (i == fracEnd) {
@@ -369,15 +390,11 @@ public final class JsonValidator {
             return decimalExponent < MAX_DECIMAL_EXPONENT;
         }
         int length = stop - start;
-        if (numberScratch.length < length) {
-            numberScratch = new byte[Math.max(length, numberScratch.length * 2)];
-        }
-        buffer.get(start, numberScratch, 0, length);
-        return Double.isFinite(Double.parseDouble(new String(numberScratch, 0, length, StandardCharsets.ISO_8859_1)));
+        return Double.isFinite(Double.parseDouble(new String(bytes, start, length, StandardCharsets.ISO_8859_1)));
     }
 
     private int skipDigits(int p) {
-        while (p < end && isDigit(buffer.get(p))) {
+        while (p < end && isDigit(bytes[p])) {
             p++;
         }
         return p;
@@ -393,7 +410,7 @@ public final class JsonValidator {
 
     private int skipWhitespace(int p) {
         while (p < end) {
-            byte c = buffer.get(p);
+            byte c = bytes[p];
             if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
                 break;
             }
@@ -508,7 +525,7 @@ public final class JsonValidator {
         if (!memberEscaped[i] && !memberEscaped[j]) {
             // valid UTF-8 has one encoding per code point, and byte order is code point order
             while (pi < ei && pj < ej) {
-                int c = Integer.compare(buffer.get(pi++) & 0xFF, buffer.get(pj++) & 0xFF);
+                int c = Integer.compare(bytes[pi++] & 0xFF, bytes[pj++] & 0xFF);
                 if (c != 0) {
                     return c;
                 }
@@ -529,12 +546,12 @@ public final class JsonValidator {
 
     /** The code point at {@code p} of an already validated string; the next index goes to {@link #decodedNext}. */
     private int codePointAt(int p) {
-        int b = buffer.get(p) & 0xFF;
+        int b = bytes[p] & 0xFF;
         if (b == '\\') {
             return unescape(p);
         }
         int n = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
         decodedNext = p + n;
-        return Utf8.codePoint(buffer, p, n);
+        return Utf8.codePoint(bytes, p, n);
     }
 }

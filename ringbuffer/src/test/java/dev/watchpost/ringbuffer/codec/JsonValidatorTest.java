@@ -3,10 +3,13 @@ package dev.watchpost.ringbuffer.codec;
 import static dev.watchpost.ringbuffer.codec.TestBytes.bufferWith;
 import static dev.watchpost.ringbuffer.codec.TestBytes.hex;
 import static dev.watchpost.ringbuffer.codec.TestBytes.utf8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
 
 class JsonValidatorTest {
@@ -269,5 +272,38 @@ class JsonValidatorTest {
         }
         json.writeBytes(utf8("\"}"));
         assertTrue(valid(json.toByteArray()));
+    }
+
+    @Test
+    void shouldJudgeAlikeWhateverBufferHoldsTheBytes() {
+        String[] documents = {
+            "{\"a\":[1,2.5e3,true,null],\"b\":{\"c\":\"\u00e9\"}}",
+            "{\"a\":1,\"\\u0061\":2}",
+            "{\"n\":1.7e308}",
+            "{\"n\":1.8e308}",
+            "{\"a\":\"\\ud800\"}",
+            "{\"a\":1,}",
+        };
+        for (String document : documents) {
+            byte[] json = utf8(document);
+            boolean expected = valid(json);
+            ByteBuffer direct = ByteBuffer.allocateDirect(json.length + 11);
+            direct.put(11, json);
+            ByteBuffer sliced = bufferWith(json, 9).slice(4, json.length + 9);
+            assertEquals(expected, validator.isValidObject(direct, 11, json.length), document);
+            assertEquals(expected, validator.isValidObject(bufferWith(json, 3).asReadOnlyBuffer(), 3, json.length), document);
+            assertEquals(expected, validator.isValidObject(sliced, 5, json.length), document);
+            assertEquals(expected, validator.isValidObject(json, 0, json.length), document);
+        }
+        assertTrue(valid(utf8(documents[0])));
+        assertFalse(valid(utf8(documents[1])));
+        assertTrue(valid(utf8(documents[2])));
+        assertFalse(valid(utf8(documents[3])));
+    }
+
+    @Test
+    void shouldRefuseARangeOutsideTheArray() {
+        byte[] json = utf8("{}");
+        assertThrows(IndexOutOfBoundsException.class, () -> validator.isValidObject(json, 1, 2));
     }
 }

@@ -3,9 +3,11 @@ package dev.watchpost.ringbuffer.codec;
 import static dev.watchpost.ringbuffer.codec.TestBytes.bufferWith;
 import static dev.watchpost.ringbuffer.codec.TestBytes.hex;
 import static dev.watchpost.ringbuffer.codec.TestBytes.utf8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
 
 class Utf8Test {
@@ -74,5 +76,23 @@ class Utf8Test {
         }
         assertTrue(validWithoutControls(utf8("wave ü 😀 ~")));
         assertFalse(validWithoutControls(hex("c0 af")));
+    }
+
+    @Test
+    void shouldJudgeAlikeWhateverBufferHoldsTheBytes() {
+        byte[][] samples = {utf8("person café € 😀"), hex("c0 af"), hex("ed a0 80"), hex("41 e2 82"), hex("41 09 42")};
+        for (byte[] bytes : samples) {
+            ByteBuffer direct = ByteBuffer.allocateDirect(bytes.length + 5);
+            direct.put(5, bytes);
+            ByteBuffer sliced = bufferWith(bytes, 7).slice(2, bytes.length + 7);
+            assertEquals(valid(bytes), Utf8.isValid(direct, 5, bytes.length));
+            assertEquals(valid(bytes), Utf8.isValid(bufferWith(bytes, 3).asReadOnlyBuffer(), 3, bytes.length));
+            assertEquals(valid(bytes), Utf8.isValid(sliced, 5, bytes.length));
+            assertEquals(validWithoutControls(bytes), Utf8.isValidWithoutControls(direct, 5, bytes.length));
+            assertEquals(validWithoutControls(bytes), Utf8.isValidWithoutControls(sliced, 5, bytes.length));
+        }
+        assertTrue(valid(samples[0]));
+        assertFalse(valid(samples[1]));
+        assertFalse(validWithoutControls(samples[4]));
     }
 }
