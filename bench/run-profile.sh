@@ -5,7 +5,7 @@
 # (2 connections, window 8,192), and prints each thread's share of the samples and, for the stage
 # thread, the stages' inclusive shares and the hottest frames.
 #   bench/run-profile.sh            the default configuration
-# Environment: WARMUP (10 s), DURATION (20 s); THREADS as in run-spine.sh; INTERVAL (1ms) between
+# Environment: WARMUP (10 s), DURATION (20 s); THREADS and PAGE_CACHE as in run-spine.sh; INTERVAL (1ms) between
 # samples. The collapsed stacks go to bench/target/results/profile.collapsed (flame-graph input).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

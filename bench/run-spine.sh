@@ -9,7 +9,8 @@
 # CLOSED_STREAM=1 to hold the stream subscriber in the closed loop too (it then measures ingest plus
 # fan-out to one client, no longer ingest alone). THREADS to run another pipeline.threads than the
 # default configuration's, e.g. THREADS='[[validate, dedup, window, fuse, correlate, enrich, alert,
-# journal, ack, publish]]' (every other setting as in config/watchpost.yml).
+# journal, ack, publish]]' (every other setting as in config/watchpost.yml); PAGE_CACHE likewise for
+# journal.page_cache (drop-behind or keep).
 # Results (JSON, table and HdrHistogram log per scenario and run) go to bench/target/results/.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -136,9 +136,13 @@ public final class Daemon implements AutoCloseable {
             throw new IOException("data directory " + dataDir + " is in use by another watchpostd");
         }
 
-        journal = Journal.open(JournalConfig.of(dataDir.resolve("journal")).withSegmentSize(config.journal().segmentBytes()));
+        journal = Journal.open(JournalConfig.of(dataDir.resolve("journal")).withSegmentSize(config.journal().segmentBytes())
+                .withDropBehind(config.journal().pageCacheDropBehind()));
         RecoveryReport report = journal.recoveryReport();
         Log.info("journal " + dataDir.resolve("journal") + ": " + report);
+        if (journal.helperProblem() != null) {
+            Log.warn(journal.helperProblem());
+        }
         deadLetters = DeadLetterStore.open(dataDir.resolve("deadletter"));
 
         dedup = DedupStore.open(new DedupConfig(dataDir.resolve("dedup"), config.dedup().capacity(), config.dedup().ttl().toMillis())
@@ -209,6 +213,7 @@ public final class Daemon implements AutoCloseable {
         status.put("fsync", config.journal().fsync().configName());
         status.put("journal_last_seq", journal.flushedSeq());
         status.put("journal_durable_seq", journal.durableSeq());
+        status.put("journal_helper_problem", journal.helperProblem());
         status.put("dedup_entries", dedup.size());
         RuleStages rules = ruleStages;
         long watermarkUs = rules.window().watermarkUs();

@@ -310,6 +310,7 @@ class DaemonIntegrationTest {
         HttpResponse<String> status = http.send(HttpRequest.newBuilder(uri("/v1/status")).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, status.statusCode());
         assertTrue(status.body().contains("\"events_stored\""), status.body());
+        assertTrue(status.body().contains("\"journal_helper_problem\":null"), "the journal's helper works: " + status.body());
     }
 
     private URI uri(String path) {

@@ -123,7 +123,7 @@ public final class ConfigLoader extends ConfigValues {
         PipelineSpec pipeline = pipeline(pl);
 
         JsonNode jn = section(root, "journal");
-        known(jn, "journal.", Set.of("fsync", "batch_max_records", "batch_max_delay", "segment_size"));
+        known(jn, "journal.", Set.of("fsync", "batch_max_records", "batch_max_delay", "segment_size", "page_cache"));
         FsyncPolicy fsync = WatchpostConfig.JournalSettings.FSYNC_DEFAULT;
         String fsyncName = string(jn, "journal.fsync", fsync.configName());
         if (FsyncPolicy.fromConfigName(fsyncName) == null) {
@@ -134,7 +134,8 @@ public final class ConfigLoader extends ConfigValues {
         WatchpostConfig.JournalSettings journal = new WatchpostConfig.JournalSettings(fsync,
                 integer(jn, "journal.batch_max_records", WatchpostConfig.JournalSettings.BATCH_MAX_RECORDS_DEFAULT, 1, 1 << 22),
                 duration(jn, "journal.batch_max_delay", WatchpostConfig.JournalSettings.BATCH_MAX_DELAY_DEFAULT, Duration.ofNanos(1000), Duration.ofSeconds(10)),
-                size(jn, "journal.segment_size", WatchpostConfig.JournalSettings.SEGMENT_BYTES_DEFAULT, 1L << 20, 1L << 30));
+                size(jn, "journal.segment_size", WatchpostConfig.JournalSettings.SEGMENT_BYTES_DEFAULT, 1L << 20, 1L << 30),
+                pageCache(jn));
 
         JsonNode dd = section(root, "dedup");
         known(dd, "dedup.", Set.of("ttl", "capacity"));
@@ -260,5 +261,17 @@ public final class ConfigLoader extends ConfigValues {
             }
         }
         return tokens;
+    }
+
+    /** {@code journal.page_cache}: drop-behind (the default) or keep. */
+    private boolean pageCache(JsonNode journal) {
+        String name = string(journal, "journal.page_cache", WatchpostConfig.JournalSettings.PAGE_CACHE_DROP_BEHIND);
+        if (name.equals(WatchpostConfig.JournalSettings.PAGE_CACHE_KEEP)) {
+            return false;
+        }
+        if (!name.equals(WatchpostConfig.JournalSettings.PAGE_CACHE_DROP_BEHIND)) {
+            problems.add("journal.page_cache: must be drop-behind or keep, was '" + name + "'");
+        }
+        return true;
     }
 }

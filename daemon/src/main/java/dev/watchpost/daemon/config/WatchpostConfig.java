@@ -68,13 +68,22 @@ public record WatchpostConfig(
     }
 
     /** The journal's files and fsync policy. */
-    public record JournalSettings(FsyncPolicy fsync, int batchMaxRecords, Duration batchMaxDelay, long segmentBytes) {
+    /**
+     * The journal.
+     *
+     * @param pageCacheDropBehind {@code page_cache: drop-behind}: the journal drops its durable pages from
+     *                            the page cache but the newest 16 MiB; {@code keep} leaves them to the kernel
+     */
+    public record JournalSettings(FsyncPolicy fsync, int batchMaxRecords, Duration batchMaxDelay, long segmentBytes,
+                                  boolean pageCacheDropBehind) {
         public static final FsyncPolicy FSYNC_DEFAULT = FsyncPolicy.BATCH;
         /** One fsync per at most this many records: bounds the ACK wait of the batch's first event. */
         public static final int BATCH_MAX_RECORDS_DEFAULT = 8192;
         /** ... or per this much time since the first uncommitted record. */
         public static final Duration BATCH_MAX_DELAY_DEFAULT = Duration.ofMillis(2);
         public static final long SEGMENT_BYTES_DEFAULT = 64L * 1024 * 1024;
+        public static final String PAGE_CACHE_DROP_BEHIND = "drop-behind";
+        public static final String PAGE_CACHE_KEEP = "keep";
     }
 
     /** receipt_id idempotency. */

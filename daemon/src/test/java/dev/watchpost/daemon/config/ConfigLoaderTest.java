@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -36,6 +37,7 @@ class ConfigLoaderTest {
         assertEquals(Duration.ofSeconds(30), config.ingest().idleTimeout());
         assertEquals(Duration.ofSeconds(300), config.ingest().maxClockSkew());
         assertEquals(FsyncPolicy.BATCH, config.journal().fsync());
+        assertTrue(config.journal().pageCacheDropBehind());
         assertEquals(Duration.ofHours(24), config.dedup().ttl());
         assertEquals(PipelineSpec.defaults(), config.pipeline());
     }
@@ -61,7 +63,7 @@ class ConfigLoaderTest {
                 ingest: {tcp_port: 9000, idle_timeout: 2s, tokens: [a, b], udp_enabled: false}
                 http: {max_body: 64KiB}
                 pipeline: {ring_size: 1024, wait_strategy: sleeping, threads: [[validate], [dedup, window, fuse, correlate, enrich, alert, journal], [ack, publish]], tick_interval: 250ms}
-                journal: {fsync: always, segment_size: 2MiB, batch_max_delay: 500us}
+                journal: {fsync: always, segment_size: 2MiB, batch_max_delay: 500us, page_cache: keep}
                 dedup: {ttl: 7d, capacity: 5000}
                 event_types: {1000: shelf.empty}
                 """);
@@ -79,6 +81,7 @@ class ConfigLoaderTest {
         assertEquals(FsyncPolicy.ALWAYS, config.journal().fsync());
         assertEquals(2L << 20, config.journal().segmentBytes());
         assertEquals(Duration.ofNanos(500_000), config.journal().batchMaxDelay());
+        assertFalse(config.journal().pageCacheDropBehind());
         assertEquals(Duration.ofDays(7), config.dedup().ttl());
         assertEquals(Map.of(1000, "shelf.empty"), config.eventTypes());
     }
@@ -88,19 +91,20 @@ class ConfigLoaderTest {
         List<String> problems = problems("""
                 ingest: {tcp_port: http, idle_timeout: forever, colour: red}
                 http: {port: 70000}
-                journal: {fsync: sometimes}
+                journal: {fsync: sometimes, page_cache: forget}
                 pipeline: {ring_size: 1000}
                 dedup: {ttl: 0s}
                 event_types: {12: motion.again}
                 surprise: true
                 """);
-        assertEquals(9, problems.size(), String.join("\n", problems));
+        assertEquals(10, problems.size(), String.join("\n", problems));
         assertTrue(problems.get(0).startsWith("watchpost.yml: surprise: unknown key"), problems.get(0));
         assertContainsLine(problems, "watchpost.yml: ingest.colour: unknown key");
         assertContainsLine(problems, "watchpost.yml: ingest.tcp_port: must be an integer");
         assertContainsLine(problems, "watchpost.yml: ingest.idle_timeout: must be a duration");
         assertContainsLine(problems, "watchpost.yml: http.port: must be within 0..65535, was 70000");
         assertContainsLine(problems, "watchpost.yml: journal.fsync: must be always, batch or never, was 'sometimes'");
+        assertContainsLine(problems, "watchpost.yml: journal.page_cache: must be drop-behind or keep, was 'forget'");
         assertContainsLine(problems, "watchpost.yml: pipeline: ring size must be a power of two");
         assertContainsLine(problems, "watchpost.yml: dedup.ttl: must be within");
         assertContainsLine(problems, "watchpost.yml: event_types.12: site event codes must be in 1000..32767");

@@ -55,9 +55,9 @@ public final class DeadLetterStore implements AutoCloseable {
         this.journal = journal;
     }
 
-    /** The defaults for a dead-letter store in {@code directory}. */
+    /** The defaults for a dead-letter store in {@code directory}; its few pages stay cached, for the operators who read them. */
     public static JournalConfig defaultConfig(Path directory) {
-        return new JournalConfig(directory, SEGMENT_SIZE_DEFAULT, WRITE_BUFFER_SIZE_DEFAULT, INDEX_INTERVAL_DEFAULT);
+        return new JournalConfig(directory, SEGMENT_SIZE_DEFAULT, WRITE_BUFFER_SIZE_DEFAULT, INDEX_INTERVAL_DEFAULT, false);
     }
 
     /** Opens (creating when missing) the store in {@code directory} with {@link #defaultConfig}. */

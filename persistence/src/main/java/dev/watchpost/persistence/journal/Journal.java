@@ -38,6 +38,15 @@ import java.util.zip.CRC32C;
  * behind, the writer's records grow the file themselves. The zeroed tail is cut off when the segment
  * is sealed or the journal closed; after a crash, recovery takes it for the end of the data.
  *
+ * <p><b>Page cache.</b> With {@link JournalConfig#dropBehind()} (the default) the same thread also
+ * asks the kernel to drop the active segment's cached pages more than {@value #CACHED_TAIL_BYTES}
+ * bytes behind the newest record forced to disk, and the writer drops a sealed segment's whole when it
+ * seals it ({@link PageCache}). The journal's page cache then stays small and its pages are reused
+ * warm for the next records, instead of the kernel taking fresh ones for every megabyte written, which
+ * on a virtual machine costs more system time than the writes themselves. Readers of older records
+ * (replays, alert deliveries, a dedup confirmation) read them from the disk. {@link #helperProblem()}
+ * says when the zeroing or the dropping has stopped, or cannot start.
+ *
  * <p><b>Recovery.</b> {@link #open} checks the chain of segment names and headers and scans the last
  * segment record by record. Earlier segments were forced before the next one was created, so they are
  * complete by construction; {@link #verify} scans them all when asked. At the first record of the last
@@ -57,6 +66,10 @@ public final class Journal implements AutoCloseable {
     private static final long ZERO_REQUEST_BYTES = 1 << 20;
     /** Zeros written at a time: the zeroing thread holds {@link #zeroLock} for one such write. */
     private static final int ZERO_WRITE_BYTES = 64 << 10;
+    /** With drop-behind, the active segment's last this many durable bytes stay in the page cache. */
+    static final long CACHED_TAIL_BYTES = 16 << 20;
+    /** ... and the pages behind them are dropped once this many have gathered. */
+    private static final long DROP_STEP_BYTES = 1 << 20;
 
     private final JournalConfig config;
     private final Path directory;
@@ -66,6 +79,8 @@ public final class Journal implements AutoCloseable {
     private final FileChannel lockChannel;
     private final FileLock lock;
     private final CRC32C crc = new CRC32C();
+    /** Drop-behind was asked for and can be done; cleared when a drop fails. */
+    private volatile boolean dropping;
     /** Held by {@link #sync} and by whatever replaces or closes {@link #channel}, or moves {@link #durableSeq}. */
     private final Object syncLock = new Object();
     /**
@@ -90,6 +105,14 @@ public final class Journal implements AutoCloseable {
     private volatile boolean zeroingStopped;
     /** The zeroing thread, started by the first request; the zeros buffer is its own. */
     private Thread zeroer;
+    /** The active segment's file, as the zeroing thread knows it; changed under zeroLock. */
+    private volatile Path cachedPath;
+    /** Bytes of the active segment forced to disk; set by sync() under syncLock, reset under both locks. */
+    private volatile long durableBytes;
+    /** The active segment's cached pages before this were dropped; zeroing thread, reset under zeroLock. */
+    private volatile long droppedTo;
+    /** Why the zeroing or the dropping stopped or never started; null while both work as configured. */
+    private volatile String helperProblem;
     private final ByteBuffer zeros = ByteBuffer.allocateDirect(ZERO_WRITE_BYTES);
     private long recordsInSegment;
     private long lastSeq;
@@ -111,6 +134,10 @@ public final class Journal implements AutoCloseable {
         this.maxRecordLength = config.maxRecordLength();
         this.lockChannel = lockChannel;
         this.lock = lock;
+        this.dropping = config.dropBehind() && PageCache.unavailable() == null;
+        if (config.dropBehind() && PageCache.unavailable() != null) {
+            helperProblem = "the journal keeps its pages cached: " + PageCache.unavailable();
+        }
         allocateWriteBuffer(config.writeBufferSize());
     }
 
@@ -228,6 +255,8 @@ public final class Journal implements AutoCloseable {
             lastSeq = scan.lastSeq;
         }
         channel.position(activeWritten);
+        cachedPath = active.path;
+        durableBytes = activeWritten;
         active.activate(activeIndex);
         list[list.length - 1] = active;
         segments = list;
@@ -383,8 +412,10 @@ public final class Journal implements AutoCloseable {
             }
             long flushed = flushedSeq; // written to the channel before this read
             if (durableSeq < flushed) {
+                long bytes = activeFlushedBytes; // at least flushed's records, all written before the fsync
                 channel.force(false);
                 durableSeq = flushed;
+                durableBytes = bytes;
             }
             return durableSeq;
         }
@@ -452,29 +483,64 @@ public final class Journal implements AutoCloseable {
      * write of {@link #ZERO_WRITE_BYTES} at a time under {@link #zeroLock}. The records then overwrite
      * blocks the file already has, so an fsync writes their data and nothing else; a write that grows
      * the file also makes the fsync commit the file system's metadata, which on ext4 is the slow and
-     * uneven part of it. It writes only past {@link #zeroedTo}, where no record is yet. If a write
-     * fails, the thread ends and the records grow the file from then on.
+     * uneven part of it. It writes only past {@link #zeroedTo}, where no record is yet. With nothing to
+     * zero, it drops the cached pages behind the durable records ({@link #CACHED_TAIL_BYTES}). If a
+     * write fails, the thread ends and the records grow the file from then on; if a drop fails, the
+     * pages stay cached from then on. Either is reported by {@link #helperProblem()}.
      */
     private void zeroAhead() {
         try {
             while (!zeroingStopped) {
-                boolean wrote = false;
+                boolean worked = false;
+                Path dropFile = null;
+                long dropFrom = 0;
+                long dropTo = 0;
                 synchronized (zeroLock) {
                     long at = zeroedTo;
                     long target = zeroTarget;
                     if (!zeroingStopped && at < target) {
                         zeros.clear().limit((int) Math.min(zeros.capacity(), target - at));
                         zeroedTo = at + channel.write(zeros, at);
-                        wrote = true;
+                        worked = true;
+                    } else if (dropping && durableBytes - CACHED_TAIL_BYTES - droppedTo >= DROP_STEP_BYTES) {
+                        dropFile = cachedPath;
+                        dropFrom = droppedTo;
+                        dropTo = durableBytes - CACHED_TAIL_BYTES;
+                        droppedTo = dropTo;
+                        worked = true;
                     }
                 }
-                if (!wrote) {
+                if (dropFile != null) {
+                    dropCached(dropFile, dropFrom, dropTo);
+                }
+                if (!worked) {
                     LockSupport.park(this);
                 }
             }
         } catch (IOException | RuntimeException e) {
-            zeroingStopped = true; // zeroing is only a help: the writer's records grow the file instead
+            // zeroing is only a help: the writer's records grow the file instead
+            helperProblem = "the journal stopped zeroing ahead and dropping cached pages: " + e;
+            zeroingStopped = true;
         }
+    }
+
+    /** Drops the cached pages of {@code file} in [from, to), already durable; on failure, stops dropping. */
+    private void dropCached(Path file, long from, long to) {
+        try {
+            PageCache.drop(file, from, to - from);
+        } catch (IOException | RuntimeException e) {
+            dropping = false;
+            helperProblem = "the journal stopped dropping cached pages: " + e;
+        }
+    }
+
+    /**
+     * Why the journal's helper thread stopped zeroing ahead or dropping cached pages behind, or why it
+     * cannot drop them here; null while it does what {@link JournalConfig} asks. Any thread. The journal
+     * stays correct either way: records then grow the file themselves, or pages stay cached.
+     */
+    public String helperProblem() {
+        return helperProblem;
     }
 
     /** Ends the zeroing thread (after the write it may be doing). */
@@ -497,6 +563,18 @@ public final class Journal implements AutoCloseable {
             LockSupport.parkNanos(1_000_000);
         }
         return zeroedTo >= zeroTarget;
+    }
+
+    /**
+     * Waits until the pages of the active segment before {@code position} were dropped and returns how
+     * far they were; returns early, with less, after {@code timeoutMillis}. For tests.
+     */
+    long awaitDropped(long position, long timeoutMillis) {
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+        while (droppedTo < position && dropping && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(1_000_000);
+        }
+        return droppedTo;
     }
 
     /** Cuts the active segment's zeroed tail off, so that the file ends where its records do. Under zeroLock. */
@@ -528,7 +606,13 @@ public final class Journal implements AutoCloseable {
                 activeWritten = JournalFormat.SEGMENT_HEADER_LENGTH;
                 zeroedTo = activeWritten;
                 zeroTarget = activeWritten;
+                cachedPath = directory.resolve(JournalFormat.segmentFileName(nextSeq));
+                durableBytes = activeWritten;
+                droppedTo = 0;
             }
+        }
+        if (dropping) {
+            dropCached(sealed.path, 0, sealedLength);
         }
         channel.position(JournalFormat.SEGMENT_HEADER_LENGTH);
         Segment next = new Segment(directory, nextSeq);

@@ -13,8 +13,10 @@ import java.util.Objects;
  *                        when a single record is bigger
  * @param indexInterval   every Nth record of a segment goes into its sparse index (seq, position, time);
  *                        a reader seeking into a segment skips at most N - 1 records
+ * @param dropBehind      drop the page cache's copy of durable records older than the newest few MiB
+ *                        (see {@link Journal}); false leaves the page cache to the kernel
  */
-public record JournalConfig(Path directory, long segmentSize, int writeBufferSize, int indexInterval) {
+public record JournalConfig(Path directory, long segmentSize, int writeBufferSize, int indexInterval, boolean dropBehind) {
     /** 64 MiB: a few seconds of a heavy stream, small enough to delete by age without losing much. */
     public static final long SEGMENT_SIZE_DEFAULT = 64L << 20;
     /** 1 MiB: some thousands of typical records per write; a flush at batch end writes less. */
@@ -44,19 +46,23 @@ public record JournalConfig(Path directory, long segmentSize, int writeBufferSiz
 
     /** The defaults, in {@code directory}. */
     public static JournalConfig of(Path directory) {
-        return new JournalConfig(directory, SEGMENT_SIZE_DEFAULT, WRITE_BUFFER_SIZE_DEFAULT, INDEX_INTERVAL_DEFAULT);
+        return new JournalConfig(directory, SEGMENT_SIZE_DEFAULT, WRITE_BUFFER_SIZE_DEFAULT, INDEX_INTERVAL_DEFAULT, true);
     }
 
     public JournalConfig withSegmentSize(long segmentSize) {
-        return new JournalConfig(directory, segmentSize, writeBufferSize, indexInterval);
+        return new JournalConfig(directory, segmentSize, writeBufferSize, indexInterval, dropBehind);
     }
 
     public JournalConfig withWriteBufferSize(int writeBufferSize) {
-        return new JournalConfig(directory, segmentSize, writeBufferSize, indexInterval);
+        return new JournalConfig(directory, segmentSize, writeBufferSize, indexInterval, dropBehind);
     }
 
     public JournalConfig withIndexInterval(int indexInterval) {
-        return new JournalConfig(directory, segmentSize, writeBufferSize, indexInterval);
+        return new JournalConfig(directory, segmentSize, writeBufferSize, indexInterval, dropBehind);
+    }
+
+    public JournalConfig withDropBehind(boolean dropBehind) {
+        return new JournalConfig(directory, segmentSize, writeBufferSize, indexInterval, dropBehind);
     }
 
     /** Largest record this configuration can store: one that fills an empty segment. */

@@ -74,7 +74,7 @@ class DeadLetterStoreTest {
 
     @Test
     void shouldTakeTextsFromBuffersAndReadAcrossSegments() throws IOException {
-        JournalConfig config = new JournalConfig(dir, 4096, 4096, 4);
+        JournalConfig config = new JournalConfig(dir, 4096, 4096, 4, false);
         ByteBuffer reason = ByteBuffer.wrap("xxbad payloadyy".getBytes(StandardCharsets.UTF_8));
         ByteBuffer origin = ByteBuffer.wrap("http 10.0.0.7:51234".getBytes(StandardCharsets.UTF_8));
         try (DeadLetterStore dlq = DeadLetterStore.open(config)) {

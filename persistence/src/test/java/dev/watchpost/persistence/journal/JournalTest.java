@@ -33,7 +33,7 @@ class JournalTest {
     Path dir;
 
     private JournalConfig tiny() {
-        return new JournalConfig(dir, TINY_SEGMENT, 4096, 4);
+        return new JournalConfig(dir, TINY_SEGMENT, 4096, 4, true);
     }
 
     @Test
@@ -78,7 +78,7 @@ class JournalTest {
 
     @Test
     void shouldStartReaderInTheMiddleThroughTheIndex() throws IOException {
-        try (Journal journal = Journal.open(new JournalConfig(dir, 1 << 20, 1 << 16, 8))) {
+        try (Journal journal = Journal.open(new JournalConfig(dir, 1 << 20, 1 << 16, 8, true))) {
             appendRange(journal, 1, 500);
             journal.flush();
             try (JournalReader reader = journal.reader(277, 281)) {
@@ -155,7 +155,7 @@ class JournalTest {
     @Test
     void shouldZeroTheActiveSegmentAheadOfItsRecordsAndCutThatTailWhenItSealsOrCloses() throws IOException {
         long dataEnd;
-        try (Journal journal = Journal.open(new JournalConfig(dir, 16 << 20, 4096, 16))) {
+        try (Journal journal = Journal.open(new JournalConfig(dir, 16 << 20, 4096, 16, true))) {
             appendRange(journal, 1, 40);
             journal.force();
             assertTrue(journal.awaitZeroed(WAIT_MILLIS), "the zeroing thread did what it was asked");
@@ -188,7 +188,7 @@ class JournalTest {
     @Test
     void shouldKeepEveryRecordWhileTheZeroingThreadWorksAheadOfThem() throws IOException {
         int records = 12_000; // ~3 MB of records in 1 MiB segments, flushed one by one: many rolls, each racing the zeroing
-        try (Journal journal = Journal.open(new JournalConfig(dir, 1 << 20, 4096, 16))) {
+        try (Journal journal = Journal.open(new JournalConfig(dir, 1 << 20, 4096, 16, true))) {
             for (long seq = 1; seq <= records; seq++) {
                 appendRange(journal, seq, seq);
                 journal.flush();
@@ -204,7 +204,7 @@ class JournalTest {
         }
         assertTrue(segmentFiles().size() > 2);
         assertTrue(Journal.verify(dir).isClean());
-        try (Journal journal = Journal.open(new JournalConfig(dir, 1 << 20, 4096, 16))) {
+        try (Journal journal = Journal.open(new JournalConfig(dir, 1 << 20, 4096, 16, true))) {
             assertTrue(journal.recoveryReport().isClean());
             assertEquals(records, journal.lastSeq());
             assertReads(journal.reader(1), 1, records);
@@ -212,9 +212,60 @@ class JournalTest {
     }
 
     @Test
+    void shouldDropTheCachedPagesOfDurableRecordsBehindTheCachedTail() throws Exception {
+        long target = Journal.CACHED_TAIL_BYTES + (24 << 20);
+        try (Journal journal = Journal.open(new JournalConfig(dir, 64 << 20, 1 << 16, 256, true))) {
+            assertNull(journal.helperProblem(), "the page cache advice works here");
+            long seq = 0;
+            while (journal.stats().bytes() < target) {
+                appendRange(journal, seq + 1, seq + 2000);
+                seq += 2000;
+                journal.force();
+            }
+            Path file = lastSegment();
+            long durable = journal.stats().bytes();
+            long dropped = journal.awaitDropped(8 << 20, WAIT_MILLIS);
+            assertTrue(dropped >= 8 << 20, "dropped up to " + dropped);
+            assertFalse(isCached(file, 0, 8 << 20), "the oldest durable records' pages were dropped");
+            assertTrue(dropped <= durable - Journal.CACHED_TAIL_BYTES, "the newest durable records' pages stay: " + dropped);
+            assertNull(journal.helperProblem());
+            assertReads(journal.reader(1), 1, seq); // and the dropped records read back from the disk
+        }
+    }
+
+    @Test
+    void shouldDropASealedSegmentsPagesOnlyWhenAskedTo() throws IOException {
+        for (boolean dropBehind : new boolean[] {true, false}) {
+            Path journalDir = dir.resolve("drop-" + dropBehind);
+            try (Journal journal = Journal.open(new JournalConfig(journalDir, 1 << 20, 1 << 16, 16, dropBehind))) {
+                appendRange(journal, 1, 12_000); // ~3 MB in 1 MiB segments
+                journal.flush();
+                Path first;
+                try (Stream<Path> files = Files.list(journalDir)) {
+                    first = files.filter(f -> f.toString().endsWith(".wpj")).sorted().findFirst().orElseThrow();
+                }
+                assertTrue(journal.segments().length > 2);
+                assertEquals(!dropBehind, isCached(first, 0, Files.size(first)), "drop-behind " + dropBehind);
+                assertNull(journal.helperProblem());
+                assertReads(journal.reader(1), 1, 12_000);
+            }
+        }
+    }
+
+    /**
+     * Whether every page of the range is in the page cache (mincore, through a mapping). The kernel may
+     * evict pages by itself, slowly, so only a range just written tells a drop apart.
+     */
+    private static boolean isCached(Path file, long from, long length) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            return channel.map(FileChannel.MapMode.READ_ONLY, from, length).isLoaded();
+        }
+    }
+
+    @Test
     void shouldTakeAZeroedTailForTheEndOfTheDataAfterACrash() throws IOException {
         Path crashed = dir.resolve("crashed");
-        try (Journal journal = Journal.open(new JournalConfig(dir.resolve("live"), 16 << 20, 4096, 16))) {
+        try (Journal journal = Journal.open(new JournalConfig(dir.resolve("live"), 16 << 20, 4096, 16, true))) {
             appendRange(journal, 1, 40);
             journal.flush();
             assertTrue(journal.awaitZeroed(WAIT_MILLIS));
@@ -223,7 +274,7 @@ class JournalTest {
         long size = Files.size(crashed.resolve(JournalFormat.segmentFileName(1)));
         assertTrue(Journal.verify(crashed).isClean());
 
-        try (Journal journal = Journal.open(new JournalConfig(crashed, 16 << 20, 4096, 16))) {
+        try (Journal journal = Journal.open(new JournalConfig(crashed, 16 << 20, 4096, 16, true))) {
             RecoveryReport report = journal.recoveryReport();
             assertTrue(report.isClean(), report.detail());
             assertEquals(0, report.truncatedBytes());
@@ -243,7 +294,7 @@ class JournalTest {
     void shouldCutATornRecordInFrontOfTheZeroedTail() throws IOException {
         Path crashed = dir.resolve("crashed");
         long dataEnd;
-        try (Journal journal = Journal.open(new JournalConfig(dir.resolve("live"), 16 << 20, 4096, 16))) {
+        try (Journal journal = Journal.open(new JournalConfig(dir.resolve("live"), 16 << 20, 4096, 16, true))) {
             appendRange(journal, 1, 40);
             journal.flush();
             assertTrue(journal.awaitZeroed(WAIT_MILLIS));
@@ -256,7 +307,7 @@ class JournalTest {
             channel.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, lengthOfRecord(41)), dataEnd);
         }
 
-        try (Journal journal = Journal.open(new JournalConfig(crashed, 16 << 20, 4096, 16))) {
+        try (Journal journal = Journal.open(new JournalConfig(crashed, 16 << 20, 4096, 16, true))) {
             RecoveryReport report = journal.recoveryReport();
             assertNotNull(report.damage(), "a record that is not all there is damage, zeros after it or not");
             assertEquals(40, journal.lastSeq());
@@ -353,7 +404,7 @@ class JournalTest {
     @Test
     void shouldNeverShowUnflushedRecordsToReaders() throws IOException {
         // large enough that neither a full buffer nor a roll writes anything before flush()
-        try (Journal journal = Journal.open(new JournalConfig(dir, 1 << 20, 1 << 16, 4))) {
+        try (Journal journal = Journal.open(new JournalConfig(dir, 1 << 20, 1 << 16, 4, true))) {
             JournalReader reader = journal.reader(1);
             JournalRecord record = new JournalRecord();
             appendRange(journal, 1, 3);
@@ -372,7 +423,7 @@ class JournalTest {
     @Test
     void shouldFollowTheLiveTailFromAnotherThread() throws Exception {
         int total = 20_000;
-        try (Journal journal = Journal.open(new JournalConfig(dir, 256 << 10, 16 << 10, 16))) {
+        try (Journal journal = Journal.open(new JournalConfig(dir, 256 << 10, 16 << 10, 16, true))) {
             AtomicReference<Throwable> failure = new AtomicReference<>();
             Thread writer = startWriter(journal, total, 97, failure);
             long expected = 1;
@@ -397,7 +448,7 @@ class JournalTest {
     @Test
     void shouldSyncFromAnotherThreadWhileTheWriterAppendsFlushesAndRolls() throws Exception {
         int total = 5_000;
-        try (Journal journal = Journal.open(new JournalConfig(dir, 16 << 10, 4096, 16))) {
+        try (Journal journal = Journal.open(new JournalConfig(dir, 16 << 10, 4096, 16, true))) {
             AtomicReference<Throwable> failure = new AtomicReference<>();
             Thread writer = startWriter(journal, total, 13, failure);
             long syncs = 0;
@@ -495,7 +546,7 @@ class JournalTest {
 
     @Test
     void shouldGrowTheWriteBufferForARecordLargerThanIt() throws IOException {
-        JournalConfig config = new JournalConfig(dir, 1 << 20, 4096, 4);
+        JournalConfig config = new JournalConfig(dir, 1 << 20, 4096, 4, true);
         byte[] big = new byte[50_000];
         for (int i = 0; i < big.length; i++) {
             big[i] = (byte) (i * 7);
