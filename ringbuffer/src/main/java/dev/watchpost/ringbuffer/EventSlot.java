@@ -88,6 +88,7 @@ public final class EventSlot {
 
     public EventSlot(int initialCapacity) {
         this.buffer = ByteBuffer.allocate(initialCapacity).order(ByteOrder.LITTLE_ENDIAN);
+        frame.wrap(buffer, 0);
         // Room for a window-repeat marking of an event without HTTP extras, so marking never allocates.
         this.extra = ByteBuffer.allocate(EventExtras.length(0, 0, true)).order(ByteOrder.LITTLE_ENDIAN);
     }
@@ -100,9 +101,9 @@ public final class EventSlot {
         reset(KIND_EVENT, origin, originSeq, receivedAtUs);
         if (buffer.capacity() < length) {
             buffer = ByteBuffer.allocate(Math.max(length, Integer.highestOneBit(length - 1) << 1)).order(ByteOrder.LITTLE_ENDIAN);
+            frame.wrap(buffer, 0);
         }
         this.length = length;
-        frame.wrap(buffer, 0);
         return buffer;
     }
 
@@ -159,7 +160,11 @@ public final class EventSlot {
 
     private void reset(int kind, Origin origin, long originSeq, long receivedAtUs) {
         this.kind = kind;
-        this.origin = origin;
+        if (this.origin != origin) {
+            // A reference stored into a slot is a card the collector must refine (G1): one per event
+            // across the whole ring. Skipped when the slot's last lap came from the same origin.
+            this.origin = origin;
+        }
         this.originSeq = originSeq;
         this.receivedAtUs = receivedAtUs;
         this.length = 0;

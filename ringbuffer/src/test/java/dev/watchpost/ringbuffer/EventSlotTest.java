@@ -1,5 +1,6 @@
 package dev.watchpost.ringbuffer;
 
+import dev.watchpost.ringbuffer.codec.EventFrame;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
@@ -90,6 +91,48 @@ class EventSlotTest {
         assertEquals(EventSlot.NO_SEQ, slot.repeatOf());
         assertEquals(0, slot.extraLength());
         assertEquals(Long.MIN_VALUE, slot.watermarkUs());
+    }
+
+    @Test
+    void shouldReadTheFrameAndTheOriginOfEachLapWhateverTheLastOnesWere() {
+        Origin first = new NamedOrigin("first");
+        Origin second = new NamedOrigin("second");
+        EventSlot slot = new EventSlot(64);
+
+        slot.claimEvent(64, first, 1, 10).putLong(EventFrame.TS_US_OFFSET, 111);
+        assertSame(first, slot.origin());
+        assertEquals(111, slot.frame().tsUs());
+
+        ByteBuffer grown = slot.claimEvent(4096, second, 2, 20);
+        grown.putLong(EventFrame.TS_US_OFFSET, 222);
+        assertSame(grown, slot.buffer());
+        assertSame(second, slot.origin());
+        assertEquals(222, slot.frame().tsUs(), "the frame reads the grown buffer");
+
+        slot.claimEvent(100, second, 3, 30).putLong(EventFrame.TS_US_OFFSET, 333);
+        assertSame(second, slot.origin());
+        assertEquals(333, slot.frame().tsUs());
+
+        slot.claimTick(40);
+        assertEquals(null, slot.origin());
+        slot.claimEvent(100, first, 4, 50);
+        assertSame(first, slot.origin());
+    }
+
+    private record NamedOrigin(String name) implements Origin {
+        @Override
+        public boolean onHandled(EventSlot slot) {
+            return false;
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public byte[] describeUtf8() {
+            return name.getBytes(StandardCharsets.UTF_8);
+        }
     }
 
     @Test
