@@ -67,9 +67,8 @@ public record WatchpostConfig(
         public static final int STREAM_OUTBOX_DEFAULT = 16384;
     }
 
-    /** The journal's files and fsync policy. */
     /**
-     * The journal.
+     * The journal's files, fsync policy and page cache.
      *
      * @param pageCacheDropBehind {@code page_cache: drop-behind}: the journal drops its durable pages from
      *                            the page cache but the newest 16 MiB; {@code keep} leaves them to the kernel

@@ -134,10 +134,9 @@ public final class Journal implements AutoCloseable {
         this.maxRecordLength = config.maxRecordLength();
         this.lockChannel = lockChannel;
         this.lock = lock;
-        this.dropping = config.dropBehind() && PageCache.unavailable() == null;
-        if (config.dropBehind() && PageCache.unavailable() != null) {
-            helperProblem = "the journal keeps its pages cached: " + PageCache.unavailable();
-        }
+        String unavailable = config.dropBehind() ? PageCache.unavailable() : null;
+        this.dropping = config.dropBehind() && unavailable == null;
+        this.helperProblem = unavailable == null ? null : "the journal keeps its pages cached: " + unavailable;
         allocateWriteBuffer(config.writeBufferSize());
     }
 
@@ -498,14 +497,15 @@ public final class Journal implements AutoCloseable {
                 synchronized (zeroLock) {
                     long at = zeroedTo;
                     long target = zeroTarget;
+                    long dropUpTo = durableBytes - CACHED_TAIL_BYTES;
                     if (!zeroingStopped && at < target) {
                         zeros.clear().limit((int) Math.min(zeros.capacity(), target - at));
                         zeroedTo = at + channel.write(zeros, at);
                         worked = true;
-                    } else if (dropping && durableBytes - CACHED_TAIL_BYTES - droppedTo >= DROP_STEP_BYTES) {
+                    } else if (dropping && dropUpTo - droppedTo >= DROP_STEP_BYTES) {
                         dropFile = cachedPath;
                         dropFrom = droppedTo;
-                        dropTo = durableBytes - CACHED_TAIL_BYTES;
+                        dropTo = dropUpTo;
                         droppedTo = dropTo;
                         worked = true;
                     }
