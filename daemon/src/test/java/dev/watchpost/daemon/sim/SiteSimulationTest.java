@@ -379,7 +379,7 @@ class SiteSimulationTest {
 
     // ---- reading a journal back
 
-    private record Derived(int type, long tsUs, UUID camera, long trackId, JsonNode payload, List<UUID> parents, String label,
+    private record Derived(int type, long tsUs, UUID camera, long trackId, JsonNode payload, List<String> parents, String label,
                            UUID subject) {
         String trackKey() {
             return SiteSimulationTest.trackKey(camera, trackId);
@@ -424,6 +424,7 @@ class SiteSimulationTest {
         Map<Long, UUID> receiptOf = new HashMap<>();
         Map<UUID, Long> duplicateOfSeq = new HashMap<>();
         List<long[]> derivedParents = new ArrayList<>();
+        Map<Long, String> derivedIdentity = new HashMap<>();
         List<Object[]> derivedRaw = new ArrayList<>();
         JournalRecord record = new JournalRecord();
         EventFrame frame = new EventFrame();
@@ -455,6 +456,9 @@ class SiteSimulationTest {
                 byte[] payload = new byte[(int) frame.payloadLength()];
                 b.get(frame.payloadIndex(), payload);
                 derivedParents.add(seqs);
+                derivedIdentity.put(record.seq(), frame.eventType() + " " + frame.tsUs() + " "
+                        + trackKey(new UUID(frame.uuidMsb(EventFrame.CAMERA_ID_OFFSET), frame.uuidLsb(EventFrame.CAMERA_ID_OFFSET)),
+                        frame.hasTrack() ? frame.trackId() : -1L));
                 derivedRaw.add(new Object[] {frame.eventType(), frame.tsUs(),
                         new UUID(frame.uuidMsb(EventFrame.CAMERA_ID_OFFSET), frame.uuidLsb(EventFrame.CAMERA_ID_OFFSET)),
                         frame.hasTrack() ? frame.trackId() : -1L, JSON.readTree(payload), label(frame),
@@ -464,9 +468,13 @@ class SiteSimulationTest {
         duplicateOfSeq.forEach((repeat, seq) -> out.repeatOf.put(repeat, receiptOf.get(seq)));
         for (int i = 0; i < derivedRaw.size(); i++) {
             Object[] d = derivedRaw.get(i);
-            List<UUID> parents = new ArrayList<>();
+            List<String> parents = new ArrayList<>();
             for (long seq : derivedParents.get(i)) {
-                parents.add(receiptOf.get(seq)); // derived parents too: their receipt_ids are made the same in every run
+                // A detection by its receipt_id, the same in every run. A derived event by what it says: its
+                // receipt_id is hashed from its track's first seq, and a run with restarts numbers the events
+                // after a restart on from the re-announcements it made, so the same track has other seqs there.
+                String derivedParent = derivedIdentity.get(seq);
+                parents.add(derivedParent != null ? derivedParent : String.valueOf(receiptOf.get(seq)));
             }
             JsonNode payload = (JsonNode) d[4];
             if (payload instanceof ObjectNode object) {
