@@ -685,7 +685,17 @@ public final class Journal implements AutoCloseable {
 
     /** A reader of {@code fromSeq..toSeqInclusive}; see {@link #reader(long)}. Any thread. */
     public JournalReader reader(long fromSeq, long toSeqInclusive) {
-        return new JournalReader(this, fromSeq, toSeqInclusive);
+        return new JournalReader(this, fromSeq, toSeqInclusive, JournalReader.WINDOW_SIZE);
+    }
+
+    /**
+     * A reader for looking records up one at a time, {@link JournalReader#seek} then
+     * {@link JournalReader#next}: it reads a smaller window than {@link #reader(long)} does, so a lookup
+     * in a segment whose pages are no longer cached reads little more than the records between two
+     * index entries. Any thread.
+     */
+    public JournalReader lookupReader() {
+        return new JournalReader(this, 1, Long.MAX_VALUE, JournalReader.LOOKUP_WINDOW_SIZE);
     }
 
     /**

@@ -15,16 +15,24 @@ import java.nio.file.StandardOpenOption;
  * needed. Every record is checked (length, CRC32C, seq) as it is read.
  */
 public final class JournalReader implements AutoCloseable {
-    private static final int WINDOW_SIZE = 256 * 1024;
+    /** Read window of a reader that follows the journal: one read per this many bytes of records. */
+    static final int WINDOW_SIZE = 256 * 1024;
+    /**
+     * Read window of a reader that looks records up one by one ({@link Journal#lookupReader}): enough
+     * for the records between two index entries at the default interval and usual event sizes.
+     */
+    static final int LOOKUP_WINDOW_SIZE = 64 * 1024;
 
     private final Journal journal;
     private final long toSeq;
-    private final FileWindow window = new FileWindow(WINDOW_SIZE);
+    private final FileWindow window;
 
     private long nextSeq;
     private Segment[] segments;
     private int segmentIndex = -1;
     private Segment segment;
+    /** The open segment's index, kept while the segment stays open; null until first needed. */
+    private SegmentIndex openIndex;
     private FileChannel channel;
     private long position;
     private long nextSegmentFirstSeq = Long.MAX_VALUE;
@@ -33,10 +41,11 @@ public final class JournalReader implements AutoCloseable {
     private long skipped;
     private boolean closed;
 
-    JournalReader(Journal journal, long fromSeq, long toSeqInclusive) {
+    JournalReader(Journal journal, long fromSeq, long toSeqInclusive, int windowSize) {
         this.journal = journal;
         this.nextSeq = fromSeq;
         this.toSeq = toSeqInclusive;
+        this.window = new FileWindow(windowSize);
     }
 
     /** Seq of the record the next successful {@link #next} returns. */
@@ -117,12 +126,31 @@ public final class JournalReader implements AutoCloseable {
             return; // next() positions on first use
         }
         long flushed = journal.flushedSeq();
-        if (journal.segments() != segments || seq > flushed || Segment.find(segments, seq) != segmentIndex) {
+        if (seq > flushed || !hasOpen(seq)) {
             channel.close();
             channel = null; // next() positions from scratch
             return;
         }
         positionInSegment(flushed);
+    }
+
+    /**
+     * True when {@code seq} is in the segment this reader has open, so that {@link #seek} to it keeps
+     * the file and the read window. For a caller that keeps several readers, one per segment.
+     */
+    public boolean hasOpen(long seq) {
+        if (channel == null || seq < segment.firstSeq) {
+            return false;
+        }
+        Segment[] current = journal.segments();
+        if (current != segments) { // a roll or a retention pass since: is the open segment still there?
+            int i = Segment.find(current, segment.firstSeq);
+            if (i < 0 || current[i] != segment) {
+                return false;
+            }
+            refresh(current);
+        }
+        return seq < nextSegmentFirstSeq;
     }
 
     /** Positions at {@link #nextSeq} (raised to the first seq held when earlier): segment by name, then index. */
@@ -144,7 +172,12 @@ public final class JournalReader implements AutoCloseable {
             return;
         }
         if (nextSeq > at) {
-            SegmentIndex index = segment.indexForReading();
+            if (openIndex == null) {
+                // A sealed segment's index is read from its file once per opening, not once per seek;
+                // the active one's is the writer's live index, which grows as the reader goes.
+                openIndex = segment.indexForReading();
+            }
+            SegmentIndex index = openIndex;
             if (index != null) {
                 int entry = index.floor(nextSeq);
                 if (entry >= 0) {
@@ -168,6 +201,7 @@ public final class JournalReader implements AutoCloseable {
         }
         segmentIndex = i;
         segment = segments[i];
+        openIndex = null;
         nextSegmentFirstSeq = i + 1 < segments.length ? segments[i + 1].firstSeq : Long.MAX_VALUE;
         channel = FileChannel.open(segment.path, StandardOpenOption.READ);
         window.invalidate();
