@@ -456,12 +456,10 @@ class SiteSimulationTest {
                 byte[] payload = new byte[(int) frame.payloadLength()];
                 b.get(frame.payloadIndex(), payload);
                 derivedParents.add(seqs);
-                derivedIdentity.put(record.seq(), frame.eventType() + " " + frame.tsUs() + " "
-                        + trackKey(new UUID(frame.uuidMsb(EventFrame.CAMERA_ID_OFFSET), frame.uuidLsb(EventFrame.CAMERA_ID_OFFSET)),
-                        frame.hasTrack() ? frame.trackId() : -1L));
-                derivedRaw.add(new Object[] {frame.eventType(), frame.tsUs(),
-                        new UUID(frame.uuidMsb(EventFrame.CAMERA_ID_OFFSET), frame.uuidLsb(EventFrame.CAMERA_ID_OFFSET)),
-                        frame.hasTrack() ? frame.trackId() : -1L, JSON.readTree(payload), label(frame),
+                UUID camera = new UUID(frame.uuidMsb(EventFrame.CAMERA_ID_OFFSET), frame.uuidLsb(EventFrame.CAMERA_ID_OFFSET));
+                long trackId = frame.hasTrack() ? frame.trackId() : -1L;
+                derivedIdentity.put(record.seq(), frame.eventType() + " " + frame.tsUs() + " " + trackKey(camera, trackId));
+                derivedRaw.add(new Object[] {frame.eventType(), frame.tsUs(), camera, trackId, JSON.readTree(payload), label(frame),
                         frame.hasSubject() ? new UUID(frame.uuidMsb(EventFrame.SUBJECT_ID_OFFSET), frame.uuidLsb(EventFrame.SUBJECT_ID_OFFSET)) : null});
             }
         }

@@ -143,12 +143,8 @@ public final class JournalReader implements AutoCloseable {
             return false;
         }
         Segment[] current = journal.segments();
-        if (current != segments) { // a roll or a retention pass since: is the open segment still there?
-            int i = Segment.find(current, segment.firstSeq);
-            if (i < 0 || current[i] != segment) {
-                return false;
-            }
-            refresh(current);
+        if (current != segments) {
+            refresh(current); // a roll since: the open segment may have a successor now (segments only ever grow)
         }
         return seq < nextSegmentFirstSeq;
     }
