@@ -83,6 +83,7 @@ public final class Daemon implements AutoCloseable {
     private Pipeline pipeline;
     private Ticker ticker;
     private SeqAllocator seqs;
+    private AckHandler ack;
     private ErrorLog errors;
     private EventTypeRegistry registry;
     /** The rule stages running now; replaced by a reload, on the stage thread. */
@@ -173,7 +174,8 @@ public final class Daemon implements AutoCloseable {
         GroupCommit groupCommit = config.pipeline().pipelinedCommit() ? new GroupCommit(journal, deadLetters, config.journal().fsync(), counters) : null;
         stages.put(Stage.JOURNAL, new JournalHandler(journal, deadLetters, config.journal().fsync(),
                 config.journal().batchMaxRecords(), config.journal().batchMaxDelay().toNanos(), counters, groupCommit));
-        stages.put(Stage.ACK, new AckHandler(errors, groupCommit));
+        ack = new AckHandler(errors, groupCommit);
+        stages.put(Stage.ACK, ack);
         stages.put(Stage.PUBLISH, new PublishHandler(delivery.wakingAfter(hub), errors));
         delivery.start(); // before the pipeline: a first start's cursor is the journal's end as recovered
         pipeline = new Pipeline(config.pipeline(), stages, this::fatal).start();
@@ -214,6 +216,7 @@ public final class Daemon implements AutoCloseable {
         status.put("journal_last_seq", journal.flushedSeq());
         status.put("journal_durable_seq", journal.durableSeq());
         status.put("journal_helper_problem", journal.helperProblem());
+        status.put("ack_latency_us", ack.latency().lastMinute(System.nanoTime()));
         status.put("dedup_entries", dedup.size());
         RuleStages rules = ruleStages;
         long watermarkUs = rules.window().watermarkUs();

@@ -1,5 +1,7 @@
 package dev.watchpost.daemon;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.watchpost.daemon.config.ConfigLoader;
 import dev.watchpost.daemon.config.WatchpostConfig;
 import dev.watchpost.ringbuffer.Counter;
@@ -311,6 +313,32 @@ class DaemonIntegrationTest {
         assertEquals(200, status.statusCode());
         assertTrue(status.body().contains("\"events_stored\""), status.body());
         assertTrue(status.body().contains("\"journal_helper_problem\":null"), "the journal's helper works: " + status.body());
+        assertTrue(status.body().contains("\"ack_latency_us\":{\"window_s\":0,\"count\":0,\"p50\":null"),
+                "no answer timed in a first interval: " + status.body());
+    }
+
+    @Test
+    void shouldShowInStatusHowLongItsAnswersTook() throws Exception {
+        start("");
+        try (DetectorClient detector = detector()) {
+            for (int i = 0; i < 3; i++) {
+                byte[] frame = TestEvents.valid(UUID.randomUUID());
+                assertTrue(detector.awaitAck(detector.send(frame, 0, frame.length)));
+            }
+        }
+
+        // The figures cover closed intervals of 5 s: wait for the first to close.
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        JsonNode latency;
+        do {
+            Thread.sleep(200);
+            String body = http.send(HttpRequest.newBuilder(uri("/v1/status")).build(), HttpResponse.BodyHandlers.ofString()).body();
+            latency = new ObjectMapper().readTree(body).get("ack_latency_us");
+        } while (latency.get("count").asLong() == 0 && System.nanoTime() < deadline);
+
+        assertEquals(3, latency.get("count").asLong(), latency.toString());
+        assertTrue(latency.get("window_s").asLong() >= 5, latency.toString());
+        assertTrue(latency.get("p50").asLong() > 0 && latency.get("p50").asLong() <= latency.get("max").asLong(), latency.toString());
     }
 
     private URI uri(String path) {

@@ -3,6 +3,7 @@ package dev.watchpost.handlers;
 import com.lmax.disruptor.EventHandler;
 import dev.watchpost.ringbuffer.EventSlot;
 import dev.watchpost.ringbuffer.Origin;
+import dev.watchpost.ringbuffer.WallClock;
 
 import java.util.Arrays;
 
@@ -11,13 +12,18 @@ import java.util.Arrays;
  * every origin touched in it to send what is pending, so that one ACK covers a connection's whole
  * batch and one socket flush carries it. Runs after the journal stage has made the batch durable, or,
  * with a {@link GroupCommit} (this stage first on the thread after the journal stage's), makes it
- * durable first: the stages after it on its thread see only durable slots too.
+ * durable first: the stages after it on its thread see only durable slots too. Times each answer
+ * ({@link #latency()}).
  */
 public final class AckHandler implements EventHandler<EventSlot> {
     private final ErrorLog errors;
     private final GroupCommit groupCommit;
     private Origin[] touched = new Origin[256];
     private int touchedCount;
+    private final AnswerLatency latency = new AnswerLatency(System.nanoTime());
+    /** The batch's answered events' receipt times, recorded once their answers are flushed. */
+    private long[] received = new long[256];
+    private int receivedCount;
 
     public AckHandler(ErrorLog errors) {
         this(errors, null);
@@ -36,6 +42,12 @@ public final class AckHandler implements EventHandler<EventSlot> {
         }
         Origin origin = slot.origin();
         if (origin != null) {
+            if (slot.kind() == EventSlot.KIND_EVENT) {
+                if (receivedCount == received.length) {
+                    received = Arrays.copyOf(received, received.length * 2);
+                }
+                received[receivedCount++] = slot.receivedAtUs();
+            }
             try {
                 if (origin.onHandled(slot)) {
                     if (touchedCount == touched.length) {
@@ -49,7 +61,24 @@ public final class AckHandler implements EventHandler<EventSlot> {
         }
         if (endOfBatch) {
             flushTouched();
+            recordAnswered();
         }
+    }
+
+    /** How long answers take, over the last minute; for {@code /v1/status}. */
+    public AnswerLatency latency() {
+        return latency;
+    }
+
+    private void recordAnswered() {
+        if (receivedCount > 0) {
+            long now = WallClock.nowMicros();
+            for (int i = 0; i < receivedCount; i++) {
+                latency.record(received[i], now);
+            }
+            receivedCount = 0;
+        }
+        latency.roll(System.nanoTime());
     }
 
     private void flushTouched() {

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static dev.watchpost.handlers.TestEvents.frame;
 import static dev.watchpost.handlers.TestEvents.slot;
@@ -168,5 +169,28 @@ class AckHandlerTest {
 
         assertEquals(List.of("handled 1", "flush"), origin.calls());
         assertEquals(0, counters.get(Counter.HANDLER_ERRORS));
+    }
+
+    @Test
+    void shouldTimeEachAnsweredEventFromItsReceiptToTheFlush() {
+        RecordingOrigin origin = new RecordingOrigin("tcp 10.0.0.7:51234");
+        long tenMillisAgo = WallClock.nowMicros() - 10_000;
+        for (int i = 1; i <= 3; i++) {
+            handler.onEvent(slot(frame(i, tenMillisAgo), origin, i, tenMillisAgo), ringSequence++, i == 3);
+        }
+        EventSlot close = new EventSlot(256);
+        close.claimClose(origin, null, 0, tenMillisAgo);
+        handler.onEvent(close, ringSequence++, false);
+        EventSlot tick = new EventSlot(256);
+        tick.claimTick(tenMillisAgo);
+        handler.onEvent(tick, ringSequence++, true);
+
+        long later = System.nanoTime() + AnswerLatency.INTERVAL_NANOS;
+        handler.latency().roll(later); // the test runs on the stage's thread: it may close the interval
+        Map<String, Object> figures = handler.latency().lastMinute(later);
+
+        assertEquals(3L, figures.get("count"), "the three events; not the close request, not the tick");
+        long p50 = ((Number) figures.get("p50")).longValue();
+        assertTrue(p50 >= 9_900, "received 10 ms before the flush, p50 was " + p50 + " us");
     }
 }
