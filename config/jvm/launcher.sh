@@ -12,11 +12,12 @@ watchpost_jvm_args() {
   fi
 }
 
-# Builds every module (tests skipped) when the given jar is missing or older than any source file.
+# Builds the daemon and the CLI (tests skipped) when the given jar is missing or older than any of
+# their source files (bench/ is not theirs: a change there rebuilds nothing).
 watchpost_build_if_needed() {
   local jar="$here/$1"
-  if [ ! -f "$jar" ] || [ -n "$(find "$here" -path "$here/*/src/main/*" -newer "$jar" -print -quit 2>/dev/null)" ] \
-      || [ -n "$(find "$here" -maxdepth 2 -name pom.xml -newer "$jar" -print -quit 2>/dev/null)" ]; then
+  if [ ! -f "$jar" ] || [ -n "$(find "$here" -path "$here/*/src/main/*" -not -path "$here/bench/*" -newer "$jar" -print -quit 2>/dev/null)" ] \
+      || [ -n "$(find "$here" -maxdepth 2 -name pom.xml -not -path "$here/bench/*" -newer "$jar" -print -quit 2>/dev/null)" ]; then
     echo "building Watchpost (first use or sources changed)..." >&2
     (cd "$here" && mvn -B -q -DskipTests package -pl daemon,cli -am >&2)
     # Maven leaves a jar whose contents did not change untouched: mark it as checked.

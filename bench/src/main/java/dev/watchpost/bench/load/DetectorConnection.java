@@ -229,7 +229,8 @@ final class DetectorConnection {
     void start(Timeline timeline) {
         this.timeline = timeline;
         this.schedule = settings.openLoop()
-            ? new RateSchedule(timeline.runStartNanos(), settings.rate(), settings.connections(), index)
+            ? new RateSchedule(timeline.runStartNanos(), settings.rate(), settings.connections(), index,
+                (long) (settings.rampSeconds() * 1e9))
             : null;
         reader = new Thread(this::runReader, "load-read-" + index);
         sender = new Thread(this::runSender, "load-send-" + index);

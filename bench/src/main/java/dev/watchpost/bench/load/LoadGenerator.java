@@ -91,6 +91,12 @@ public final class LoadGenerator implements Callable<Integer> {
         description = "Seconds of load before the measurement, not recorded (default: ${DEFAULT-VALUE}).")
     double warmup;
 
+    @Option(names = "--ramp", defaultValue = "-1", paramLabel = "S",
+        description = "Open loop: seconds at the start of the warm-up over which the rate rises linearly from 0, "
+            + "so that neither the daemon nor the stream subscriber meets the full rate cold; at most --warmup "
+            + "(default: half the warm-up).")
+    double ramp;
+
     @Option(names = "--grace", defaultValue = "10", paramLabel = "S",
         description = "Seconds after the last send to wait for the last ACKs (default: ${DEFAULT-VALUE}).")
     double grace;
@@ -351,6 +357,7 @@ public final class LoadGenerator implements Callable<Integer> {
         check(rate >= 0 && Double.isFinite(rate), "--rate must be >= 0, was " + rate);
         check(duration > 0 && Double.isFinite(duration), "--duration must be > 0, was " + duration);
         check(warmup >= 0 && Double.isFinite(warmup), "--warmup must be >= 0, was " + warmup);
+        check(ramp == -1 || (ramp >= 0 && ramp <= warmup), "--ramp must be 0..--warmup (" + warmup + "), was " + ramp);
         check(grace >= 0 && Double.isFinite(grace), "--grace must be >= 0, was " + grace);
         check(window >= 1 && window <= DetectorConnection.MAX_WINDOW,
             "--window must be 1.." + DetectorConnection.MAX_WINDOW + ", was " + window);
@@ -369,8 +376,8 @@ public final class LoadGenerator implements Callable<Integer> {
             "--stream must be a ws:// URL such as ws://127.0.0.1:7780/v1/stream, was " + stream);
         check(daemonPid == 0 || (daemonPid > 0 && Files.isReadable(Path.of("/proc", Long.toString(daemonPid), "stat"))),
             "--daemon-pid: no process " + daemonPid + " to sample (/proc/" + daemonPid + "/stat is not readable)");
-        return new LoadSettings(host, port, connections, rate, duration, warmup, grace, window, duplicates, invalid,
-            motionShare, labelBytes, payloadBytes, token, seed, json, histogramLog, stream, daemonPid);
+        return new LoadSettings(host, port, connections, rate, duration, warmup, ramp == -1 ? warmup / 2 : ramp, grace,
+            window, duplicates, invalid, motionShare, labelBytes, payloadBytes, token, seed, json, histogramLog, stream, daemonPid);
     }
 
     private void check(boolean ok, String message) {

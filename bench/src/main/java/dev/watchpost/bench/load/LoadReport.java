@@ -133,8 +133,10 @@ final class LoadReport {
             : "closed loop (window " + settings.window() + " per connection)";
         out.printf(Locale.ROOT, "Watchpost load: %s, %d connection%s to %s:%d%n", mode, settings.connections(),
             settings.connections() == 1 ? "" : "s", settings.host(), settings.port());
-        out.printf(Locale.ROOT, "measured %s s after %s s warm-up; duplicates %s, invalid %s%s%n",
-            fmt(settings.durationSeconds()), fmt(settings.warmupSeconds()), fmt(settings.duplicates()),
+        out.printf(Locale.ROOT, "measured %s s after %s s warm-up%s; duplicates %s, invalid %s%s%n",
+            fmt(settings.durationSeconds()), fmt(settings.warmupSeconds()),
+            settings.openLoop() && settings.rampSeconds() > 0 ? " (the first " + fmt(settings.rampSeconds()) + " s ramping up)" : "",
+            fmt(settings.duplicates()),
             fmt(settings.invalid()),
             welcomeMaxFrame >= 0 ? "; WELCOME max_frame " + welcomeMaxFrame + ", ack_interval_us " + welcomeAckIntervalUs : "");
         out.println();
@@ -244,6 +246,7 @@ final class LoadReport {
             .put("rate", round(settings.rate(), 1))
             .put("duration_s", round(settings.durationSeconds(), 3))
             .put("warmup_s", round(settings.warmupSeconds(), 3))
+            .put("ramp_s", round(settings.openLoop() ? settings.rampSeconds() : 0, 3))
             .put("grace_s", round(settings.graceSeconds(), 3))
             .put("window", settings.window())
             .put("duplicates", round(settings.duplicates(), 6))

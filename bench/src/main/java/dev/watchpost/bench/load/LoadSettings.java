@@ -7,6 +7,7 @@ import java.nio.file.Path;
  * The load generator's settings, checked by {@link LoadGenerator} before anything connects.
  *
  * @param rate events/s over all connections; 0 for closed loop (as fast as the window allows)
+ * @param rampSeconds open loop: the first seconds of the warm-up, over which the rate rises from 0
  * @param window most unacknowledged events per connection
  * @param labelBytes label size, or -1 for the natural labels
  * @param payloadBytes payload size, or -1 for the natural payloads
@@ -23,6 +24,7 @@ record LoadSettings(
     double rate,
     double durationSeconds,
     double warmupSeconds,
+    double rampSeconds,
     double graceSeconds,
     int window,
     double duplicates,

@@ -67,8 +67,41 @@ class RateScheduleTest {
     }
 
     @Test
+    void shouldRampTheRateUpLinearlyAndThenHoldIt() {
+        long ramp = 2_000 * MS;
+        RateSchedule schedule = new RateSchedule(0, 1_000, 1, 0, ramp); // 1,000/s after a 2 s ramp
+
+        assertEquals(0, schedule.intendedNanos(0));
+        assertEquals(1_000, schedule.eventsBefore(ramp), "half of the 2,000 a full rate would send in the ramp");
+        assertEquals(250, schedule.eventsBefore(ramp / 2), "a quarter of them in its first half");
+        for (long i = 1; i < 999; i++) {
+            long gap = schedule.intendedNanos(i + 1) - schedule.intendedNanos(i);
+            assertTrue(gap < schedule.intendedNanos(i) - schedule.intendedNanos(i - 1), "the gaps shrink during the ramp, at " + i);
+        }
+        for (long i = 1_000; i < 5_000; i++) {
+            assertEquals(MS, schedule.intendedNanos(i + 1) - schedule.intendedNanos(i), 1, "the full rate after it, at " + i);
+        }
+        assertEquals(1_000 + 3_000, schedule.eventsBefore(ramp + 3_000 * MS));
+    }
+
+    @Test
+    void shouldCountExactlyTheEventsIntendedBeforeTheEndOfARampToo() {
+        for (int connections = 1; connections <= 3; connections++) {
+            for (int index = 0; index < connections; index++) {
+                RateSchedule schedule = new RateSchedule(123_456, 99_999, connections, index, 1_500 * MS);
+                for (long end : new long[] {0, 123_456, 123_457, 123_456 + 10 * MS, 123_456 + 1_500 * MS, 123_456 + 2_345 * MS + 7}) {
+                    long n = schedule.eventsBefore(end);
+                    assertTrue(n == 0 || schedule.intendedNanos(n - 1) < end, "event n-1 is before the end");
+                    assertTrue(schedule.intendedNanos(n) >= end, "event n is not");
+                }
+            }
+        }
+    }
+
+    @Test
     void shouldRejectANonPositiveRateOrABadIndex() {
         assertThrows(IllegalArgumentException.class, () -> new RateSchedule(0, 0, 1, 0));
         assertThrows(IllegalArgumentException.class, () -> new RateSchedule(0, 10, 2, 2));
+        assertThrows(IllegalArgumentException.class, () -> new RateSchedule(0, 10, 1, 0, -1));
     }
 }
