@@ -238,7 +238,7 @@ final class StreamSubscriber {
                 }
                 // Noted before the write: anything written later (a close frame) goes out after it.
                 lastSent = record.seq;
-                out.writeBytes(record.page, record.offset, record.length);
+                StreamWire.copy(record.page, record.offset, record.length, out);
                 record.page.release();
                 outbox.remove();
                 sent++;

@@ -1,6 +1,7 @@
 package dev.watchpost.daemon.http;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.Test;
 
@@ -11,6 +12,32 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class StreamWireTest {
+    @Test
+    void shouldCopyIntoTheDefaultAllocatorsBuffersWithoutAllocating() {
+        // The live path's two copies: the JSON scratch (heap) into a page, a page into a client's write buffer (both direct).
+        ByteBuf json = Unpooled.buffer(512).writeBytes(json(300));
+        ByteBuf page = ByteBufAllocator.DEFAULT.directBuffer(64 * 1024);
+        ByteBuf out = ByteBufAllocator.DEFAULT.directBuffer(64 * 1024);
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        // Not warmed up: compiled by C2, the loop's Netty calls may be inlined far enough for escape
+        // analysis to hide an allocation that the daemon's deeper call paths do not escape.
+        int copies = 10_000;
+        long before = threads.getCurrentThreadAllocatedBytes();
+        for (int n = 0; n < copies; n++) {
+            page.clear();
+            out.clear();
+            StreamWire.writeTextFrame(json, 0, 300, page);
+            StreamWire.copy(page, 0, page.readableBytes(), out);
+        }
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+
+        assertArrayEquals(EncodedByNetty.textFrame(json(300)), bytes(out));
+        json.release();
+        page.release();
+        out.release();
+        assertEquals(0, allocated / copies, "bytes per event (" + allocated + " in all)");
+    }
+
     @Test
     void shouldWriteAShortTextFrameWithA7BitLength() {
         byte[] frame = textFrame(json(125));
