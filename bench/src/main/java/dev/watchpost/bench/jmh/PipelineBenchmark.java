@@ -147,7 +147,7 @@ public class PipelineBenchmark {
         stages.put(Stage.ACK, new AckHandler(errors));
         stages.put(Stage.PUBLISH, new PublishHandler(NoOpSink.INSTANCE, errors));
         PipelineSpec spec = new PipelineSpec(PipelineSpec.RING_SIZE_DEFAULT, WaitStrategyKind.fromConfigName(waitStrategy),
-                PipelineSpec.THREADS_DEFAULT, PipelineSpec.SLOT_INITIAL_CAPACITY_DEFAULT);
+                PipelineSpec.ONE_THREAD, PipelineSpec.SLOT_INITIAL_CAPACITY_DEFAULT);
         pipeline = new Pipeline(spec, stages, fatal::set).start();
         ring = pipeline.ring();
         originSeq = 0;
