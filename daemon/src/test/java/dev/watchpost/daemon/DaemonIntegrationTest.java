@@ -318,6 +318,37 @@ class DaemonIntegrationTest {
     }
 
     @Test
+    void shouldPutTogetherFramesThatArriveInPiecesOfAnySize() throws Exception {
+        start("");
+        int frames = 40;
+        java.io.ByteArrayOutputStream stream = new java.io.ByteArrayOutputStream();
+        for (long seq = 1; seq <= frames; seq++) {
+            byte[] frame = TestEvents.valid(UUID.randomUUID());
+            java.nio.ByteBuffer.wrap(frame).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(dev.watchpost.ringbuffer.codec.Protocol.SEQ_OFFSET, seq);
+            stream.write(frame);
+        }
+        byte[] bytes = stream.toByteArray();
+
+        try (DetectorClient detector = detector()) {
+            // Pieces from 1 byte to more than two frames, each flushed and given time to be read on its own,
+            // so that frames are cut anywhere: in the header, in the body, between two frames.
+            int[] sizes = {1, 7, 3, 150, 1, 900, 41, 2, 333, 64};
+            for (int at = 0, i = 0; at < bytes.length; i++) {
+                int n = Math.min(sizes[i % sizes.length], bytes.length - at);
+                detector.sendRaw(java.util.Arrays.copyOfRange(bytes, at, at + n));
+                detector.flush();
+                Thread.sleep(1);
+                at += n;
+            }
+            assertTrue(detector.awaitAck(frames));
+        }
+
+        assertEquals(frames, daemon.journal().durableSeq());
+        assertEquals(frames, daemon.counters().get(Counter.TCP_FRAMES_RECEIVED));
+        assertEquals(0, daemon.counters().get(Counter.TCP_PROTOCOL_ERRORS));
+    }
+
+    @Test
     void shouldShowInStatusHowLongItsAnswersTook() throws Exception {
         start("");
         try (DetectorClient detector = detector()) {

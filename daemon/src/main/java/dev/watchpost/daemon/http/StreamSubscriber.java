@@ -1,5 +1,6 @@
 package dev.watchpost.daemon.http;
 
+import dev.watchpost.daemon.NettyBytes;
 import dev.watchpost.ringbuffer.Counter;
 import dev.watchpost.ringbuffer.Counters;
 import io.netty.buffer.ByteBuf;
@@ -238,7 +239,7 @@ final class StreamSubscriber {
                 }
                 // Noted before the write: anything written later (a close frame) goes out after it.
                 lastSent = record.seq;
-                StreamWire.copy(record.page, record.offset, record.length, out);
+                NettyBytes.append(record.page, record.offset, record.length, out);
                 record.page.release();
                 outbox.remove();
                 sent++;

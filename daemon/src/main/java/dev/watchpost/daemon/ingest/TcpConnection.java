@@ -2,6 +2,7 @@ package dev.watchpost.daemon.ingest;
 
 import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
+import dev.watchpost.daemon.NettyBytes;
 import dev.watchpost.ringbuffer.Counter;
 import dev.watchpost.ringbuffer.Counters;
 import dev.watchpost.ringbuffer.EventSlot;
@@ -114,11 +115,11 @@ final class TcpConnection extends ChannelInboundHandlerAdapter implements Origin
         } else {
             if (cumulation.writableBytes() < in.readableBytes()) {
                 ByteBuf merged = ctx.alloc().buffer(Math.max(cumulation.readableBytes() + in.readableBytes(), 2 * cumulation.capacity()));
-                merged.writeBytes(cumulation);
+                NettyBytes.append(cumulation, merged);
                 cumulation.release();
                 cumulation = merged;
             }
-            cumulation.writeBytes(in);
+            NettyBytes.append(in, cumulation);
             in.release();
         }
         if (!paused) {

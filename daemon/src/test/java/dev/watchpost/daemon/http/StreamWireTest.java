@@ -1,5 +1,6 @@
 package dev.watchpost.daemon.http;
 
+import dev.watchpost.daemon.NettyBytes;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -27,7 +28,7 @@ class StreamWireTest {
             page.clear();
             out.clear();
             StreamWire.writeTextFrame(json, 0, 300, page);
-            StreamWire.copy(page, 0, page.readableBytes(), out);
+            NettyBytes.append(page, 0, page.readableBytes(), out);
         }
         long allocated = threads.getCurrentThreadAllocatedBytes() - before;
 
