@@ -21,7 +21,9 @@ import java.io.UncheckedIOException;
  *  ack stage:                                     awaitDurable(s): fsync ─ ACK ≤ s ─ awaitDurable(s'): fsync …
  * </pre>
  *
- * Under {@link FsyncPolicy#NEVER} nothing is forced: written is committed.
+ * Under {@link FsyncPolicy#NEVER} nothing is forced: written is committed. Under
+ * {@link FsyncPolicy#ALWAYS} the journal stage has forced each record already, and the force here
+ * finds nothing left to do.
  */
 public final class GroupCommit {
     private final Journal journal;

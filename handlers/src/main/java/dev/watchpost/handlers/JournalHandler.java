@@ -19,9 +19,10 @@ import java.io.UncheckedIOException;
  *
  * <p>Group commit: under {@code batch} one fsync covers the ring batch, with a commit forced early
  * after {@code maxBatchRecords} records or {@code maxBatchDelayNanos} since the first uncommitted one.
- * With a {@link GroupCommit} (the ack stage on the next thread) a commit only writes to the operating
- * system and releases the slots to the ack stage, which forces them: the fsync runs while this stage
- * goes on with the next batch.
+ * With a {@link GroupCommit} (the ack stage on the next thread) a commit under {@code batch} only writes
+ * to the operating system and releases the slots to the ack stage, which forces them: the fsync runs
+ * while this stage goes on with the next batch. Under {@code always} this stage forces each record
+ * itself, whatever the threads: the policy's promise is one fsync per event.
  *
  * <p>A reload slot commits what is uncommitted and then runs its action (the daemon replacing the
  * rule stages), so the new stages rebuild their state from a journal that holds every event before
@@ -138,7 +139,8 @@ public final class JournalHandler implements EventHandler<EventSlot> {
 
     private void commit() throws IOException {
         try {
-            if (policy == FsyncPolicy.NEVER || groupCommit != null) { // with a group commit the ack stage forces
+            // With a group commit the ack stage forces a batch; each record under always is forced here, as it is written.
+            if (policy == FsyncPolicy.NEVER || (groupCommit != null && policy == FsyncPolicy.BATCH)) {
                 journal.flush();
                 deadLetters.flush();
             } else {

@@ -110,6 +110,26 @@ class GroupCommitTest {
     }
 
     @Test
+    void shouldStillForceEachRecordInTheJournalStageUnderAlways() throws IOException {
+        GroupCommit groupCommit = groupCommit(FsyncPolicy.ALWAYS);
+        JournalHandler journalStage = journalStage(groupCommit, NO_RECORD_BOUND);
+        AckHandler ackStage = new AckHandler(errors, groupCommit);
+        EventSlot[] slots = {newEvent(1), newEvent(2), newEvent(3)};
+
+        for (int i = 0; i < slots.length; i++) {
+            journalStage.onEvent(slots[i], i, i == slots.length - 1);
+            assertEquals(i + 1, journal.durableSeq(), "forced as it is written, not at the end of the batch");
+        }
+        assertEquals(3, counters.get(Counter.JOURNAL_FSYNCS), "one force per event");
+        for (int i = 0; i < slots.length; i++) {
+            ackStage.onEvent(slots[i], i, i == slots.length - 1);
+        }
+
+        assertEquals(3, counters.get(Counter.JOURNAL_FSYNCS), "nothing left for the ack stage to force");
+        assertEquals(List.of("handled 1 durable 3", "handled 2 durable 3", "handled 3 durable 3", "flush"), origin.calls);
+    }
+
+    @Test
     void shouldReleaseEachMidBatchCommitSoThatTheAckStageCanForceItWhileTheBatchGoesOn() throws IOException {
         GroupCommit groupCommit = groupCommit(FsyncPolicy.BATCH);
         JournalHandler journalStage = journalStage(groupCommit, 2);
