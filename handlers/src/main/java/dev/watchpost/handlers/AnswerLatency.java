@@ -7,9 +7,10 @@ import java.util.Map;
 
 /**
  * How long the daemon takes to answer: from an event's receipt by an I/O thread
- * ({@link dev.watchpost.ringbuffer.EventSlot#receivedAtUs}) to the flush of the ACK or NACK that
- * covers it, in microseconds, over the last minute. It is the daemon's own share of a detector's ACK
- * latency: what it adds beyond is the network, the kernel's socket queues and the detector itself.
+ * ({@link dev.watchpost.ringbuffer.EventSlot#receivedAtUs}) to the ack stage's flush of the ACK or
+ * NACK that covers it, which hands it to the I/O thread to send, in microseconds, over the last
+ * minute. It is the daemon's own share of a detector's ACK latency: what is added beyond is the I/O
+ * thread's queue, the network, the kernel's socket queues and the detector itself.
  *
  * <p>The ack stage writes it, one thread, without atomics: it records each answered event into a
  * histogram of its own and, once per {@link #INTERVAL_NANOS}, swaps that histogram with the oldest
