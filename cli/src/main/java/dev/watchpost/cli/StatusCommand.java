@@ -47,16 +47,21 @@ final class StatusCommand implements Callable<Integer> {
             out.println(response.body());
             return 0;
         }
-        JsonNode status = new ObjectMapper().readTree(response.body());
-        for (Iterator<Map.Entry<String, JsonNode>> it = status.fields(); it.hasNext(); ) {
+        print(new ObjectMapper().readTree(response.body()), 0, out);
+        return 0;
+    }
+
+    /** One field a line, name and value in columns; an object's fields below its name, indented by two more. */
+    static void print(JsonNode object, int depth, PrintStream out) {
+        String indent = "  ".repeat(depth);
+        for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> field = it.next();
             if (field.getValue().isObject()) {
-                out.println(field.getKey() + ":");
-                field.getValue().fields().forEachRemaining(e -> out.printf("  %-28s %s%n", e.getKey(), e.getValue().asText()));
+                out.println(indent + field.getKey() + ":");
+                print(field.getValue(), depth + 1, out);
             } else {
-                out.printf("%-30s %s%n", field.getKey(), field.getValue().asText());
+                out.printf("%s%-" + Math.max(1, 30 - indent.length()) + "s %s%n", indent, field.getKey(), field.getValue().asText());
             }
         }
-        return 0;
     }
 }

@@ -110,6 +110,22 @@ class WatchpostCliTest {
         assertEquals(0, exit, text);
         assertTrue(text.contains("state") && text.contains("ready"), text);
         assertTrue(text.contains("events_stored"), text);
+        assertTrue(text.contains("\nack_latency_us:\n  window_s "), "an object's fields below its name: " + text);
+    }
+
+    @Test
+    void shouldPrintObjectsInObjectsIndentedOnceMore() throws Exception {
+        ByteArrayOutputStream text = new ByteArrayOutputStream();
+
+        StatusCommand.print(new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                "{\"state\":\"ready\",\"alerts\":{\"dashboard\":{\"type\":\"websocket\",\"enabled\":true}}}"),
+                0, new java.io.PrintStream(text, true, StandardCharsets.UTF_8));
+
+        assertEquals(String.format("state                          ready%n"
+                + "alerts:%n"
+                + "  dashboard:%n"
+                + "    type                       websocket%n"
+                + "    enabled                    true%n"), text.toString(StandardCharsets.UTF_8));
     }
 
     @Test
