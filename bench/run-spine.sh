@@ -4,7 +4,10 @@
 # run, and at the end tables of min / median / max over the runs. Every scenario samples the daemon's
 # CPU and RSS (--daemon-pid); the open-loop scenarios also hold one WebSocket subscriber on
 # /v1/stream and time each event from its intended send to its arrival there (--stream).
-#   bench/run-spine.sh           closed loop (2 connections), open loop 10k/s and 100k/s
+#   bench/run-spine.sh           closed loop (2 connections), open loop 10k/s, 100k/s and the highest rate
+# The highest rate is HIGH_SHARE (0.4) of what the run's closed loop sustained, rounded down to
+# 10,000/s, run in open loop without the stream subscriber (ingest alone, as in the closed loop), and
+# only when it is above 100,000/s.
 # Environment: RUNS (3); WARMUP (10 s), CLOSED_DURATION (20 s), OPEN_DURATION (30 s) per scenario;
 # CLOSED_STREAM=1 to hold the stream subscriber in the closed loop too (it then measures ingest plus
 # fan-out to one client, no longer ingest alone). THREADS to run another pipeline.threads than the
@@ -24,6 +27,7 @@ CLOSED_STREAM=${CLOSED_STREAM:-0}
 WARMUP=${WARMUP:-10}
 CLOSED_DURATION=${CLOSED_DURATION:-20}
 OPEN_DURATION=${OPEN_DURATION:-30}
+HIGH_SHARE=${HIGH_SHARE:-0.4}
 out="$here/bench/target/results"; mkdir -p "$out"
 [ -f bench/target/benchmarks.jar ] || mvn -B -q -pl bench -am package -DskipTests
 ./watchpostd --help >/dev/null   # builds the daemon if needed
@@ -95,6 +99,15 @@ for run in $(seq 1 "$RUNS"); do
     curl -sf "127.0.0.1:$http_port/v1/status" >"$out/open-$rate-$run.status.json" || true
     line "open loop $rate/s run $run" "$out/open-$rate-$run.json"
   done
+  # The highest rate the box holds: a share of what this run's closed loop sustained, in open loop.
+  high=$(python3 -c "import json, sys; print(int(json.load(open(sys.argv[1]))['measured']['acked_per_s'] * float(sys.argv[2]) // 10000 * 10000))" \
+    "$out/closed-$run.json" "$HIGH_SHARE" 2>/dev/null || echo 0)
+  rm -f "$out/open-high-$run".*
+  if [ "$high" -gt 100000 ]; then
+    load "open-high-$run" --rate "$high" --connections 2 --warmup "$WARMUP" --duration "$OPEN_DURATION"
+    curl -sf "127.0.0.1:$http_port/v1/status" >"$out/open-high-$run.status.json" || true
+    line "open loop $high/s (highest) run $run" "$out/open-high-$run.json"
+  fi
   stop_daemon
 done
 
@@ -105,14 +118,16 @@ out, runs = sys.argv[1], int(sys.argv[2])
 long_enough = int(sys.argv[3]) >= 60
 failed = []
 
-def load(name):
-    """Every result of a scenario; failures are noted for the end."""
+def load(name, optional=False):
+    """Every result of a scenario; failures are noted for the end. An optional scenario (the highest
+    rate, run only when the closed loop reached above 100,000/s) may be absent."""
     rs = []
     for run in range(1, runs + 1):
         try:
             r = json.load(open(f"{out}/{name}-{run}.json"))
         except (OSError, ValueError):
-            failed.append(f"{name}-{run}: no result")
+            if not optional:
+                failed.append(f"{name}-{run}: no result")
             continue
         r["run"] = run
         rs.append(r)
@@ -151,23 +166,32 @@ print("the event's arrival at a WebSocket subscriber of /v1/stream (e2e); min / 
 print()
 print("| rate | runs | latency | p50 | p90 | p99 | p99.9 | max | daemon CPU, % of one core | daemon RSS max, MiB |")
 print("|---|---:|---|---|---|---|---|---|---|---|")
-for rate in (10000, 100000):
-    rs = load(f"open-{rate}")
+def rates(rs):
+    values = sorted(r["settings"]["rate"] for r in rs)
+    return f"{values[0]:,.0f}/s" if values[0] == values[-1] else f"{values[0]:,.0f}–{values[-1]:,.0f}/s"
+
+for scenario in ("open-10000", "open-100000", "open-high"):
+    rs = load(scenario, optional=scenario == "open-high")
+    if not rs:
+        continue
+    label = rates(rs) + (" (highest)" if scenario == "open-high" else "")
     for key, name, ok in (("ack", "ACK", "all_acked"), ("e2e", "e2e", "all_streamed")):
+        if key == "e2e" and not any(r["settings"]["stream"] for r in rs):
+            continue
         good = [r for r in rs if r["all_acked"] and r.get(ok, False)]
         cells = [mmm(good, "latency_us", key, p) for p in ("p50", "p90", "p99", "p99_9", "max")]
         daemon = [mmm(good, "daemon", "cpu_percent_of_core", "mean"), mmm(good, "daemon", "rss_kib", "max", scale=1024)] \
             if key == "ack" else ["", ""]
-        print(f"| {rate:,}/s | {len(good)} | {name} | " + " | ".join(cells + daemon) + " |")
+        print(f"| {label} | {len(good)} | {name} | " + " | ".join(cells + daemon) + " |")
     if long_enough:
         own = []
         for r in rs:
             try:
-                own.append({"own": json.load(open(f"{out}/open-{rate}-{r['run']}.status.json"))["ack_latency_us"]})
+                own.append({"own": json.load(open(f"{out}/{scenario}-{r['run']}.status.json"))["ack_latency_us"]})
             except (OSError, ValueError, KeyError):
                 pass
         cells = [mmm(own, "own", p) for p in ("p50", "p90", "p99", "p99_9", "max")]
-        print(f"| {rate:,}/s | {len(own)} | daemon's own ACK | " + " | ".join(cells + ["", ""]) + " |")
+        print(f"| {label} | {len(own)} | daemon's own ACK | " + " | ".join(cells + ["", ""]) + " |")
 print()
 if not long_enough:
     print("(With OPEN_DURATION=60 or more the table adds the daemon's own ACK latency, from /v1/status: its window is")
