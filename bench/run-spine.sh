@@ -14,7 +14,7 @@
 # default configuration's, e.g. THREADS='[[validate, dedup, window, fuse, correlate, enrich, alert,
 # journal, ack, publish]]' (every other setting as in config/watchpost.yml); PAGE_CACHE likewise for
 # journal.page_cache (drop-behind or keep). After each open-loop scenario the daemon's /v1/status is
-# kept, and its ack_latency_us (the daemon's own share: receipt to ACK flush, over the last minute)
+# kept, and its ack_latency_us (the daemon's own share: receipt to the ack stage's flush, over the last minute)
 # shown; with OPEN_DURATION=60 or more that minute is the scenario's measured part, and the tables
 # give it too.
 # Results (JSON, table and HdrHistogram log per scenario and run, status) go to bench/target/results/.
@@ -46,6 +46,8 @@ start_daemon() {
   for _ in $(seq 1 60); do curl -sf "127.0.0.1:$http_port/v1/health" >/dev/null && return; sleep 0.5; done
   echo "daemon did not start" >&2; cat "$out/daemon.log" >&2; exit 1
 }
+# The daemon's /v1/status after a scenario, beside its results (its ack_latency_us covers the last minute).
+keep_status() { curl -sf "127.0.0.1:$http_port/v1/status" >"$out/$1.status.json" || true; }
 stop_daemon() { kill -TERM "$daemon_pid"; wait "$daemon_pid" || true; daemon_pid=; }
 # One scenario: $1 name, then the generator's options. Its exit code is in the JSON; the run goes on.
 load() {
@@ -96,7 +98,7 @@ for run in $(seq 1 "$RUNS"); do
   for rate in 10000 100000; do
     load "open-$rate-$run" --rate "$rate" --connections 2 --warmup "$WARMUP" --duration "$OPEN_DURATION" \
       --stream "ws://127.0.0.1:$http_port/v1/stream"
-    curl -sf "127.0.0.1:$http_port/v1/status" >"$out/open-$rate-$run.status.json" || true
+    keep_status "open-$rate-$run"
     line "open loop $rate/s run $run" "$out/open-$rate-$run.json"
   done
   # The highest rate the box holds: a share of what this run's closed loop sustained, in open loop.
@@ -105,7 +107,7 @@ for run in $(seq 1 "$RUNS"); do
   rm -f "$out/open-high-$run".*
   if [ "$high" -gt 100000 ]; then
     load "open-high-$run" --rate "$high" --connections 2 --warmup "$WARMUP" --duration "$OPEN_DURATION"
-    curl -sf "127.0.0.1:$http_port/v1/status" >"$out/open-high-$run.status.json" || true
+    keep_status "open-high-$run"
     line "open loop $high/s (highest) run $run" "$out/open-high-$run.json"
   fi
   stop_daemon

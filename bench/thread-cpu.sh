@@ -11,9 +11,8 @@ sample() {
     for task in /proc/"$pid"/task/*; do
       # comm may hold spaces; the times are fields 14 and 15 after the closing parenthesis
       stat=$(cat "$task/stat" 2>/dev/null) || continue
-      rest=${stat##*) }
-      set -- $rest
-      echo "$pid ${task##*/} ${12} ${13} $(cat "$task/comm" 2>/dev/null)"
+      read -r -a fields <<<"${stat##*) }"   # fields[0] is field 3 (state): utime and stime are 11 and 12
+      echo "$pid ${task##*/} ${fields[11]} ${fields[12]} $(cat "$task/comm" 2>/dev/null)"
     done
   done
 }
