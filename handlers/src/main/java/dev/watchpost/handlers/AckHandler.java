@@ -4,6 +4,7 @@ import com.lmax.disruptor.EventHandler;
 import dev.watchpost.ringbuffer.EventSlot;
 import dev.watchpost.ringbuffer.Origin;
 import dev.watchpost.ringbuffer.WallClock;
+import dev.watchpost.ringbuffer.pipeline.WholeBatchFirst;
 
 import java.util.Arrays;
 
@@ -12,10 +13,11 @@ import java.util.Arrays;
  * every origin touched in it to send what is pending, so that one ACK covers a connection's whole
  * batch and one socket flush carries it. Runs after the journal stage has made the batch durable, or,
  * with a {@link GroupCommit} (this stage first on the thread after the journal stage's), makes it
- * durable first: the stages after it on its thread see only durable slots too. Times each answer
- * ({@link #latency()}).
+ * durable first: the stages after it on its thread see only durable slots too. First on its thread,
+ * it answers each whole batch before the stages after it there see the batch ({@link WholeBatchFirst}),
+ * so the publish stage's work does not delay the ACKs. Times each answer ({@link #latency()}).
  */
-public final class AckHandler implements EventHandler<EventSlot> {
+public final class AckHandler implements EventHandler<EventSlot>, WholeBatchFirst {
     private final ErrorLog errors;
     private final GroupCommit groupCommit;
     private Origin[] touched = new Origin[256];

@@ -24,9 +24,9 @@ import java.util.function.Consumer;
  * thread of the spec, chained in stage order, each running its stages on every slot.
  *
  * <pre>
- *  producers (I/O threads, ticker) ─► ring ─► [validate dedup window fuse journal ack publish]       (the default)
+ *  producers (I/O threads, ticker) ─► ring ─► [validate dedup window fuse journal ack publish]       (one thread)
  *  producers (I/O threads, ticker) ─► ring ─► [validate dedup window fuse journal ack] ─► [publish]  (two threads)
- *  producers (I/O threads, ticker) ─► ring ─► [validate dedup window fuse journal] ─► [ack publish]  (pipelined commit)
+ *  producers (I/O threads, ticker) ─► ring ─► [validate dedup window fuse journal] ─► [ack publish]  (pipelined commit: the default)
  * </pre>
  *
  * <p>A stage that throws stops the pipeline: {@code onFatal} is told, and nothing after the failing
@@ -133,11 +133,16 @@ public final class Pipeline {
      * with {@code wakes} (a thread after it), releases each batch itself and wakes the thread after it,
      * and lets a stage release part of a batch early the same way; with {@link BatchPrefetch} stages,
      * has them prefetch the batch's slots {@link #PREFETCH_AHEAD} at a time, each slot once, before
-     * any stage handles it.
+     * any stage handles it; with a {@link WholeBatchFirst} stage first, has that stage handle each
+     * whole batch before the others see its first slot.
      */
     private static final class StageGroup implements EventHandler<EventSlot> {
         private final EventHandler<EventSlot>[] handlers;
         private final BatchPrefetch[] prefetchers;
+        /** The first stage, when it handles whole batches before the others ({@link WholeBatchFirst}); else {@code null}. */
+        private final EventHandler<EventSlot> wholeBatchFirst;
+        /** The index in {@link #handlers} of the first stage that goes slot by slot. */
+        private final int slotBySlotFrom;
         private final DataProvider<EventSlot> ring;
         private final boolean releaseDerived;
         private final StageBlockingWaitStrategy wakes;
@@ -157,6 +162,8 @@ public final class Pipeline {
             this.handlers = ordered.values().toArray(new EventHandler[0]);
             this.prefetchers = ordered.values().stream()
                     .filter(BatchPrefetch.class::isInstance).map(BatchPrefetch.class::cast).toArray(BatchPrefetch[]::new);
+            this.wholeBatchFirst = handlers.length > 1 && handlers[0] instanceof WholeBatchFirst ? handlers[0] : null;
+            this.slotBySlotFrom = wholeBatchFirst == null ? 0 : 1;
             this.ring = ring;
             this.releaseDerived = releaseDerived;
             this.wakes = wakes;
@@ -164,18 +171,21 @@ public final class Pipeline {
 
         @Override
         public void onEvent(EventSlot slot, long sequence, boolean endOfBatch) throws Exception {
-            if (prefetchers.length > 0) {
-                if (startingBatch > 0) {
-                    batchLast = sequence + startingBatch - 1;
-                    startingBatch = 0;
-                    prefetchedTo = sequence;
-                }
-                if (sequence >= prefetchedTo) {
-                    prefetch(sequence);
+            if (startingBatch > 0) {
+                batchLast = sequence + startingBatch - 1;
+                startingBatch = 0;
+                prefetchedTo = sequence;
+                if (wholeBatchFirst != null) {
+                    for (long s = sequence; s <= batchLast; s++) {
+                        wholeBatchFirst.onEvent(ring.get(s), s, s == batchLast);
+                    }
                 }
             }
-            for (EventHandler<EventSlot> handler : handlers) {
-                handler.onEvent(slot, sequence, endOfBatch);
+            if (prefetchers.length > 0 && sequence >= prefetchedTo) {
+                prefetch(sequence);
+            }
+            for (int i = slotBySlotFrom; i < handlers.length; i++) {
+                handlers[i].onEvent(slot, sequence, endOfBatch);
             }
             if (releaseDerived) {
                 slot.giveBackDerived();
