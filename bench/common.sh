@@ -3,23 +3,26 @@
 # A free loopback TCP port.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-# Prints the configuration file to start watchpostd with: config/watchpost.yml, or with THREADS or
-# PAGE_CACHE set, a copy of it in directory $1 with that pipeline.threads or journal.page_cache
-# (every other setting as in the default). $2: the repository's root.
+# Prints the configuration file to start watchpostd with: config/watchpost.yml, or with THREADS,
+# PAGE_CACHE or FSYNC set, a copy of it in directory $1 with that pipeline.threads, journal.page_cache
+# (drop-behind or keep) or journal.fsync (always, batch or never); every other setting as in the
+# default. $2: the repository's root.
 pipeline_config() {
-  if [ -z "${THREADS:-}" ] && [ -z "${PAGE_CACHE:-}" ]; then
+  if [ -z "${THREADS:-}" ] && [ -z "${PAGE_CACHE:-}" ] && [ -z "${FSYNC:-}" ]; then
     echo config/watchpost.yml
     return
   fi
   local config="$1/watchpost.yml"
   sed -e "s|^rules: rules.yml|rules: $2/config/rules.yml|" config/watchpost.yml >"$config"
-  if [ -n "${THREADS:-}" ]; then
-    sed -i -e "s|^  threads: .*|  threads: $THREADS|" "$config"
-    grep -qxF "  threads: $THREADS" "$config" || { echo "THREADS not set in $config" >&2; return 1; }
-  fi
-  if [ -n "${PAGE_CACHE:-}" ]; then
-    sed -i -e "s|^  page_cache: .*|  page_cache: $PAGE_CACHE|" "$config"
-    grep -qxF "  page_cache: $PAGE_CACHE" "$config" || { echo "PAGE_CACHE not set in $config" >&2; return 1; }
-  fi
+  set_setting "$config" threads "${THREADS:-}" THREADS || return 1
+  set_setting "$config" page_cache "${PAGE_CACHE:-}" PAGE_CACHE || return 1
+  set_setting "$config" fsync "${FSYNC:-}" FSYNC || return 1
   echo "$config"
+}
+
+# In configuration file $1, sets the two-space-indented key $2 to $3 when $3 is not empty ($4 names it in the error).
+set_setting() {
+  [ -n "$3" ] || return 0
+  sed -i -e "s|^  $2: .*|  $2: $3|" "$1"
+  grep -qxF "  $2: $3" "$1" || { echo "$4 not set in $1" >&2; return 1; }
 }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Each thread's CPU, in % of one core, over a few seconds, for the given processes (the daemon and
-# the load generator, say): user + system time from /proc/PID/task/TID/stat, before and after.
+# the load generator, say): user + system time from /proc/PID/task/TID/stat, before and after; and
+# its context switches per second from .../status: voluntary (it blocked: a wait, a read, a lock)
+# and involuntary (the scheduler took the core from it).
 #   bench/thread-cpu.sh [SECONDS] PID...        SECONDS defaults to 10
 set -euo pipefail
 seconds=10
@@ -12,7 +14,8 @@ sample() {
       # comm may hold spaces; the times are fields 14 and 15 after the closing parenthesis
       stat=$(cat "$task/stat" 2>/dev/null) || continue
       read -r -a fields <<<"${stat##*) }"   # fields[0] is field 3 (state): utime and stime are 11 and 12
-      echo "$pid ${task##*/} ${fields[11]} ${fields[12]} $(cat "$task/comm" 2>/dev/null)"
+      switches=$(awk '/^voluntary_ctxt_switches/ {v = $2} /^nonvoluntary_ctxt_switches/ {n = $2} END {print v + 0, n + 0}' "$task/status" 2>/dev/null) || continue
+      echo "$pid ${task##*/} ${fields[11]} ${fields[12]} $switches $(cat "$task/comm" 2>/dev/null)"
     done
   done
 }
@@ -25,15 +28,16 @@ seconds, hz = float(sys.argv[1]), int(sys.argv[2])
 def parse(text):
     out = {}
     for line in text.splitlines():
-        pid, tid, user, system, *name = line.split()
-        out[(pid, tid)] = (int(user) + int(system), " ".join(name))
+        pid, tid, user, system, voluntary, involuntary, *name = line.split()
+        out[(pid, tid)] = (int(user) + int(system), int(voluntary), int(involuntary), " ".join(name))
     return out
 before, after = parse("""$before"""), parse("""$after""")
 rows = []
-for key, (ticks, name) in after.items():
-    used = ticks - before.get(key, (ticks, name))[0]
-    rows.append((100.0 * used / hz / seconds, key[0], name))
-for share, pid, name in sorted(rows, reverse=True):
+for key, (ticks, voluntary, involuntary, name) in after.items():
+    was = before.get(key, (ticks, voluntary, involuntary, name))
+    rows.append((100.0 * (ticks - was[0]) / hz / seconds, (voluntary - was[1]) / seconds, (involuntary - was[2]) / seconds, key[0], name))
+print(f"{'CPU':>8}  {'switches/s: voluntary':>21}  {'involuntary':>11}  {'pid':>7}  thread")
+for share, voluntary, involuntary, pid, name in sorted(rows, reverse=True):
     if share >= 0.5:
-        print(f"{share:6.1f} %  {pid:>7}  {name}")
+        print(f"{share:6.1f} %  {voluntary:21,.0f}  {involuntary:11,.0f}  {pid:>7}  {name}")
 PY
