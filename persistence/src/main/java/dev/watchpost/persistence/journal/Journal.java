@@ -44,8 +44,11 @@ import java.util.zip.CRC32C;
  * seals it ({@link PageCache}). The journal's page cache then stays small and its pages are reused
  * warm for the next records, instead of the kernel taking fresh ones for every megabyte written, which
  * on a virtual machine costs more system time than the writes themselves. Readers of older records
- * (replays, alert deliveries, a dedup confirmation) read them from the disk. {@link #helperProblem()}
- * says when the zeroing or the dropping has stopped, or cannot start.
+ * (replays, alert deliveries, a dedup confirmation) read them from the disk. Whatever the page-cache
+ * setting, the same thread starts the write-back of records more than {@value #WRITE_BEHIND_BYTES}
+ * bytes ahead of the last force, without waiting for it, so that the roll's force of a segment nobody
+ * forced (under {@code fsync: never}) does not find all of it still to write. {@link #helperProblem()}
+ * says when the zeroing, the dropping or the write-back has stopped, or cannot start.
  *
  * <p><b>Recovery.</b> {@link #open} checks the chain of segment names and headers and scans the last
  * segment record by record. Earlier segments were forced before the next one was created, so they are
@@ -66,6 +69,11 @@ public final class Journal implements AutoCloseable {
     private static final long ZERO_REQUEST_BYTES = 1 << 20;
     /** Zeros written at a time: the zeroing thread holds {@link #zeroLock} for one such write. */
     private static final int ZERO_WRITE_BYTES = 64 << 10;
+    /**
+     * When the records written to the operating system run this far ahead of the last force (under
+     * {@code fsync: never}, or a force long in coming), the helper thread starts their write-back.
+     */
+    static final long WRITE_BEHIND_BYTES = 4 << 20;
     /** With drop-behind, the active segment's last this many durable bytes stay in the page cache. */
     static final long CACHED_TAIL_BYTES = 16 << 20;
     /** ... and the pages behind them are dropped once this many have gathered. */
@@ -111,7 +119,11 @@ public final class Journal implements AutoCloseable {
     private volatile long durableBytes;
     /** The active segment's cached pages before this were dropped; zeroing thread, reset under zeroLock. */
     private volatile long droppedTo;
-    /** Why the zeroing or the dropping stopped or never started; null while both work as configured. */
+    /** The active segment's write-back was started before this ({@link #WRITE_BEHIND_BYTES}); zeroing thread, reset under zeroLock. */
+    private volatile long writtenBackTo;
+    /** Write-back can be started here; cleared when a start fails. */
+    private volatile boolean writingBehind;
+    /** Why the zeroing, the dropping or the write-back stopped or never started; null while all work as configured. */
     private volatile String helperProblem;
     private final ByteBuffer zeros = ByteBuffer.allocateDirect(ZERO_WRITE_BYTES);
     private long recordsInSegment;
@@ -136,6 +148,7 @@ public final class Journal implements AutoCloseable {
         this.lock = lock;
         String unavailable = config.dropBehind() ? PageCache.unavailable() : null;
         this.dropping = config.dropBehind() && unavailable == null;
+        this.writingBehind = PageCache.unavailable() == null;
         this.helperProblem = unavailable == null ? null : "the journal keeps its pages cached: " + unavailable;
         allocateWriteBuffer(config.writeBufferSize());
     }
@@ -483,9 +496,11 @@ public final class Journal implements AutoCloseable {
      * blocks the file already has, so an fsync writes their data and nothing else; a write that grows
      * the file also makes the fsync commit the file system's metadata, which on ext4 is the slow and
      * uneven part of it. It writes only past {@link #zeroedTo}, where no record is yet. With nothing to
-     * zero, it drops the cached pages behind the durable records ({@link #CACHED_TAIL_BYTES}). If a
+     * zero, it drops the cached pages behind the durable records ({@link #CACHED_TAIL_BYTES}), or else
+     * starts the write-back of records far ahead of the last force ({@link #WRITE_BEHIND_BYTES}). If a
      * write fails, the thread ends and the records grow the file from then on; if a drop fails, the
-     * pages stay cached from then on. Either is reported by {@link #helperProblem()}.
+     * pages stay cached from then on; if a write-back cannot be started, none is from then on. Each is
+     * reported by {@link #helperProblem()}.
      */
     private void zeroAhead() {
         try {
@@ -494,10 +509,15 @@ public final class Journal implements AutoCloseable {
                 Path dropFile = null;
                 long dropFrom = 0;
                 long dropTo = 0;
+                Path writeBackFile = null;
+                long writeBackFrom = 0;
+                long writeBackTo = 0;
                 synchronized (zeroLock) {
                     long at = zeroedTo;
                     long target = zeroTarget;
                     long dropUpTo = durableBytes - CACHED_TAIL_BYTES;
+                    long notForcedFrom = Math.max(durableBytes, writtenBackTo);
+                    long flushed = activeFlushedBytes;
                     if (!zeroingStopped && at < target) {
                         zeros.clear().limit((int) Math.min(zeros.capacity(), target - at));
                         zeroedTo = at + channel.write(zeros, at);
@@ -508,10 +528,19 @@ public final class Journal implements AutoCloseable {
                         dropTo = dropUpTo;
                         droppedTo = dropTo;
                         worked = true;
+                    } else if (writingBehind && flushed - notForcedFrom >= WRITE_BEHIND_BYTES) {
+                        writeBackFile = cachedPath;
+                        writeBackFrom = notForcedFrom;
+                        writeBackTo = flushed;
+                        writtenBackTo = flushed;
+                        worked = true;
                     }
                 }
                 if (dropFile != null) {
                     dropCached(dropFile, dropFrom, dropTo);
+                }
+                if (writeBackFile != null) {
+                    startWriteBack(writeBackFile, writeBackFrom, writeBackTo);
                 }
                 if (!worked) {
                     LockSupport.park(this);
@@ -521,6 +550,20 @@ public final class Journal implements AutoCloseable {
             // zeroing is only a help: the writer's records grow the file instead
             helperProblem = "the journal stopped zeroing ahead and dropping cached pages: " + e;
             zeroingStopped = true;
+        }
+    }
+
+    /**
+     * Starts the write-back of {@code file}'s bytes in [from, to), not yet forced, so that the force
+     * that comes for them (a segment roll's, under {@code fsync: never}) finds them on their way to
+     * the disk instead of all still to write; on failure, stops starting write-backs.
+     */
+    private void startWriteBack(Path file, long from, long to) {
+        try {
+            PageCache.writeBack(file, from, to - from);
+        } catch (IOException | RuntimeException e) {
+            writingBehind = false;
+            helperProblem = "the journal stopped starting the write-back of records not yet forced: " + e;
         }
     }
 
@@ -563,6 +606,18 @@ public final class Journal implements AutoCloseable {
             LockSupport.parkNanos(1_000_000);
         }
         return zeroedTo >= zeroTarget;
+    }
+
+    /**
+     * Waits until the write-back of the active segment before {@code position} was started and returns
+     * how far it was; returns early, with less, after {@code timeoutMillis}. For tests.
+     */
+    long awaitWrittenBack(long position, long timeoutMillis) {
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+        while (writtenBackTo < position && writingBehind && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(1_000_000);
+        }
+        return writtenBackTo;
     }
 
     /**
@@ -609,6 +664,7 @@ public final class Journal implements AutoCloseable {
                 cachedPath = directory.resolve(JournalFormat.segmentFileName(nextSeq));
                 durableBytes = activeWritten;
                 droppedTo = 0;
+                writtenBackTo = 0;
             }
         }
         if (dropping) {

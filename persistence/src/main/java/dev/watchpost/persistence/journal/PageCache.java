@@ -13,7 +13,8 @@ import java.nio.file.Path;
  * go at once and their memory is free for the next ones the journal writes; the kernel hands those
  * out warm, where fresh pages cost a fault each on a virtual machine whose host has not backed them
  * yet. Dirty pages in the range are only queued for writing back, so the journal asks this only of
- * bytes it has already forced to disk.
+ * bytes it has already forced to disk. It also starts the write-back of bytes not forced yet, without
+ * waiting for it ({@link #writeBack}).
  *
  * <p>Linux only, through JNA; elsewhere, or when the native library cannot be loaded,
  * {@link #unavailable()} says why and the journal keeps every page, as the kernel would by default.
@@ -22,6 +23,8 @@ final class PageCache {
     private static final int O_RDONLY = 0;
     /** POSIX_FADV_DONTNEED as Linux numbers it (s390x excepted, where it is 6). */
     private static final int POSIX_FADV_DONTNEED = "s390x".equals(Platform.ARCH) ? 6 : 4;
+    /** Start writing back the range's dirty pages, without waiting. */
+    private static final int SYNC_FILE_RANGE_WRITE = 2;
     private static final String UNAVAILABLE = load();
 
     private PageCache() {
@@ -56,6 +59,40 @@ final class PageCache {
      * @throws IllegalStateException when {@link #unavailable()} is not null
      */
     static void drop(Path file, long offset, long length) throws IOException {
+        onRange(file, offset, length, "drop its cached pages", fd -> {
+            int error = posix_fadvise(fd, offset, length, POSIX_FADV_DONTNEED);
+            if (error != 0) {
+                throw new IOException("posix_fadvise(" + file + ", " + offset + ", " + length + ") failed: errno " + error);
+            }
+        });
+    }
+
+    /**
+     * Asks the kernel to start writing {@code length} bytes of {@code file} from {@code offset} back
+     * to disk ({@code sync_file_range(SYNC_FILE_RANGE_WRITE)}) and returns without waiting for it, so
+     * that a later fsync finds less to write. Forces nothing: nothing becomes durable by it. Opens the
+     * file for the call, as {@link #drop} does.
+     *
+     * @throws IOException when the file cannot be opened or the kernel refuses
+     * @throws IllegalStateException when {@link #unavailable()} is not null
+     */
+    static void writeBack(Path file, long offset, long length) throws IOException {
+        onRange(file, offset, length, "start its write-back", fd -> {
+            try {
+                sync_file_range(fd, offset, length, SYNC_FILE_RANGE_WRITE);
+            } catch (LastErrorException e) {
+                throw new IOException("sync_file_range(" + file + ", " + offset + ", " + length + ") failed: errno " + e.getErrorCode());
+            }
+        });
+    }
+
+    /** A call on an open file descriptor. */
+    private interface FdCall {
+        void on(int fd) throws IOException;
+    }
+
+    /** Opens {@code file} read-only, makes the call on it unless the range is empty, and closes it. */
+    private static void onRange(Path file, long offset, long length, String purpose, FdCall call) throws IOException {
         if (UNAVAILABLE != null) {
             throw new IllegalStateException(UNAVAILABLE);
         }
@@ -66,19 +103,18 @@ final class PageCache {
         try {
             fd = open(file.toString(), O_RDONLY);
         } catch (LastErrorException e) {
-            throw new IOException("cannot open " + file + " to drop its cached pages: errno " + e.getErrorCode());
+            throw new IOException("cannot open " + file + " to " + purpose + ": errno " + e.getErrorCode());
         }
         try {
-            int error = posix_fadvise(fd, offset, length, POSIX_FADV_DONTNEED);
-            if (error != 0) {
-                throw new IOException("posix_fadvise(" + file + ", " + offset + ", " + length + ") failed: errno " + error);
-            }
+            call.on(fd);
         } finally {
             close(fd);
         }
     }
 
     private static native int open(String path, int flags) throws LastErrorException;
+
+    private static native int sync_file_range(int fd, long offset, long nbytes, int flags) throws LastErrorException;
 
     private static native int close(int fd);
 

@@ -234,6 +234,39 @@ class JournalTest {
     }
 
     @Test
+    void shouldStartTheWriteBackOfRecordsFarAheadOfTheLastForce() throws Exception {
+        long target = 3 * Journal.WRITE_BEHIND_BYTES;
+        try (Journal journal = Journal.open(new JournalConfig(dir, 64 << 20, 1 << 16, 256, false))) {
+            long seq = 0;
+            while (journal.stats().bytes() < target) { // written to the operating system, never forced, as under fsync: never
+                appendRange(journal, seq + 1, seq + 2000);
+                seq += 2000;
+                journal.flush();
+            }
+            long started = journal.awaitWrittenBack(2 * Journal.WRITE_BEHIND_BYTES, WAIT_MILLIS);
+            assertTrue(started >= 2 * Journal.WRITE_BEHIND_BYTES, "write-back started up to " + started);
+            assertTrue(started <= journal.stats().bytes(), "and not past the records: " + started);
+            assertNull(journal.helperProblem(), "sync_file_range works here");
+            assertEquals(0, journal.durableSeq(), "nothing was forced by it");
+            assertReads(journal.reader(1), 1, seq);
+        }
+        assertTrue(Journal.verify(dir).isClean());
+    }
+
+    @Test
+    void shouldLeaveTheWriteBackToTheForcesWhileTheyKeepUp() throws Exception {
+        try (Journal journal = Journal.open(new JournalConfig(dir, 64 << 20, 1 << 16, 256, false))) {
+            long seq = 0;
+            while (journal.stats().bytes() < 3 * Journal.WRITE_BEHIND_BYTES) { // forced every ~0.5 MB, as under fsync: batch
+                appendRange(journal, seq + 1, seq + 2000);
+                seq += 2000;
+                journal.force();
+            }
+            assertEquals(0, journal.awaitWrittenBack(1, 200));
+        }
+    }
+
+    @Test
     void shouldDropASealedSegmentsPagesOnlyWhenAskedTo() throws IOException {
         for (boolean dropBehind : new boolean[] {true, false}) {
             Path journalDir = dir.resolve("drop-" + dropBehind);
