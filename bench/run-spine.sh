@@ -14,10 +14,11 @@
 # default configuration's, e.g. THREADS='[[validate, dedup, window, fuse, correlate, enrich, alert,
 # journal, ack, publish]]' (every other setting as in config/watchpost.yml); PAGE_CACHE and FSYNC
 # likewise for journal.page_cache (drop-behind or keep) and journal.fsync. The daemon's data
-# directory is made under TMPDIR: TMPDIR=/dev/shm takes the disk out of the figures. After each open-loop scenario the daemon's /v1/status is
-# kept, and its ack_latency_us (the daemon's own share: receipt to the ack stage's flush, over the last minute)
-# shown; with OPEN_DURATION=60 or more that minute is the scenario's measured part, and the tables
-# give it too.
+# directory is made under TMPDIR: TMPDIR=/dev/shm takes the disk out of the figures.
+# After each open-loop scenario the daemon's /v1/status is kept, and its ack_latency_us (the daemon's
+# own share: receipt to the ack stage's flush) and journal_force_us (how long the journal's forces
+# to disk took), both over the last minute, shown; with OPEN_DURATION=60 or more that minute is the
+# scenario's measured part, and the tables give the first too.
 # Results (JSON, table and HdrHistogram log per scenario and run, status) go to bench/target/results/.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -74,9 +75,13 @@ for key, name in (("ack", "ACK"), ("e2e", "e2e")):
     if h and h["count"] and r["settings"]["mode"] == "open":
         parts.append(f"{name} us p50 {h['p50']:.0f} p99 {h['p99']:.0f} p99.9 {h['p99_9']:.0f} max {h['max']:.0f}")
 try:
-    own = json.load(open(path.replace(".json", ".status.json")))["ack_latency_us"]
+    status = json.load(open(path.replace(".json", ".status.json")))
+    own = status["ack_latency_us"]
     if own["count"]:
         parts.append(f"daemon's own ACK us (last {own['window_s']} s) p50 {own['p50']} p99 {own['p99']} p99.9 {own['p99_9']} max {own['max']}")
+    forces = status["journal_force_us"]
+    if forces["count"]:
+        parts.append(f"journal forces {forces['count'] / max(1, forces['window_s']):,.0f}/s, us p50 {forces['p50']} p99 {forces['p99']} p99.9 {forces['p99_9']} max {forces['max']}")
 except (OSError, ValueError, KeyError):
     pass
 if "cpu_percent_of_core" in d:

@@ -16,6 +16,7 @@ import dev.watchpost.handlers.DedupHandler;
 import dev.watchpost.handlers.EnrichHandler;
 import dev.watchpost.handlers.ErrorLog;
 import dev.watchpost.handlers.JournalHandler;
+import dev.watchpost.handlers.LatencyWindow;
 import dev.watchpost.handlers.PublishHandler;
 import dev.watchpost.handlers.SeqAllocator;
 import dev.watchpost.handlers.ValidateHandler;
@@ -84,6 +85,8 @@ public final class Daemon implements AutoCloseable {
     private Ticker ticker;
     private SeqAllocator seqs;
     private AckHandler ack;
+    /** How long the journal's forces to disk took over the last minute; recorded and rolled under its own lock, by any thread. */
+    private final LatencyWindow journalForces = new LatencyWindow(System.nanoTime());
     private ErrorLog errors;
     private EventTypeRegistry registry;
     /** The rule stages running now; replaced by a reload, on the stage thread. */
@@ -171,6 +174,12 @@ public final class Daemon implements AutoCloseable {
         });
         LongSupplier committed = config.journal().fsync() == FsyncPolicy.NEVER ? journal::flushedSeq : journal::durableSeq;
         delivery = new AlertDelivery(config.rules().alerts(), journal, committed, dataDir, registry, counters);
+        journal.timeForces(micros -> {
+            synchronized (journalForces) { // forces may be far apart: status rolls the window too
+                journalForces.record(micros);
+                journalForces.roll(System.nanoTime());
+            }
+        });
         GroupCommit groupCommit = config.pipeline().pipelinedCommit() ? new GroupCommit(journal, deadLetters, config.journal().fsync(), counters) : null;
         stages.put(Stage.JOURNAL, new JournalHandler(journal, deadLetters, config.journal().fsync(),
                 config.journal().batchMaxRecords(), config.journal().batchMaxDelay().toNanos(), counters, groupCommit));
@@ -217,6 +226,10 @@ public final class Daemon implements AutoCloseable {
         status.put("journal_durable_seq", journal.durableSeq());
         status.put("journal_helper_problem", journal.helperProblem());
         status.put("ack_latency_us", ack.latency().lastMinute(System.nanoTime()));
+        synchronized (journalForces) {
+            journalForces.roll(System.nanoTime());
+            status.put("journal_force_us", journalForces.lastMinute(System.nanoTime()));
+        }
         status.put("dedup_entries", dedup.size());
         RuleStages rules = ruleStages;
         long watermarkUs = rules.window().watermarkUs();

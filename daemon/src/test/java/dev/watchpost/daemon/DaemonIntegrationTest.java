@@ -358,18 +358,40 @@ class DaemonIntegrationTest {
             }
         }
 
-        // The figures cover closed intervals of 5 s: wait for the first to close.
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        JsonNode latency;
-        do {
-            Thread.sleep(200);
-            String body = http.send(HttpRequest.newBuilder(uri("/v1/status")).build(), HttpResponse.BodyHandlers.ofString()).body();
-            latency = new ObjectMapper().readTree(body).get("ack_latency_us");
-        } while (latency.get("count").asLong() == 0 && System.nanoTime() < deadline);
+        JsonNode latency = awaitLastMinute("ack_latency_us");
 
         assertEquals(3, latency.get("count").asLong(), latency.toString());
         assertTrue(latency.get("window_s").asLong() >= 5, latency.toString());
         assertTrue(latency.get("p50").asLong() > 0 && latency.get("p50").asLong() <= latency.get("max").asLong(), latency.toString());
+    }
+
+    @Test
+    void shouldShowInStatusHowLongTheJournalsForcesTook() throws Exception {
+        start("");
+        try (DetectorClient detector = detector()) {
+            for (int i = 0; i < 3; i++) { // one at a time: each ACK follows a force of its own
+                byte[] frame = TestEvents.valid(UUID.randomUUID());
+                assertTrue(detector.awaitAck(detector.send(frame, 0, frame.length)));
+            }
+        }
+
+        // No force comes after these: the status request itself closes the 5 s interval once it is over.
+        JsonNode forces = awaitLastMinute("journal_force_us");
+
+        assertTrue(forces.get("count").asLong() >= 3, forces.toString());
+        assertTrue(forces.get("p50").asLong() <= forces.get("max").asLong() && forces.get("max").asLong() > 0, forces.toString());
+    }
+
+    /** The status's figures over the last minute under {@code key}, once they count something (they cover closed intervals of 5 s), or after 30 s. */
+    private JsonNode awaitLastMinute(String key) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        JsonNode figures;
+        do {
+            Thread.sleep(200);
+            String body = http.send(HttpRequest.newBuilder(uri("/v1/status")).build(), HttpResponse.BodyHandlers.ofString()).body();
+            figures = new ObjectMapper().readTree(body).get(key);
+        } while (figures.get("count").asLong() == 0 && System.nanoTime() < deadline);
+        return figures;
     }
 
     private URI uri(String path) {

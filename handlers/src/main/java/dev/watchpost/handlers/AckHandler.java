@@ -22,7 +22,7 @@ public final class AckHandler implements EventHandler<EventSlot>, WholeBatchFirs
     private final GroupCommit groupCommit;
     private Origin[] touched = new Origin[256];
     private int touchedCount;
-    private final AnswerLatency latency = new AnswerLatency(System.nanoTime());
+    private final LatencyWindow latency = new LatencyWindow(System.nanoTime());
     /** The batch's answered events' receipt times, recorded once their answers are flushed. */
     private long[] received = new long[256];
     private int receivedCount;
@@ -68,7 +68,7 @@ public final class AckHandler implements EventHandler<EventSlot>, WholeBatchFirs
     }
 
     /** How long answers take, over the last minute; for {@code /v1/status}. */
-    public AnswerLatency latency() {
+    public LatencyWindow latency() {
         return latency;
     }
 
@@ -76,7 +76,7 @@ public final class AckHandler implements EventHandler<EventSlot>, WholeBatchFirs
         if (receivedCount > 0) {
             long now = WallClock.nowMicros();
             for (int i = 0; i < receivedCount; i++) {
-                latency.record(received[i], now);
+                latency.record(now - received[i]);
             }
             receivedCount = 0;
         }

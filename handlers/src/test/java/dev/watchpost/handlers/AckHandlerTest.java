@@ -185,7 +185,7 @@ class AckHandlerTest {
         tick.claimTick(tenMillisAgo);
         handler.onEvent(tick, ringSequence++, true);
 
-        long later = System.nanoTime() + AnswerLatency.INTERVAL_NANOS;
+        long later = System.nanoTime() + LatencyWindow.INTERVAL_NANOS;
         handler.latency().roll(later); // the test runs on the stage's thread: it may close the interval
         Map<String, Object> figures = handler.latency().lastMinute(later);
 

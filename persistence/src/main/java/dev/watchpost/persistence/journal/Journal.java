@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongConsumer;
 import java.util.zip.CRC32C;
 
 /**
@@ -123,6 +124,8 @@ public final class Journal implements AutoCloseable {
     private volatile long writtenBackTo;
     /** Write-back can be started here; cleared when a start fails. */
     private volatile boolean writingBehind;
+    /** Told how long each force of records took ({@link #timeForces}); null for none. */
+    private volatile LongConsumer forceTimer;
     /** Why the zeroing, the dropping or the write-back stopped or never started; null while all work as configured. */
     private volatile String helperProblem;
     private final ByteBuffer zeros = ByteBuffer.allocateDirect(ZERO_WRITE_BYTES);
@@ -425,11 +428,31 @@ public final class Journal implements AutoCloseable {
             long flushed = flushedSeq; // written to the channel before this read
             if (durableSeq < flushed) {
                 long bytes = activeFlushedBytes; // at least flushed's records, all written before the fsync
+                long start = System.nanoTime();
                 channel.force(false);
+                timed(start);
                 durableSeq = flushed;
                 durableBytes = bytes;
             }
             return durableSeq;
+        }
+    }
+
+    /**
+     * From now on tells {@code timer} how long, in microseconds, each force of records to disk takes:
+     * a {@link #sync} that had records to force, and a segment roll's force of the sealed segment. It
+     * is called under the journal's sync lock, so by one thread at a time, whichever forced; it must be
+     * quick and must not call back into the journal.
+     */
+    public void timeForces(LongConsumer timer) {
+        this.forceTimer = timer;
+    }
+
+    /** Tells the force timer, if any, how long the force that began at {@code startNanos} took. Under syncLock. */
+    private void timed(long startNanos) {
+        LongConsumer timer = forceTimer;
+        if (timer != null) {
+            timer.accept((System.nanoTime() - startNanos) / 1_000);
         }
     }
 
@@ -653,7 +676,9 @@ public final class Journal implements AutoCloseable {
         synchronized (syncLock) { // a sync() meanwhile would force a closed channel
             synchronized (zeroLock) { // and the zeroing thread write into one
                 cutZeroedTail();
+                long start = System.nanoTime();
                 channel.force(true); // with the file's new length
+                timed(start);
                 durableSeq = lastSeq;
                 sealedIndex.write(sealed.indexPath, sealed.firstSeq, lastSeq, activeWritten, indexInterval);
                 channel.close();

@@ -267,6 +267,24 @@ class JournalTest {
     }
 
     @Test
+    void shouldTimeEveryForceOfRecordsAndNoSyncThatHadNothingToForce() throws IOException {
+        List<Long> forces = new ArrayList<>();
+        try (Journal journal = Journal.open(new JournalConfig(dir, 1 << 20, 1 << 16, 16, false))) {
+            journal.timeForces(forces::add);
+            appendRange(journal, 1, 10);
+            journal.force();
+            journal.force(); // nothing new: no force
+            assertEquals(1, forces.size());
+            appendRange(journal, 11, 12_000); // ~3 MB in 1 MiB segments: each roll forces the sealed segment
+            journal.force();
+            int rolls = journal.segments().length - 1;
+            assertTrue(rolls >= 2);
+            assertEquals(1 + rolls + 1, forces.size(), "one per sync with records, one per roll: " + forces);
+            assertTrue(forces.stream().allMatch(micros -> micros >= 0));
+        }
+    }
+
+    @Test
     void shouldDropASealedSegmentsPagesOnlyWhenAskedTo() throws IOException {
         for (boolean dropBehind : new boolean[] {true, false}) {
             Path journalDir = dir.resolve("drop-" + dropBehind);

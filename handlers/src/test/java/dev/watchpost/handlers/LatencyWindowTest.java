@@ -4,19 +4,19 @@ import org.junit.jupiter.api.Test;
 
 import java.util.Map;
 
-import static dev.watchpost.handlers.AnswerLatency.INTERVAL_NANOS;
+import static dev.watchpost.handlers.LatencyWindow.INTERVAL_NANOS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class AnswerLatencyTest {
+class LatencyWindowTest {
     private static final long START = 1_000_000_000_000L;
-    private final AnswerLatency latency = new AnswerLatency(START);
+    private final LatencyWindow latency = new LatencyWindow(START);
 
     /** Records answers of 1 to {@code n} ms. */
     private void recordMillis(int n) {
         for (int ms = 1; ms <= n; ms++) {
-            latency.record(5_000_000, 5_000_000 + ms * 1000L);
+            latency.record(ms * 1000L);
         }
     }
 
@@ -62,7 +62,7 @@ class AnswerLatencyTest {
     void shouldMergeTheIntervalsOfTheLastMinuteAndDropOlderOnes() {
         long now = START;
         for (int i = 0; i < 12; i++) {
-            latency.record(0, i < 6 ? 1_000 : 2_000);
+            latency.record(i < 6 ? 1_000 : 2_000);
             now += INTERVAL_NANOS;
             latency.roll(now);
         }
@@ -92,14 +92,14 @@ class AnswerLatencyTest {
 
     @Test
     void shouldCountAStepBackOfTheClockAsZeroAndAnEndlessWaitAsAMinute() {
-        latency.record(10_000, 9_000);
-        latency.record(0, Long.MAX_VALUE);
+        latency.record(9_000 - 10_000);
+        latency.record(Long.MAX_VALUE);
         latency.roll(START + INTERVAL_NANOS);
 
         Map<String, Object> figures = latency.lastMinute(START + INTERVAL_NANOS);
 
         assertEquals(2L, figures.get("count"));
         assertEquals(0L, value(figures, "p50"));
-        assertNear(AnswerLatency.HIGHEST_US, value(figures, "max"), "max");
+        assertNear(LatencyWindow.HIGHEST_US, value(figures, "max"), "max");
     }
 }

@@ -6,19 +6,20 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * How long the daemon takes to answer: from an event's receipt by an I/O thread
- * ({@link dev.watchpost.ringbuffer.EventSlot#receivedAtUs}) to the ack stage's flush of the ACK or
- * NACK that covers it, which hands it to the I/O thread to send, in microseconds, over the last
- * minute. It is the daemon's own share of a detector's ACK latency: what is added beyond is the I/O
- * thread's queue, the network, the kernel's socket queues and the detector itself.
+ * Latencies over the last minute, in microseconds: the daemon keeps one for its answers (from an
+ * event's receipt by an I/O thread, {@link dev.watchpost.ringbuffer.EventSlot#receivedAtUs}, to the ack
+ * stage's flush of the ACK or NACK that covers it, which hands it to the I/O thread to send: the
+ * daemon's own share of a detector's ACK latency) and one for the journal's forces to disk.
  *
- * <p>The ack stage writes it, one thread, without atomics: it records each answered event into a
- * histogram of its own and, once per {@link #INTERVAL_NANOS}, swaps that histogram with the oldest
- * of the minute's completed ones under this object's lock; the swap and {@link #lastMinute} are the
- * only two places that take it. Nothing is allocated after construction.
+ * <p>One writer, without atomics (the ack stage's thread): it records each latency into a histogram
+ * of its own and, once per {@link #INTERVAL_NANOS}, swaps that histogram with the oldest of the
+ * minute's completed ones under this object's lock; the swap and {@link #lastMinute} are the only two
+ * places that take it. Where latencies come seldom and from any thread (the journal's forces), every
+ * record and roll is made under that lock instead; then any thread holding it may roll the window, so
+ * that a reader sees the intervals close on time. Nothing is allocated after construction.
  */
-public final class AnswerLatency {
-    /** Longer answers are counted as this long: a minute. */
+public final class LatencyWindow {
+    /** Longer latencies are counted as this long: a minute. */
     static final long HIGHEST_US = 60_000_000L;
     static final long INTERVAL_NANOS = 5_000_000_000L;
     static final long WINDOW_NANOS = 60_000_000_000L;
@@ -36,7 +37,7 @@ public final class AnswerLatency {
     private Histogram current = histogram();
     private long currentStart;
 
-    public AnswerLatency(long nowNanos) {
+    public LatencyWindow(long nowNanos) {
         for (int i = 0; i < INTERVALS; i++) {
             completed[i] = histogram();
             completedStart[i] = completedEnd[i] = nowNanos - WINDOW_NANOS; // empty, and already out of the window
@@ -48,12 +49,12 @@ public final class AnswerLatency {
         return new Histogram(HIGHEST_US, 2);
     }
 
-    /** One answered event, received at {@code receivedAtUs} and answered at {@code answeredAtUs}. The ack stage's thread. */
-    public void record(long receivedAtUs, long answeredAtUs) {
-        current.recordValue(Math.min(HIGHEST_US, Math.max(0, answeredAtUs - receivedAtUs)));
+    /** One latency of {@code micros}, counted as 0 when negative (clocks) and as {@link #HIGHEST_US} when longer. The writer. */
+    public void record(long micros) {
+        current.recordValue(Math.min(HIGHEST_US, Math.max(0, micros)));
     }
 
-    /** Closes the current interval if it is due. The ack stage's thread, once per batch or so. */
+    /** Closes the current interval if it is due. The writer, once per batch or so. */
     public void roll(long nowNanos) {
         if (nowNanos - currentStart < INTERVAL_NANOS) {
             return;
@@ -72,8 +73,8 @@ public final class AnswerLatency {
 
     /**
      * The completed intervals that ended within the last minute, merged: {@code window_s} (the span
-     * they cover, up to a minute; the newest {@link #INTERVAL_NANOS} are not in it yet, and a stage
-     * thread that stood still for longer than an interval stretches it),
+     * they cover, up to a minute; the newest {@link #INTERVAL_NANOS} are not in it yet, and a writer
+     * that stood still for longer than an interval stretches it),
      * {@code count}, and {@code p50}, {@code p90}, {@code p99}, {@code p99_9}, {@code max} in µs,
      * which are {@code null} while the count is 0. Any thread.
      */
