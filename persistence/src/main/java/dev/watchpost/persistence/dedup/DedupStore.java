@@ -86,6 +86,8 @@ public final class DedupStore implements AutoCloseable {
     private long sourceErrors;
     private boolean closed;
     private boolean ownsSource;
+    /** Thrown whenever the store is full: made once, so that a refused insert allocates nothing. */
+    private final DedupStoreFullException full;
 
     private DedupStore(DedupConfig config, ReceiptTable table, SeqTimeline timeline, ReceiptSource source,
                        long snapshotSeq, boolean snapshotLoaded, String snapshotProblem) {
@@ -100,6 +102,7 @@ public final class DedupStore implements AutoCloseable {
         this.highestSeq = snapshotSeq;
         this.snapshotLoaded = snapshotLoaded;
         this.snapshotProblem = snapshotProblem;
+        this.full = new DedupStoreFullException(config.capacity());
     }
 
     /**
@@ -295,7 +298,7 @@ public final class DedupStore implements AutoCloseable {
             // The purge moved entries: probe again (it cannot purge again within its interval).
             return lookupOrInsert(msb, lsb, seqIfNew, nowMillis);
         } else {
-            throw new DedupStoreFullException(table.size(), config.capacity(), null);
+            throw full;
         }
         recorded(msb, lsb, seqIfNew, nowMillis);
         return NOT_FOUND;
@@ -362,7 +365,7 @@ public final class DedupStore implements AutoCloseable {
             slot = table.next(slot);
         }
         if (table.size() >= config.capacity()) {
-            throw new DedupStoreFullException(table.size(), config.capacity(), null);
+            throw full;
         }
         table.insert(slot, fingerprint, seq);
         recorded(msb, lsb, seq, receivedMillis);

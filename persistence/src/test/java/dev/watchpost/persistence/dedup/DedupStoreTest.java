@@ -2,6 +2,7 @@ package dev.watchpost.persistence.dedup;
 
 import static dev.watchpost.persistence.dedup.DedupStore.NOT_FOUND;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -318,7 +319,9 @@ class DedupStoreTest {
             }
 
             DedupStoreFullException full = assertThrows(DedupStoreFullException.class, () -> lookup(store, 5_000, 5_000, T0 + 6_000));
-            assertEquals(capacity, full.size());
+            assertEquals(capacity, full.capacity());
+            DedupStoreFullException again = assertThrows(DedupStoreFullException.class, () -> lookup(store, 5_001, 5_000, T0 + 6_000));
+            assertSame(full, again, "a refused insert allocates nothing: the store throws the one instance it made");
             assertEquals(7, lookup(store, 7, 5_001, T0 + 6_000));
             assertEquals(capacity, store.size());
 
