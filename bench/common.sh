@@ -13,11 +13,17 @@ pipeline_config() {
     return
   fi
   local config="$1/watchpost.yml"
-  sed -e "s|^rules: rules.yml|rules: $2/config/rules.yml|" config/watchpost.yml >"$config"
+  config_copy config/watchpost.yml "$config" "$2"
   set_setting "$config" threads "${THREADS:-}" THREADS || return 1
   set_setting "$config" page_cache "${PAGE_CACHE:-}" PAGE_CACHE || return 1
   set_setting "$config" fsync "${FSYNC:-}" FSYNC || return 1
   echo "$config"
+}
+
+# Copies configuration file $1 to $2, its rules file named by absolute path under the repository's
+# root $3 (a copy elsewhere no longer finds rules.yml beside it). A copy of a copy stays as it was.
+config_copy() {
+  sed -e "s|^rules: rules.yml|rules: $3/config/rules.yml|" "$1" >"$2"
 }
 
 # In configuration file $1, sets the two-space-indented key $2 to $3 when $3 is not empty ($4 names it in the error).

@@ -4,9 +4,10 @@
 # closed loop alone records more than the default 10 M dedup store holds on a box that holds
 # 500,000/s, which is why it and the highest rate run with room for BIG_CAPACITY, 20 M), drives it with
 # the load generator on the same box, prints one line per scenario and run (with how many events
-# found the dedup store full, when any did), and at the end tables of min / median / max over the runs. Every scenario samples the daemon's
-# CPU and RSS (--daemon-pid); the open-loop scenarios also hold one WebSocket subscriber on
-# /v1/stream and time each event from its intended send to its arrival there (--stream).
+# found the dedup store full, when any did), and at the end tables of min / median / max over the
+# runs. Every scenario samples the daemon's CPU and RSS (--daemon-pid); the open-loop scenarios also
+# hold one WebSocket subscriber on /v1/stream and time each event from its intended send to its
+# arrival there (--stream).
 #   bench/run-spine.sh           closed loop (2 connections), open loop 10k/s, 100k/s and the highest rate
 # The highest rate is HIGH_SHARE (0.4) of what the run's closed loop sustained, rounded down to
 # 10,000/s, run in open loop without the stream subscriber (ingest alone, as in the closed loop), and
@@ -45,7 +46,7 @@ config=$(pipeline_config "$data" "$here")
 # at about 500,000/s for 30 s): their daemons get room for BIG_CAPACITY, so that they measure the
 # store as it works when it has room, not the full store's shortcut. Every other setting as above.
 big_config="$data/watchpost-big.yml"
-sed -e "s|^rules: rules.yml|rules: $here/config/rules.yml|" "$config" >"$big_config"
+config_copy "$config" "$big_config" "$here"
 set_setting "$big_config" capacity "${BIG_CAPACITY:-20000000}" BIG_CAPACITY
 
 
