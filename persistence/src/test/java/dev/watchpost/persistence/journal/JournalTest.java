@@ -296,6 +296,7 @@ class JournalTest {
                     first = files.filter(f -> f.toString().endsWith(".wpj")).sorted().findFirst().orElseThrow();
                 }
                 assertTrue(journal.segments().length > 2);
+                assertTrue(journal.awaitSealedDropped(WAIT_MILLIS)); // the roll hands the drop to the journal's helper thread
                 assertEquals(!dropBehind, isCached(first, 0, Files.size(first)), "drop-behind " + dropBehind);
                 assertNull(journal.helperProblem());
                 assertReads(journal.reader(1), 1, 12_000);
