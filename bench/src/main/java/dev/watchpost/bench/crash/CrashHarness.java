@@ -109,7 +109,7 @@ public final class CrashHarness implements Callable<Integer> {
     long eventsPerDetector;
 
     @Option(names = "--dedup-capacity", defaultValue = "500000", paramLabel = "C",
-            description = "dedup.capacity of the daemon; new events stop at 90% of it (default: ${DEFAULT-VALUE}).")
+            description = "dedup.capacity of the daemon; new events stop at 90%% of it (default: ${DEFAULT-VALUE}).")
     long dedupCapacity;
 
     @Option(names = "--keep", description = "Keep the run directory even when every check passed.")
