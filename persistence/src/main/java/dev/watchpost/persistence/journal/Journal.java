@@ -45,14 +45,14 @@ import java.util.zip.CRC32C;
  * asks the kernel to drop the active segment's cached pages more than {@value #CACHED_TAIL_BYTES}
  * bytes behind the newest record forced to disk, and a sealed segment's whole once the writer has
  * sealed it ({@link PageCache}); the writer itself only asks, so that a roll does not wait for the
- * kernel to let go of a segment's pages (1.5–3 ms for 64 MiB on a virtual machine). The journal's page cache then stays small and its pages are reused
- * warm for the next records, instead of the kernel taking fresh ones for every megabyte written, which
- * on a virtual machine costs more system time than the writes themselves. Readers of older records
- * (replays, alert deliveries, a dedup confirmation) read them from the disk. Whatever the page-cache
- * setting, the same thread starts the write-back of records more than {@value #WRITE_BEHIND_BYTES}
- * bytes ahead of the last force, without waiting for it, so that the roll's force of a segment nobody
- * forced (under {@code fsync: never}) does not find all of it still to write. {@link #helperProblem()}
- * says when the zeroing, the dropping or the write-back has stopped, or cannot start.
+ * kernel to let go of a segment's pages (1.6–4.5 ms for 64 MiB on a virtual machine). The journal's
+ * page cache then stays small and its pages are reused warm for the next records, instead of the
+ * kernel taking fresh ones for every megabyte written, which on a virtual machine costs more system
+ * time than the writes themselves. Readers of older records (replays, alert deliveries, a dedup
+ * confirmation) read them from the disk. Whatever the page-cache setting, the same thread starts
+ * the write-back of records more than {@value #WRITE_BEHIND_BYTES} bytes ahead of the last force,
+ * without waiting for it, so that the roll's force of a segment nobody forced (under
+ * {@code fsync: never}) does not find all of it still to write. {@link #helperProblem()} says when the zeroing, the dropping or the write-back has stopped, or cannot start.
  *
  * <p><b>Recovery.</b> {@link #open} checks the chain of segment names and headers and scans the last
  * segment record by record. Earlier segments were forced before the next one was created, so they are
@@ -532,11 +532,11 @@ public final class Journal implements AutoCloseable {
      * blocks the file already has, so an fsync writes their data and nothing else; a write that grows
      * the file also makes the fsync commit the file system's metadata, which on ext4 is the slow and
      * uneven part of it. It writes only past {@link #zeroedTo}, where no record is yet. With nothing to
-     * zero, it drops the cached pages of the segments the writer sealed, then those behind the durable records ({@link #CACHED_TAIL_BYTES}), or else
-     * starts the write-back of records far ahead of the last force ({@link #WRITE_BEHIND_BYTES}). If a
-     * write fails, the thread ends and the records grow the file from then on; if a drop fails, the
-     * pages stay cached from then on; if a write-back cannot be started, none is from then on. Each is
-     * reported by {@link #helperProblem()}.
+     * zero, it drops the cached pages of the segments the writer sealed, then those behind the durable
+     * records ({@link #CACHED_TAIL_BYTES}), or else starts the write-back of records far ahead of the
+     * last force ({@link #WRITE_BEHIND_BYTES}). If a write fails, the thread ends and the records grow
+     * the file from then on; if a drop fails, the pages stay cached from then on; if a write-back
+     * cannot be started, none is from then on. Each is reported by {@link #helperProblem()}.
      */
     private void zeroAhead() {
         try {
@@ -615,8 +615,8 @@ public final class Journal implements AutoCloseable {
     }
 
     /**
-     * Has the zeroing thread drop a just sealed segment's cached pages, or drops them here when that
-     * thread has stopped or never started. Writer thread only.
+     * Has the zeroing thread drop a just sealed segment's cached pages (starting it if need be), or
+     * drops them here when that thread has stopped. Writer thread only.
      */
     private void dropSealedLater(Path path, long length) {
         boolean handed = false;
