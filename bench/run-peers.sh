@@ -55,10 +55,10 @@ watchpost() {
   local fsync=$1 tcp http dir="$tmp/watchpost-$1" pid
   tcp=$(free_port); http=$(free_port)
   rm -rf "$dir"; mkdir -p "$dir"
-  sed -e "s/^  fsync: batch /  fsync: $fsync /" -e "s/^  capacity: [0-9]* /  capacity: 20000000 /" config/watchpost.yml >"$dir/watchpost.yml"
+  cp config/watchpost.yml "$dir/watchpost.yml"
   find config -maxdepth 1 -type f ! -name watchpost.yml -exec cp {} "$dir/" \;   # rules.yml and what it names, relative to watchpost.yml
-  grep -q "fsync: $fsync " "$dir/watchpost.yml"
-  grep -q "capacity: 20000000 " "$dir/watchpost.yml"
+  set_setting "$dir/watchpost.yml" fsync "$fsync" fsync
+  set_setting "$dir/watchpost.yml" capacity 20000000 capacity
   ./watchpostd --config "$dir/watchpost.yml" --data-dir "$dir/data" --tcp-port "$tcp" --udp-port 0 --http-port "$http" \
     >"$out/watchpostd-$fsync-$run.log" 2>&1 &
   pid=$!; pids+=("$pid")

@@ -37,8 +37,8 @@ def sample():
                 continue
             name = stat[stat.index("(") + 1:stat.rindex(")")]
             fields = stat[stat.rindex(")") + 2:].split()  # fields[0] is field 3 (state): utime and stime are 11 and 12
-            switches = {line.split(":")[0]: int(line.split()[1]) for line in status.splitlines() if line.endswith(tuple("0123456789"))
-                        and line.split(":")[0] in ("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")}
+            switches = {key: int(value) for key, value in (line.split(":") for line in status.splitlines()
+                        if line.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")))}
             schedstat = (read(f"{task}/schedstat") or "").split()
             wait = (int(schedstat[1]), int(schedstat[2])) if len(schedstat) >= 3 else None
             out[(pid, tid)] = (int(fields[11]) + int(fields[12]), switches.get("voluntary_ctxt_switches", 0),

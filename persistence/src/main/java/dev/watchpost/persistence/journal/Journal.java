@@ -634,11 +634,16 @@ public final class Journal implements AutoCloseable {
         }
     }
 
+    /** The zeroing thread's drop of a sealed segment's pages, counted for {@link #awaitSealedDropped}. */
     private void dropSealed(SealedPages sealed) {
+        dropSealedNow(sealed);
+        sealedDropsDone++; // the zeroing thread only
+    }
+
+    private void dropSealedNow(SealedPages sealed) {
         if (dropping) {
             dropCached(sealed.path(), 0, sealed.length());
         }
-        sealedDropsDone++; // the zeroing thread only
     }
 
     /** Drops the cached pages of {@code file} in [from, to), already durable; on failure, stops dropping. */
@@ -672,9 +677,7 @@ public final class Journal implements AutoCloseable {
             LockSupport.unpark(zeroer);
         }
         for (SealedPages sealed : left) { // what the zeroing thread had not come to yet
-            if (dropping) {
-                dropCached(sealed.path(), 0, sealed.length());
-            }
+            dropSealedNow(sealed);
         }
     }
 
