@@ -4,17 +4,18 @@
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # Prints the configuration file to start watchpostd with: config/watchpost.yml, or with THREADS,
-# PAGE_CACHE or FSYNC set, a copy of it in directory $1 with that pipeline.threads, journal.page_cache
-# (drop-behind or keep) or journal.fsync (always, batch or never); every other setting as in the
-# default. $2: the repository's root.
+# LINGER, PAGE_CACHE or FSYNC set, a copy of it in directory $1 with that pipeline.threads,
+# pipeline.linger (0us, 500us), journal.page_cache (drop-behind or keep) or journal.fsync (always,
+# batch or never); every other setting as in the default. $2: the repository's root.
 pipeline_config() {
-  if [ -z "${THREADS:-}" ] && [ -z "${PAGE_CACHE:-}" ] && [ -z "${FSYNC:-}" ]; then
+  if [ -z "${THREADS:-}" ] && [ -z "${LINGER:-}" ] && [ -z "${PAGE_CACHE:-}" ] && [ -z "${FSYNC:-}" ]; then
     echo config/watchpost.yml
     return
   fi
   local config="$1/watchpost.yml"
   config_copy config/watchpost.yml "$config" "$2"
   set_setting "$config" threads "${THREADS:-}" THREADS || return 1
+  set_setting "$config" linger "${LINGER:-}" LINGER || return 1
   set_setting "$config" page_cache "${PAGE_CACHE:-}" PAGE_CACHE || return 1
   set_setting "$config" fsync "${FSYNC:-}" FSYNC || return 1
   echo "$config"

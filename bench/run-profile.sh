@@ -7,7 +7,7 @@
 #   bench/run-profile.sh                       the default configuration, closed loop
 #   RATE=100000 STREAM=1 bench/run-profile.sh  open loop at 100,000/s with one stream subscriber
 # Environment: WARMUP (10 s), DURATION (20 s); RATE (0: closed loop) and STREAM (1: hold a WebSocket
-# subscriber on /v1/stream); EVENT (cpu; wall for where the threads wait too); THREADS, PAGE_CACHE and FSYNC
+# subscriber on /v1/stream); EVENT (cpu; wall for where the threads wait too); THREADS, LINGER, PAGE_CACHE and FSYNC
 # as in run-spine.sh; INTERVAL (1ms) between samples. The collapsed stacks go to
 # bench/target/results/profile.collapsed (flame-graph input).
 set -euo pipefail

@@ -16,8 +16,9 @@
 # CLOSED_STREAM=1 to hold the stream subscriber in the closed loop too (it then measures ingest plus
 # fan-out to one client, no longer ingest alone). THREADS to run another pipeline.threads than the
 # default configuration's, e.g. THREADS='[[validate, dedup, window, fuse, correlate, enrich, alert,
-# journal, ack, publish]]' (every other setting as in config/watchpost.yml); PAGE_CACHE and FSYNC
-# likewise for journal.page_cache (drop-behind or keep) and journal.fsync. The daemon's data
+# journal, ack, publish]]' (every other setting as in config/watchpost.yml); LINGER, PAGE_CACHE and
+# FSYNC likewise for pipeline.linger (0us, say), journal.page_cache (drop-behind or keep) and
+# journal.fsync. The daemon's data
 # directory is made under TMPDIR: TMPDIR=/dev/shm takes the disk out of the figures.
 # After each open-loop scenario the daemon's /v1/status is kept, and its ack_latency_us (the daemon's
 # own share: receipt to the ack stage's flush) and journal_force_us (how long the journal's forces

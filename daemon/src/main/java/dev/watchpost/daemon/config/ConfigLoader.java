@@ -119,7 +119,7 @@ public final class ConfigLoader extends ConfigValues {
                 integer(ht, "http.stream_outbox", WatchpostConfig.Http.STREAM_OUTBOX_DEFAULT, 16, 1 << 22));
 
         JsonNode pl = section(root, "pipeline");
-        known(pl, "pipeline.", Set.of("ring_size", "wait_strategy", "threads", "slot_initial_bytes", "tick_interval"));
+        known(pl, "pipeline.", Set.of("ring_size", "wait_strategy", "threads", "slot_initial_bytes", "tick_interval", "linger"));
         PipelineSpec pipeline = pipeline(pl);
 
         JsonNode jn = section(root, "journal");
@@ -171,6 +171,11 @@ public final class ConfigLoader extends ConfigValues {
         } else {
             wait = WaitStrategyKind.fromConfigName(waitName);
         }
+        Duration linger = duration(pl, "pipeline.linger", PipelineSpec.LINGER_DEFAULT, Duration.ZERO, PipelineSpec.LINGER_MAX);
+        if (wait != WaitStrategyKind.BLOCKING && !pl.path("linger").isMissingNode() && !linger.isZero()) {
+            problems.add("pipeline.linger: only the blocking wait strategy lingers; set it to 0us or remove it with wait_strategy "
+                    + wait.configName());
+        }
         List<List<Stage>> threads = PipelineSpec.THREADS_DEFAULT;
         JsonNode t = pl.path("threads");
         if (!t.isMissingNode()) {
@@ -204,7 +209,7 @@ public final class ConfigLoader extends ConfigValues {
             problems.add("pipeline: " + problem);
             return PipelineSpec.defaults();
         }
-        return new PipelineSpec(ringSize, wait, threads, slotBytes, tick);
+        return new PipelineSpec(ringSize, wait, threads, slotBytes, tick, linger);
     }
 
     private Map<Integer, String> eventTypes(JsonNode node) {

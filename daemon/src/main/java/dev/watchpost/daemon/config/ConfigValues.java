@@ -133,7 +133,15 @@ class ConfigValues {
         return value;
     }
 
+    /** A duration as the configuration writes it: 250us, 10ms, 1h, 30m5s. */
     static String pretty(Duration d) {
+        long nanos = d.isZero() || d.compareTo(Duration.ofSeconds(1)) >= 0 ? -1 : d.toNanos();
+        if (nanos > 0 && nanos % 1_000_000 == 0) {
+            return nanos / 1_000_000 + "ms";
+        }
+        if (nanos > 0 && nanos % 1_000 == 0) {
+            return nanos / 1_000 + "us";
+        }
         return d.toString().substring(2).toLowerCase(Locale.ROOT);
     }
 

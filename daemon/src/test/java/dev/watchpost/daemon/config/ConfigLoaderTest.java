@@ -111,6 +111,21 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shouldReadTheLingerAndNameItWhenItIsOutOfRangeOrForAStrategyThatDoesNotLinger() throws Exception {
+        assertEquals(Duration.ofNanos(500_000), parse("pipeline: {linger: 500us}\n").pipeline().linger());
+        assertEquals(Duration.ZERO, parse("pipeline: {linger: 0us}\n").pipeline().linger());
+        assertEquals(Duration.ZERO, parse("pipeline: {wait_strategy: sleeping, linger: 0us}\n").pipeline().linger());
+        assertEquals(WaitStrategyKind.YIELDING, parse("pipeline: {wait_strategy: yielding}\n").pipeline().waitStrategy(),
+                "the default linger is no reason to refuse another strategy");
+
+        assertEquals(List.of("watchpost.yml: pipeline.linger: must be within 0s..10ms, was 20ms"), problems("pipeline: {linger: 20ms}\n"));
+        assertEquals(List.of("watchpost.yml: pipeline.linger: must be a duration such as 250ms, 30s, 5m, 24h or 7d; was \"soon\""),
+                problems("pipeline: {linger: soon}\n"));
+        assertEquals(List.of("watchpost.yml: pipeline.linger: only the blocking wait strategy lingers; set it to 0us or remove it "
+                + "with wait_strategy sleeping"), problems("pipeline: {wait_strategy: sleeping, linger: 100us}\n"));
+    }
+
+    @Test
     void shouldRejectPipelineThreadsWithoutTheWindowStage() {
         List<String> problems = problems("pipeline: {threads: [[validate, dedup, journal, ack, publish]]}\n");
         assertEquals(List.of("watchpost.yml: pipeline: pipeline threads must list every stage once, in the order "

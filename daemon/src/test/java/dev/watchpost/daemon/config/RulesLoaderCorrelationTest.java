@@ -173,14 +173,14 @@ class RulesLoaderCorrelationTest {
                 "rules.yml: composite[2].within: required, the time bound, e.g. 30s",
                 "rules.yml: sequences[0].steps: must be a list of 2..8 event types, each a name or {type, label, camera, zone}; was [\"face.recognized\"]",
                 "rules.yml: sequences[0].key: required, one of subject, track, label_zone",
-                "rules.yml: sequences[0].within: must be within 0.001s..1h, was 0s",
+                "rules.yml: sequences[0].within: must be within 1ms..1h, was 0s",
                 "rules.yml: sequences[1].absent.shape: unknown key (known: camera, label, type, zone)",
                 "rules.yml: sequences[1].key: must be one of subject, track, label_zone; was 'colour'",
                 "rules.yml: sequences[1].emit: must be sequence.matched or a derived type of the site's own, declared in event_types with a code in"
                         + " 32775..65535; was 'not.declared'",
                 "rules.yml: incidents[0].key: must be one of subject, label; was 'badge'",
                 "rules.yml: incidents[0].types: required, a non-empty list of event type names, e.g. [face.recognized]; was []",
-                "rules.yml: incidents[0].within: must be within 0.001s..1h, was 2h",
+                "rules.yml: incidents[0].within: must be within 1ms..1h, was 2h",
                 "rules.yml: incidents[1].colour: unknown key (known: key, max_open, name, neighbours_only, types, within)",
                 "rules.yml: incidents[1].types[0]: action.detected is a derived type; correlation rules take detections only",
                 "rules.yml: incidents[1].max_open: must be within 4..65536, was 1"), problems);

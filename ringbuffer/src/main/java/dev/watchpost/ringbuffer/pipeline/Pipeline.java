@@ -48,7 +48,7 @@ public final class Pipeline {
             }
         }
         AtomicInteger threadNumber = new AtomicInteger();
-        WaitStrategy waitStrategy = spec.waitStrategy().create();
+        WaitStrategy waitStrategy = spec.waitStrategy().create(spec.linger());
         this.disruptor = new Disruptor<>(
                 () -> new EventSlot(spec.slotInitialCapacity()),
                 spec.ringSize(),

@@ -6,6 +6,7 @@ import com.lmax.disruptor.SleepingWaitStrategy;
 import com.lmax.disruptor.WaitStrategy;
 import com.lmax.disruptor.YieldingWaitStrategy;
 
+import java.time.Duration;
 import java.util.Locale;
 
 /**
@@ -15,7 +16,8 @@ import java.util.Locale;
 public enum WaitStrategyKind {
     /**
      * Parks on a monitor, for the producers and for the stage thread before it alike
-     * ({@link StageBlockingWaitStrategy}); no CPU when idle; wakes in tens of microseconds.
+     * ({@link StageBlockingWaitStrategy}); no CPU when idle; wakes in tens of microseconds. The only
+     * kind that lingers.
      */
     BLOCKING,
     /** Like blocking, but skips the signal when no thread waits: cheaper for producers. */
@@ -27,10 +29,11 @@ public enum WaitStrategyKind {
     /** Spins: a core per stage thread, always; never on a box with fewer cores than threads. */
     BUSY_SPIN;
 
-    public WaitStrategy create() {
+    /** @param linger how long the first stage thread, out of events, sleeps before it parks ({@link #BLOCKING} only) */
+    public WaitStrategy create(Duration linger) {
         switch (this) {
             case BLOCKING:
-                return new StageBlockingWaitStrategy();
+                return new StageBlockingWaitStrategy(linger.toNanos());
             case LITE_BLOCKING:
                 return new LiteBlockingWaitStrategy();
             case SLEEPING:
