@@ -52,7 +52,8 @@ import java.util.zip.CRC32C;
  * confirmation) read them from the disk. Whatever the page-cache setting, the same thread starts
  * the write-back of records more than {@value #WRITE_BEHIND_BYTES} bytes ahead of the last force,
  * without waiting for it, so that the roll's force of a segment nobody forced (under
- * {@code fsync: never}) does not find all of it still to write. {@link #helperProblem()} says when the zeroing, the dropping or the write-back has stopped, or cannot start.
+ * {@code fsync: never}) does not find all of it still to write. {@link #helperProblem()} says when
+ * the zeroing, the dropping or the write-back has stopped, or cannot start.
  *
  * <p><b>Recovery.</b> {@link #open} checks the chain of segment names and headers and scans the last
  * segment record by record. Earlier segments were forced before the next one was created, so they are

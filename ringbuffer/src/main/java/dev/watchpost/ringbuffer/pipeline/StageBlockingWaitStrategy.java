@@ -40,11 +40,6 @@ public final class StageBlockingWaitStrategy implements WaitStrategy {
     private final Object published = new Object();
     private final Object released = new Object();
 
-    /** No linger: a thread out of events parks at once. */
-    public StageBlockingWaitStrategy() {
-        this(0);
-    }
-
     /** @param lingerNanos how long the first stage thread sleeps, once out of events, before it parks to be woken */
     public StageBlockingWaitStrategy(long lingerNanos) {
         this(lingerNanos, System::nanoTime);
