@@ -2,7 +2,7 @@
 # The spine's end-to-end figures: starts watchpostd on a fresh data directory and free loopback ports
 # for each scenario of each run (so that none inherits the receipts or the journal of another: the
 # closed loop alone records more than the default 10 M dedup store holds on a box that holds
-# 500,000/s, which is why it and the highest rate run with room for BIG_CAPACITY, 20 M), drives it with
+# 500,000/s, which is why it and the highest rate run with room for BIG_CAPACITY, 25 M), drives it with
 # the load generator on the same box, prints one line per scenario and run (with how many events
 # found the dedup store full, when any did), and at the end tables of min / median / max over the
 # runs. Every scenario samples the daemon's CPU and RSS (--daemon-pid); the open-loop scenarios also
@@ -44,11 +44,11 @@ trap '[ -z "$daemon_pid" ] || kill "$daemon_pid" 2>/dev/null || true; rm -rf "$d
 
 config=$(pipeline_config "$data" "$here")
 # The closed loop and the highest rate record more receipts than the default dedup store holds (10 M
-# at about 500,000/s for 30 s): their daemons get room for BIG_CAPACITY, so that they measure the
+# at about 500,000/s for 30 s; 21 M at 710,000/s): their daemons get room for BIG_CAPACITY, so that they measure the
 # store as it works when it has room, not the full store's shortcut. Every other setting as above.
 big_config="$data/watchpost-big.yml"
 config_copy "$config" "$big_config" "$here"
-set_setting "$big_config" capacity "${BIG_CAPACITY:-20000000}" BIG_CAPACITY
+set_setting "$big_config" capacity "${BIG_CAPACITY:-25000000}" BIG_CAPACITY
 
 
 start_daemon() {   # $1: the configuration file, $config when absent
