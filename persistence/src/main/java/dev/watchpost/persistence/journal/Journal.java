@@ -37,7 +37,11 @@ import java.util.zip.CRC32C;
  * own ({@code watchpost-journal-zero}) keeps the active segment zeroed up to
  * {@value #PREALLOCATE_BYTES} bytes past them, so that an fsync overwrites blocks the file already
  * has instead of growing it, and so that the writer does not pay for the file's new pages (on a
- * virtual machine, a page the host has to fault in first costs microseconds). When the zeroing falls
+ * virtual machine, a page the host has to fault in first costs microseconds). On a file system that
+ * allocates blocks only as it writes them back (ext4's delayed allocation), the first force after a
+ * zero write still allocates the zeros' blocks and writes the inode: the zeroing takes the file's
+ * growth out of the writer's {@code write}s, not all metadata out of the forces
+ * (docs/benchmarks.md, *An Intel box measured the new way*). When the zeroing falls
  * behind, the writer's records grow the file themselves. The zeroed tail is cut off when the segment
  * is sealed or the journal closed; after a crash, recovery takes it for the end of the data.
  *
@@ -530,9 +534,10 @@ public final class Journal implements AutoCloseable {
     /**
      * The zeroing thread: extends the active segment with zero bytes up to {@link #zeroTarget}, one
      * write of {@link #ZERO_WRITE_BYTES} at a time under {@link #zeroLock}. The records then overwrite
-     * blocks the file already has, so an fsync writes their data and nothing else; a write that grows
-     * the file also makes the fsync commit the file system's metadata, which on ext4 is the slow and
-     * uneven part of it. It writes only past {@link #zeroedTo}, where no record is yet. With nothing to
+     * zeros the file already has, so an fsync writes their data and, once the zeros' blocks are
+     * allocated (by the first force after their write, under delayed allocation), nothing else; a
+     * write that grows the file also makes the fsync commit the file system's metadata, which on
+     * ext4 is the slow and uneven part of it. It writes only past {@link #zeroedTo}, where no record is yet. With nothing to
      * zero, it drops the cached pages of the segments the writer sealed, then those behind the durable
      * records ({@link #CACHED_TAIL_BYTES}), or else starts the write-back of records far ahead of the
      * last force ({@link #WRITE_BEHIND_BYTES}). If a write fails, the thread ends and the records grow
