@@ -537,10 +537,10 @@ public final class Journal implements AutoCloseable {
      * zeros the file already has, so an fsync writes their data and, once the zeros' blocks are
      * allocated (by the first force after their write, under delayed allocation), nothing else; a
      * write that grows the file also makes the fsync commit the file system's metadata, which on
-     * ext4 is the slow and uneven part of it. It writes only past {@link #zeroedTo}, where no record is yet. With nothing to
-     * zero, it drops the cached pages of the segments the writer sealed, then those behind the durable
-     * records ({@link #CACHED_TAIL_BYTES}), or else starts the write-back of records far ahead of the
-     * last force ({@link #WRITE_BEHIND_BYTES}). If a write fails, the thread ends and the records grow
+     * ext4 is the slow and uneven part of it. It writes only past {@link #zeroedTo}, where no record
+     * is yet. With nothing to zero, it drops the cached pages of the segments the writer sealed, then
+     * those behind the durable records ({@link #CACHED_TAIL_BYTES}), or else starts the write-back of
+     * records far ahead of the last force ({@link #WRITE_BEHIND_BYTES}). If a write fails, the thread ends and the records grow
      * the file from then on; if a drop fails, the pages stay cached from then on; if a write-back
      * cannot be started, none is from then on. Each is reported by {@link #helperProblem()}.
      */
