@@ -42,7 +42,14 @@ import java.util.zip.CRC32C;
  * zero write still allocates the zeros' blocks and writes the inode: the zeroing takes the file's
  * growth out of the writer's {@code write}s, not all metadata out of the forces
  * (docs/benchmarks.md, *An Intel box measured the new way*). When the zeroing falls
- * behind, the writer's records grow the file themselves. The zeroed tail is cut off when the segment
+ * behind, the writer's records grow the file themselves. So the same thread also prepares the next
+ * segment whole, as a file of its own ({@value #NEXT_SEGMENT_NAME}): zeroed at the records' pace,
+ * its write-back started a megabyte at a time, and forced once zeroed to the segment size. The roll
+ * takes it when it is ready (header written and forced, renamed to the segment's name, directory
+ * forced; {@link SegmentFiles#claim}), and that segment needs no zeroing ahead: its blocks are
+ * allocated and durable before its first record, so its forces write records only. A roll that
+ * comes first makes a segment as before. The file is deleted at close and by recovery; it is never
+ * a segment's name, so nothing else reads it. The zeroed tail is cut off when the segment
  * is sealed or the journal closed; after a crash, recovery takes it for the end of the data.
  *
  * <p><b>Page cache.</b> With {@link JournalConfig#dropBehind()} (the default) the same thread also
@@ -120,6 +127,19 @@ public final class Journal implements AutoCloseable {
     private volatile long zeroTarget;
     /** Tells the zeroing thread to end; set under zeroLock. */
     private volatile boolean zeroingStopped;
+    /** The next segment, prepared by the zeroing thread as a file of this name in the directory; not a segment's name. */
+    static final String NEXT_SEGMENT_NAME = "next" + JournalFormat.SEGMENT_SUFFIX + ".tmp";
+    private final Path nextPath;
+    /** The next segment's file while the zeroing thread prepares it or it waits for the roll; under zeroLock. */
+    private FileChannel nextChannel;
+    /** The next segment's file is zeroed up to this; under zeroLock. */
+    private long nextZeroedTo;
+    /** The write-back of the next segment's zeros was started up to this; zeroing thread only. */
+    private long nextWrittenBackTo;
+    /** The next segment's file is zeroed whole and forced: the roll may take it; under zeroLock. */
+    private boolean nextReady;
+    /** The records' position at which the writer last woke the zeroing thread for the next segment. Writer thread only. */
+    private long nextAskedAt;
     /** The zeroing thread, started by the first request; the zeros buffer is its own. */
     private Thread zeroer;
     /** The active segment's file, as the zeroing thread knows it; changed under zeroLock. */
@@ -157,6 +177,7 @@ public final class Journal implements AutoCloseable {
     private Journal(JournalConfig config, FileChannel lockChannel, FileLock lock) {
         this.config = config;
         this.directory = config.directory();
+        this.nextPath = directory.resolve(NEXT_SEGMENT_NAME);
         this.segmentSize = config.segmentSize();
         this.indexInterval = config.indexInterval();
         this.maxRecordLength = config.maxRecordLength();
@@ -211,6 +232,7 @@ public final class Journal implements AutoCloseable {
     }
 
     private void recover() throws IOException {
+        Files.deleteIfExists(nextPath); // a next segment prepared before a crash: never a segment's name, never data
         long[] seqs = SegmentFiles.list(directory);
         int n = seqs.length;
         long truncatedBytes = 0;
@@ -513,12 +535,17 @@ public final class Journal implements AutoCloseable {
      * of it. Writer thread only.
      */
     private void requestZeroing() {
-        long target = Math.min(segmentSize, activeWritten + PREALLOCATE_BYTES);
-        if (target - zeroTarget < ZERO_REQUEST_BYTES || zeroingStopped) {
+        if (zeroingStopped) {
             return;
         }
-        zeroTarget = target;
-        wakeHelper();
+        long target = Math.min(segmentSize, activeWritten + PREALLOCATE_BYTES);
+        if (target - zeroTarget >= ZERO_REQUEST_BYTES) {
+            zeroTarget = target;
+            wakeHelper();
+        } else if (activeWritten - nextAskedAt >= Math.min(ZERO_REQUEST_BYTES, segmentSize / 4)) {
+            nextAskedAt = activeWritten; // the next segment's preparation keeps pace with the records
+            wakeHelper();
+        }
     }
 
     /** Starts the zeroing thread on first use, and wakes it. Writer thread only. */
@@ -538,11 +565,14 @@ public final class Journal implements AutoCloseable {
      * allocated (by the first force after their write, under delayed allocation), nothing else; a
      * write that grows the file also makes the fsync commit the file system's metadata, which on
      * ext4 is the slow and uneven part of it. It writes only past {@link #zeroedTo}, where no record
-     * is yet. With nothing to zero, it drops the cached pages of the segments the writer sealed, then
-     * those behind the durable records ({@link #CACHED_TAIL_BYTES}), or else starts the write-back of
-     * records far ahead of the last force ({@link #WRITE_BEHIND_BYTES}). If a write fails, the thread ends and the records grow
-     * the file from then on; if a drop fails, the pages stay cached from then on; if a write-back
-     * cannot be started, none is from then on. Each is reported by {@link #helperProblem()}.
+     * is yet. Then it prepares the next segment (a file created, zeroed no further than
+     * {@link #PREALLOCATE_BYTES} past the active segment's records, then forced), and with nothing
+     * else to do it drops the cached pages of the segments the writer sealed, then those behind the
+     * durable records ({@link #CACHED_TAIL_BYTES}), or else starts the write-back of records far ahead
+     * of the last force ({@link #WRITE_BEHIND_BYTES}). If a write fails, the thread ends and the
+     * records grow the file from then on (and every roll makes its segment itself); if a drop fails,
+     * the pages stay cached from then on; if a write-back cannot be started, none is from then on.
+     * Each is reported by {@link #helperProblem()}.
      */
     private void zeroAhead() {
         try {
@@ -555,6 +585,9 @@ public final class Journal implements AutoCloseable {
                 long writeBackFrom = 0;
                 long writeBackTo = 0;
                 SealedPages sealed = null;
+                FileChannel prepared = null;
+                long nextWriteBackFrom = 0;
+                long nextWriteBackTo = 0;
                 synchronized (zeroLock) {
                     long at = zeroedTo;
                     long target = zeroTarget;
@@ -564,6 +597,25 @@ public final class Journal implements AutoCloseable {
                     if (!zeroingStopped && at < target) {
                         zeros.clear().limit((int) Math.min(zeros.capacity(), target - at));
                         zeroedTo = at + channel.write(zeros, at);
+                        worked = true;
+                    } else if (!zeroingStopped && !nextReady && nextChannel == null) {
+                        nextChannel = FileChannel.open(nextPath, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                                StandardOpenOption.READ, StandardOpenOption.WRITE);
+                        nextZeroedTo = 0;
+                        nextWrittenBackTo = 0;
+                        worked = true;
+                    } else if (!zeroingStopped && !nextReady && nextZeroedTo < Math.min(segmentSize, flushed + PREALLOCATE_BYTES)) {
+                        // at the records' pace, so that the next segment's zeros reach the disk as evenly as they would ahead of them
+                        zeros.clear().limit((int) Math.min(zeros.capacity(), Math.min(segmentSize, flushed + PREALLOCATE_BYTES) - nextZeroedTo));
+                        nextZeroedTo += nextChannel.write(zeros, nextZeroedTo);
+                        if (writingBehind && (nextZeroedTo - nextWrittenBackTo >= ZERO_REQUEST_BYTES || nextZeroedTo == segmentSize)) {
+                            nextWriteBackFrom = nextWrittenBackTo;
+                            nextWriteBackTo = nextZeroedTo;
+                            nextWrittenBackTo = nextZeroedTo;
+                        }
+                        worked = true;
+                    } else if (!zeroingStopped && !nextReady && nextZeroedTo == segmentSize) {
+                        prepared = nextChannel; // forced outside the lock; the roll meanwhile makes a segment of its own
                         worked = true;
                     } else if (!sealedToDrop.isEmpty()) {
                         sealed = sealedToDrop.poll();
@@ -580,6 +632,26 @@ public final class Journal implements AutoCloseable {
                         writeBackTo = flushed;
                         writtenBackTo = flushed;
                         worked = true;
+                    }
+                }
+                if (nextWriteBackTo > nextWriteBackFrom) {
+                    try {
+                        PageCache.writeBack(nextPath, nextWriteBackFrom, nextWriteBackTo - nextWriteBackFrom);
+                    } catch (IOException | RuntimeException e) {
+                        // only a help, and the roll may have taken the file meanwhile: the force writes the zeros instead
+                    }
+                }
+                if (prepared != null) {
+                    try {
+                        prepared.force(true);
+                    } catch (IOException e) {
+                        if (zeroingStopped) {
+                            break; // closed meanwhile
+                        }
+                        throw e;
+                    }
+                    synchronized (zeroLock) {
+                        nextReady = nextChannel == prepared;
                     }
                 }
                 if (sealed != null) {
@@ -671,6 +743,24 @@ public final class Journal implements AutoCloseable {
         return helperProblem;
     }
 
+    /** Closes and deletes the next segment's file, prepared or not; the zeroing thread has been stopped. */
+    private void closeNext() {
+        FileChannel next;
+        synchronized (zeroLock) {
+            next = nextChannel;
+            nextChannel = null;
+            nextReady = false;
+        }
+        try {
+            if (next != null) {
+                next.close();
+            }
+            Files.deleteIfExists(nextPath);
+        } catch (IOException ignored) {
+            // a leftover is deleted by the next open's recovery
+        }
+    }
+
     /** Ends the zeroing thread (after the write it may be doing); drops the sealed segments' pages it had yet to. */
     private void stopZeroing() {
         SealedPages[] left;
@@ -691,6 +781,17 @@ public final class Journal implements AutoCloseable {
     boolean awaitSealedDropped(long timeoutMillis) {
         awaitHelper(() -> sealedDropsDone >= sealedDropsAsked || zeroingStopped, timeoutMillis);
         return sealedDropsDone >= sealedDropsAsked;
+    }
+
+    /** Waits until the zeroing thread has the next segment zeroed whole and forced; false after {@code timeoutMillis}. For tests. */
+    boolean awaitNextPrepared(long timeoutMillis) {
+        BooleanSupplier ready = () -> {
+            synchronized (zeroLock) {
+                return nextReady;
+            }
+        };
+        awaitHelper(() -> ready.getAsBoolean() || zeroingStopped, timeoutMillis);
+        return ready.getAsBoolean();
     }
 
     /** Waits until the zeroing thread has done what it was asked; false after {@code timeoutMillis}. For tests. */
@@ -752,10 +853,19 @@ public final class Journal implements AutoCloseable {
                 durableSeq = lastSeq;
                 sealedIndex.write(sealed.indexPath, sealed.firstSeq, lastSeq, activeWritten, indexInterval);
                 channel.close();
-                channel = SegmentFiles.create(directory, nextSeq);
+                FileChannel prepared = nextReady ? nextChannel : null;
+                if (prepared != null) {
+                    nextChannel = null;
+                    nextReady = false;
+                    channel = SegmentFiles.claim(directory, nextSeq, prepared, nextPath);
+                    zeroedTo = segmentSize; // zeroed whole and forced: no zeroing ahead, and forces write records only
+                } else {
+                    channel = SegmentFiles.create(directory, nextSeq);
+                    zeroedTo = JournalFormat.SEGMENT_HEADER_LENGTH;
+                }
                 activeWritten = JournalFormat.SEGMENT_HEADER_LENGTH;
-                zeroedTo = activeWritten;
-                zeroTarget = activeWritten;
+                zeroTarget = zeroedTo;
+                nextAskedAt = 0;
                 cachedPath = directory.resolve(JournalFormat.segmentFileName(nextSeq));
                 durableBytes = activeWritten;
                 droppedTo = 0;
@@ -917,6 +1027,7 @@ public final class Journal implements AutoCloseable {
         } catch (IOException ignored) {
             // closing after a failure: the first exception is the one that matters
         }
+        closeNext();
         try {
             lock.release();
             lockChannel.close();

@@ -7,6 +7,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 
@@ -69,6 +70,30 @@ final class SegmentFiles {
             return channel;
         } catch (IOException | RuntimeException e) {
             channel.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Makes {@code prepared} (open for reading and writing, {@code preparedPath} in {@code directory},
+     * zeroed and forced beforehand) the segment for {@code firstSeq}: its header written over its
+     * start and forced, then the file renamed to the segment's name and the directory forced, so that
+     * the name never shows a file without its header. Returns the channel, positioned after the header.
+     */
+    static FileChannel claim(Path directory, long firstSeq, FileChannel prepared, Path preparedPath) throws IOException {
+        try {
+            ByteBuffer header = ByteBuffer.allocate(JournalFormat.SEGMENT_HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+            JournalFormat.encodeSegmentHeader(header, firstSeq);
+            while (header.hasRemaining()) {
+                prepared.write(header, header.position());
+            }
+            prepared.force(false);
+            Files.move(preparedPath, directory.resolve(JournalFormat.segmentFileName(firstSeq)), StandardCopyOption.ATOMIC_MOVE);
+            syncDirectory(directory);
+            prepared.position(JournalFormat.SEGMENT_HEADER_LENGTH);
+            return prepared;
+        } catch (IOException | RuntimeException e) {
+            prepared.close();
             throw e;
         }
     }

@@ -186,6 +186,56 @@ class JournalTest {
     }
 
     @Test
+    void shouldRollOntoTheNextSegmentPreparedWholeAhead() throws IOException {
+        long segmentSize = 4 << 20;
+        Path next = dir.resolve(Journal.NEXT_SEGMENT_NAME);
+        long seq = 0;
+        try (Journal journal = Journal.open(new JournalConfig(dir, segmentSize, 4096, 16, true))) {
+            while (journal.stats().bytes() < (2 << 20)) { // past a megabyte: the zeroing thread prepares the next segment
+                appendRange(journal, ++seq, seq);
+                journal.flush();
+            }
+            assertTrue(journal.awaitNextPrepared(WAIT_MILLIS), "the next segment zeroed whole and forced");
+            assertEquals(segmentSize, Files.size(next));
+            assertEquals(1, segmentFiles().size(), "not a segment until the roll");
+            Object prepared = Files.getAttribute(next, "unix:ino");
+            while (segmentFiles().size() == 1) {
+                appendRange(journal, ++seq, seq);
+                journal.flush();
+            }
+            assertEquals(prepared, Files.getAttribute(lastSegment(), "unix:ino"), "the new segment is the prepared file");
+            assertEquals(segmentSize, Files.size(lastSegment()), "zeroed whole, its header over its start");
+            appendRange(journal, seq + 1, seq + 100);
+            seq += 100;
+            journal.force();
+            assertTrue(Journal.verify(dir).isClean(), "a prepared segment's zeros are no damage");
+            assertReads(journal.reader(1), 1, seq);
+        }
+        assertFalse(Files.exists(next), "closed: no next segment left");
+        assertTrue(Files.size(lastSegment()) < segmentSize, "closed: the last segment ends where its records do");
+        try (Journal journal = Journal.open(new JournalConfig(dir, segmentSize, 4096, 16, true))) {
+            assertTrue(journal.recoveryReport().isClean());
+            assertEquals(seq, journal.lastSeq());
+            assertReads(journal.reader(1), 1, seq);
+        }
+    }
+
+    @Test
+    void shouldDeleteANextSegmentLeftBehindAndKeepEveryRecord() throws IOException {
+        try (Journal journal = Journal.open(tiny())) {
+            appendRange(journal, 1, 30);
+        }
+        Path next = dir.resolve(Journal.NEXT_SEGMENT_NAME);
+        Files.write(next, new byte[8192]); // as a crash leaves it, zeroed part way or whole
+        try (Journal journal = Journal.open(tiny())) {
+            assertFalse(Files.exists(next));
+            assertTrue(journal.recoveryReport().isClean());
+            assertEquals(30, journal.lastSeq());
+            assertReads(journal.reader(1), 1, 30);
+        }
+    }
+
+    @Test
     void shouldKeepEveryRecordWhileTheZeroingThreadWorksAheadOfThem() throws IOException {
         int records = 12_000; // ~3 MB of records in 1 MiB segments, flushed one by one: many rolls, each racing the zeroing
         try (Journal journal = Journal.open(new JournalConfig(dir, 1 << 20, 4096, 16, true))) {
