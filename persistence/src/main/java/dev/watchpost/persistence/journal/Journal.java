@@ -532,7 +532,8 @@ public final class Journal implements AutoCloseable {
     /**
      * Asks the zeroing thread to keep the active segment zeroed {@link #PREALLOCATE_BYTES} past the
      * records (at most to the segment size), once the records have used {@link #ZERO_REQUEST_BYTES}
-     * of it. Writer thread only.
+     * of it; otherwise wakes it each {@link #ZERO_REQUEST_BYTES} of records (a quarter segment, for
+     * smaller segments) to go on preparing the next segment. Writer thread only.
      */
     private void requestZeroing() {
         if (zeroingStopped) {
