@@ -49,10 +49,6 @@ import java.util.concurrent.locks.LockSupport;
     description = "Times each commit's fsync on this disk: a plain file, then Watchpost's journal; prints percentiles in µs.")
 public final class FsyncProbe implements Callable<Integer> {
     private static final long HIGHEST_NANOS = TimeUnit.SECONDS.toNanos(10);
-    /** The journal's zeroing ahead, as {@code Journal} does it: how far, how often asked, how much a write. */
-    private static final long AHEAD_BYTES = 4 << 20;
-    private static final long AHEAD_STEP_BYTES = 1 << 20;
-    private static final int AHEAD_WRITE_BYTES = 64 << 10;
 
     @Option(names = "--dir", required = true, description = "An empty directory on the disk to measure.")
     Path directory;
@@ -172,7 +168,7 @@ public final class FsyncProbe implements Callable<Integer> {
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
             StandardOpenOption.WRITE)) {
             Thread zeroer = new Thread(() -> {
-                ByteBuffer zeros = ByteBuffer.allocateDirect(AHEAD_WRITE_BYTES);
+                ByteBuffer zeros = ByteBuffer.allocateDirect(Journal.ZERO_WRITE_BYTES);
                 try {
                     while (!stop.get()) {
                         boolean worked = false;
@@ -198,8 +194,8 @@ public final class FsyncProbe implements Callable<Integer> {
             long start = System.nanoTime();
             try {
                 for (int i = 0; i < commits && failure.get() == null; i++) {
-                    long want = Math.min(size, position + AHEAD_BYTES);
-                    if (want - target.get() >= AHEAD_STEP_BYTES) {
+                    long want = Math.min(size, position + Journal.PREALLOCATE_BYTES);
+                    if (want - target.get() >= Journal.ZERO_REQUEST_BYTES) {
                         target.set(want);
                         LockSupport.unpark(zeroer);
                     }

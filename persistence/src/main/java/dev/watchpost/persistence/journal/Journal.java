@@ -80,11 +80,11 @@ public final class Journal implements AutoCloseable {
     /** Held (locked) by the one writer of a directory. */
     public static final String LOCK_FILE_NAME = "writer.lock";
     /** How far ahead of the records the active segment is kept zeroed ({@link #zeroAhead}). */
-    static final long PREALLOCATE_BYTES = 4 << 20;
+    public static final long PREALLOCATE_BYTES = 4 << 20;
     /** The zeroing thread is asked for more once the records have used this much of what it zeroed. */
-    private static final long ZERO_REQUEST_BYTES = 1 << 20;
+    public static final long ZERO_REQUEST_BYTES = 1 << 20;
     /** Zeros written at a time: the zeroing thread holds {@link #zeroLock} for one such write. */
-    private static final int ZERO_WRITE_BYTES = 64 << 10;
+    public static final int ZERO_WRITE_BYTES = 64 << 10;
     /**
      * When the records written to the operating system run this far ahead of the last force (under
      * {@code fsync: never}, or a force long in coming), the helper thread starts their write-back.
@@ -595,19 +595,21 @@ public final class Journal implements AutoCloseable {
                     long dropUpTo = durableBytes - CACHED_TAIL_BYTES;
                     long notForcedFrom = Math.max(durableBytes, writtenBackTo);
                     long flushed = activeFlushedBytes;
+                    boolean preparing = !zeroingStopped && !nextReady;
+                    long nextLimit = Math.min(segmentSize, flushed + PREALLOCATE_BYTES);
                     if (!zeroingStopped && at < target) {
                         zeros.clear().limit((int) Math.min(zeros.capacity(), target - at));
                         zeroedTo = at + channel.write(zeros, at);
                         worked = true;
-                    } else if (!zeroingStopped && !nextReady && nextChannel == null) {
+                    } else if (preparing && nextChannel == null) {
                         nextChannel = FileChannel.open(nextPath, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                                 StandardOpenOption.READ, StandardOpenOption.WRITE);
                         nextZeroedTo = 0;
                         nextWrittenBackTo = 0;
                         worked = true;
-                    } else if (!zeroingStopped && !nextReady && nextZeroedTo < Math.min(segmentSize, flushed + PREALLOCATE_BYTES)) {
+                    } else if (preparing && nextZeroedTo < nextLimit) {
                         // at the records' pace, so that the next segment's zeros reach the disk as evenly as they would ahead of them
-                        zeros.clear().limit((int) Math.min(zeros.capacity(), Math.min(segmentSize, flushed + PREALLOCATE_BYTES) - nextZeroedTo));
+                        zeros.clear().limit((int) Math.min(zeros.capacity(), nextLimit - nextZeroedTo));
                         nextZeroedTo += nextChannel.write(zeros, nextZeroedTo);
                         if (writingBehind && (nextZeroedTo - nextWrittenBackTo >= ZERO_REQUEST_BYTES || nextZeroedTo == segmentSize)) {
                             nextWriteBackFrom = nextWrittenBackTo;
@@ -615,7 +617,7 @@ public final class Journal implements AutoCloseable {
                             nextWrittenBackTo = nextZeroedTo;
                         }
                         worked = true;
-                    } else if (!zeroingStopped && !nextReady && nextZeroedTo == segmentSize) {
+                    } else if (preparing && nextZeroedTo == segmentSize) {
                         prepared = nextChannel; // forced outside the lock; the roll meanwhile makes a segment of its own
                         worked = true;
                     } else if (!sealedToDrop.isEmpty()) {
