@@ -24,7 +24,11 @@
 # own share: receipt to the ack stage's flush) and journal_force_us (how long the journal's forces
 # to disk took), both over the last minute, shown; with OPEN_DURATION=60 or more that minute is the
 # scenario's measured part, and the tables give the first too.
-# Results (JSON, table and HdrHistogram log per scenario and run, status) go to bench/target/results/.
+# Before the first run and after the last, the box's own floor is read with the machine probe
+# (bench/run-machine.sh, PROBE_SECONDS (10) per hiccup reading; 0 skips it) and summed up in a line:
+# the figures of a box whose host takes its cores away move from one hour to the next with it.
+# Results (JSON, table and HdrHistogram log per scenario and run, status, the probe's readings) go to
+# bench/target/results/.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
@@ -35,6 +39,7 @@ WARMUP=${WARMUP:-10}
 CLOSED_DURATION=${CLOSED_DURATION:-20}
 OPEN_DURATION=${OPEN_DURATION:-30}
 HIGH_SHARE=${HIGH_SHARE:-0.4}
+PROBE_SECONDS=${PROBE_SECONDS:-10}
 out="$here/bench/target/results"; mkdir -p "$out"
 [ -f bench/target/benchmarks.jar ] || mvn -B -q -pl bench -am package -DskipTests
 ./watchpostd --help >/dev/null   # builds the daemon if needed
@@ -109,6 +114,19 @@ print(f"{label}: " + "; ".join(parts))
 EOF
 }
 
+# The machine probe's readings, kept as machine-$1.txt, and a line of them: a hand-over's round trip
+# and what two threads lose with every core busy.
+probe() {
+  [ "$PROBE_SECONDS" -gt 0 ] || return 0
+  java -cp bench/target/benchmarks.jar dev.watchpost.bench.machine.MachineProbe --seconds "$PROBE_SECONDS" \
+    >"$out/machine-$1.txt" 2>&1 || { echo "machine probe $1 the runs: failed, see $out/machine-$1.txt"; return 0; }
+  awk -v when="$1" '/^hand-over/ { p50 = $(NF - 9); p99 = $(NF - 5) }
+    /^[0-9]/ { row = $0 }
+    END { split(row, f); printf "the box %s the runs: hand-over round trip p50 %s µs, p99 %s µs; %s threads spinning lose %s of the time, %s gaps of >= 5 ms, max %s ms (bench/run-machine.sh --seconds %s)\n",
+          when, p50, p99, f[1], f[8], f[5], f[7], '"$PROBE_SECONDS"' }' "$out/machine-$1.txt"
+}
+probe before
+
 # Each scenario has a daemon of its own, on a fresh data directory: none starts with the receipts
 # (a dedup store the closed loop has filled) or the journal another scenario left.
 for run in $(seq 1 "$RUNS"); do
@@ -139,6 +157,7 @@ for run in $(seq 1 "$RUNS"); do
     line "open loop $high/s (highest) run $run" "$out/open-high-$run.json"
   fi
 done
+probe after
 
 echo
 python3 - "$out" "$RUNS" "$OPEN_DURATION" <<'EOF'
