@@ -33,3 +33,30 @@ set_setting() {
   sed -i -e "s|^  $2: .*|  $2: $3|" "$1"
   grep -qxF "  $2: $3" "$1" || { echo "$4 not set in $1" >&2; return 1; }
 }
+
+# Starts watchpostd from repository root $1 (its ./watchpostd, built from its own sources) with
+# configuration file $2 (relative to $1, or absolute) on the fresh data directory $3 and free loopback
+# ports ($tcp_port, $http_port), its output in $4, and waits until it answers /v1/health. Sets
+# $daemon_pid: the daemon's JVM (watchpostd execs java).
+start_watchpostd() {
+  rm -rf "$3"
+  tcp_port=$(free_port); http_port=$(free_port)
+  (cd "$1" && exec ./watchpostd --config "$2" --data-dir "$3" --tcp-port "$tcp_port" --udp-port 0 \
+    --http-port "$http_port") >"$4" 2>&1 &
+  daemon_pid=$!
+  for _ in $(seq 1 60); do curl -sf "127.0.0.1:$http_port/v1/health" >/dev/null && return; sleep 0.5; done
+  echo "daemon did not start" >&2; cat "$4" >&2; exit 1
+}
+
+# Stops the daemon start_watchpostd started, and waits for it to exit.
+stop_watchpostd() { kill -TERM "$daemon_pid"; wait "$daemon_pid" || true; daemon_pid=; }
+
+# One load generator run against that daemon, sampling its CPU and RSS: $1 names the results in $out
+# ($1.json, $1.txt, $1.hlog), then the generator's options. Its exit code is in the JSON; the caller goes on.
+load_watchpostd() {
+  local name=$1; shift
+  rm -f "$out/$name.json" "$out/$name.txt" "$out/$name.hlog"
+  java -cp bench/target/benchmarks.jar dev.watchpost.bench.load.LoadGenerator --port "$tcp_port" \
+    --daemon-pid "$daemon_pid" --json "$out/$name.json" --histogram-log "$out/$name.hlog" "$@" \
+    >"$out/$name.txt" 2>/dev/null || true
+}

@@ -32,30 +32,14 @@ tracks: {enabled: false}
 YAML
 
 
-start_daemon() { # $1: with | without
-  rm -rf "$work/data"
-  tcp_port=$(free_port); http_port=$(free_port)
-  ./watchpostd --config "$work/$1/watchpost.yml" --data-dir "$work/data" --tcp-port "$tcp_port" --udp-port 0 \
-    --http-port "$http_port" >"$out/rules-daemon.log" 2>&1 &
-  daemon_pid=$!
-  for _ in $(seq 1 60); do curl -sf "127.0.0.1:$http_port/v1/health" >/dev/null && return; sleep 0.5; done
-  echo "daemon did not start" >&2; cat "$out/rules-daemon.log" >&2; exit 1
-}
-stop_daemon() { kill -TERM "$daemon_pid"; wait "$daemon_pid" || true; daemon_pid=; }
-load() { # $1 name, then the generator's options
-  local name=$1; shift
-  rm -f "$out/$name.json" "$out/$name.txt" "$out/$name.hlog"
-  java -cp bench/target/benchmarks.jar dev.watchpost.bench.load.LoadGenerator --port "$tcp_port" \
-    --daemon-pid "$daemon_pid" --json "$out/$name.json" --histogram-log "$out/$name.hlog" "$@" \
-    >"$out/$name.txt" 2>/dev/null || true
-}
+start_daemon() { start_watchpostd "$here" "$work/$1/watchpost.yml" "$work/data" "$out/rules-daemon.log"; }   # $1: with | without
 
 for run in $(seq 1 "$RUNS"); do
   for side in with without; do
     start_daemon "$side"
-    load "rules-open-$side-$run" --rate "$RATE" --connections 2 --warmup "$WARMUP" --duration "$DURATION"
-    load "rules-closed-$side-$run" --rate 0 --connections 2 --window 8192 --warmup "$WARMUP" --duration "$DURATION"
-    stop_daemon
+    load_watchpostd "rules-open-$side-$run" --rate "$RATE" --connections 2 --warmup "$WARMUP" --duration "$DURATION"
+    load_watchpostd "rules-closed-$side-$run" --rate 0 --connections 2 --window 8192 --warmup "$WARMUP" --duration "$DURATION"
+    stop_watchpostd
     python3 - "$out" "$side" "$run" <<'PY'
 import json, sys
 out, side, run = sys.argv[1:]

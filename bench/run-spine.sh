@@ -56,25 +56,9 @@ config_copy "$config" "$big_config" "$here"
 set_setting "$big_config" capacity "${BIG_CAPACITY:-25000000}" BIG_CAPACITY
 
 
-start_daemon() {   # $1: the configuration file, $config when absent
-  rm -rf "$data/d"
-  tcp_port=$(free_port); http_port=$(free_port)
-  ./watchpostd --config "${1:-$config}" --data-dir "$data/d" --tcp-port "$tcp_port" --udp-port 0 --http-port "$http_port" >"$out/daemon.log" 2>&1 &
-  daemon_pid=$!   # watchpostd execs java: this is the daemon's JVM
-  for _ in $(seq 1 60); do curl -sf "127.0.0.1:$http_port/v1/health" >/dev/null && return; sleep 0.5; done
-  echo "daemon did not start" >&2; cat "$out/daemon.log" >&2; exit 1
-}
+start_daemon() { start_watchpostd "$here" "${1:-$config}" "$data/d" "$out/daemon.log"; }   # $1: the configuration file, $config when absent
 # The daemon's /v1/status after a scenario, beside its results (its ack_latency_us covers the last minute).
 keep_status() { curl -sf "127.0.0.1:$http_port/v1/status" >"$out/$1.status.json" || true; }
-stop_daemon() { kill -TERM "$daemon_pid"; wait "$daemon_pid" || true; daemon_pid=; }
-# One scenario: $1 name, then the generator's options. Its exit code is in the JSON; the run goes on.
-load() {
-  local name=$1; shift
-  rm -f "$out/$name.json" "$out/$name.txt" "$out/$name.hlog"
-  java -cp bench/target/benchmarks.jar dev.watchpost.bench.load.LoadGenerator --port "$tcp_port" \
-    --daemon-pid "$daemon_pid" --json "$out/$name.json" --histogram-log "$out/$name.hlog" "$@" \
-    >"$out/$name.txt" 2>/dev/null || true
-}
 line() { python3 - "$@" <<'EOF'
 import json, sys
 label, path = sys.argv[1], sys.argv[2]
@@ -132,17 +116,17 @@ probe before
 for run in $(seq 1 "$RUNS"); do
   start_daemon "$big_config"
   closed_stream=(); [ "$CLOSED_STREAM" = 1 ] && closed_stream=(--stream "ws://127.0.0.1:$http_port/v1/stream")
-  load "closed-$run" --rate 0 --connections 2 --window 8192 --warmup "$WARMUP" --duration "$CLOSED_DURATION" \
+  load_watchpostd "closed-$run" --rate 0 --connections 2 --window 8192 --warmup "$WARMUP" --duration "$CLOSED_DURATION" \
     ${closed_stream[@]+"${closed_stream[@]}"}
   keep_status "closed-$run"
-  stop_daemon
+  stop_watchpostd
   line "closed loop run $run" "$out/closed-$run.json"
   for rate in 10000 100000; do
     start_daemon
-    load "open-$rate-$run" --rate "$rate" --connections 2 --warmup "$WARMUP" --duration "$OPEN_DURATION" \
+    load_watchpostd "open-$rate-$run" --rate "$rate" --connections 2 --warmup "$WARMUP" --duration "$OPEN_DURATION" \
       --stream "ws://127.0.0.1:$http_port/v1/stream"
     keep_status "open-$rate-$run"
-    stop_daemon
+    stop_watchpostd
     line "open loop $rate/s run $run" "$out/open-$rate-$run.json"
   done
   # The highest rate the box holds: a share of what this run's closed loop sustained, in open loop.
@@ -151,9 +135,9 @@ for run in $(seq 1 "$RUNS"); do
   rm -f "$out/open-high-$run".*
   if [ "$high" -gt 100000 ]; then
     start_daemon "$big_config"
-    load "open-high-$run" --rate "$high" --connections 2 --warmup "$WARMUP" --duration "$OPEN_DURATION"
+    load_watchpostd "open-high-$run" --rate "$high" --connections 2 --warmup "$WARMUP" --duration "$OPEN_DURATION"
     keep_status "open-high-$run"
-    stop_daemon
+    stop_watchpostd
     line "open loop $high/s (highest) run $run" "$out/open-high-$run.json"
   fi
 done

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Two builds of watchpostd under the same load, alternated run by run: on a box whose figures drift
+# from one hour to the next, the way to tell a change from the drift. A and B are repository roots
+# (say `git worktree add ../before HEAD~1` and this checkout); each side's daemon is its own tree's
+# ./watchpostd (built from that tree's sources) on a fresh data directory, driven by this checkout's
+# load generator in open loop (2 connections) with a WebSocket subscriber on /v1/stream. Prints a line
+# per run, then min / median / max per side.
+#   bench/run-ab.sh ../before .          PAIRS (3) pairs at RATE (100000)/s, A first in each pair
+# Environment: PAIRS (3); RATE (100000); WARMUP (10 s), DURATION (30 s) per run; CONFIG (each tree's
+# config/watchpost.yml; a path relative to each tree, or an absolute one for one file for both).
+# Results (JSON, table, HdrHistogram log and /v1/status per run) go to bench/target/results/ab-*.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+[ $# -eq 2 ] || { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+side_a="$(cd "$1" && pwd)"; side_b="$(cd "$2" && pwd)"
+cd "$here"
+source bench/common.sh
+PAIRS=${PAIRS:-3}
+RATE=${RATE:-100000}
+WARMUP=${WARMUP:-10}
+DURATION=${DURATION:-30}
+CONFIG=${CONFIG:-config/watchpost.yml}
+out="$here/bench/target/results"; mkdir -p "$out"
+[ -f bench/target/benchmarks.jar ] || mvn -B -q -pl bench -am package -DskipTests
+for root in "$side_a" "$side_b"; do
+  [ -x "$root/watchpostd" ] || { echo "$root has no watchpostd: not a Watchpost checkout" >&2; exit 2; }
+  (cd "$root" && ./watchpostd --help >/dev/null)   # builds that side's daemon if needed
+done
+data=$(mktemp -d)
+daemon_pid=
+trap '[ -z "$daemon_pid" ] || kill "$daemon_pid" 2>/dev/null || true; rm -rf "$data"' EXIT
+echo "A = $side_a ($(git -C "$side_a" rev-parse --short HEAD 2>/dev/null || echo '?')), B = $side_b ($(git -C "$side_b" rev-parse --short HEAD 2>/dev/null || echo '?'))"
+
+for pair in $(seq 1 "$PAIRS"); do
+  for side in a b; do
+    root=$side_a; [ "$side" = b ] && root=$side_b
+    name="ab-$side-$pair"
+    start_watchpostd "$root" "$CONFIG" "$data/d" "$out/ab-daemon.log"
+    load_watchpostd "$name" --rate "$RATE" --connections 2 --warmup "$WARMUP" --duration "$DURATION" \
+      --stream "ws://127.0.0.1:$http_port/v1/stream"
+    curl -sf "127.0.0.1:$http_port/v1/status" >"$out/$name.status.json" || true
+    stop_watchpostd
+    python3 - "$out/$name" "${side^^} pair $pair" <<'PY'
+import json, sys
+path, label = sys.argv[1], sys.argv[2]
+try:
+    r = json.load(open(path + ".json"))
+except (OSError, ValueError):
+    print(f"{label}: no result"); sys.exit()
+a, e = r["latency_us"]["ack"], r["latency_us"].get("e2e") or {}
+parts = [f"ACK us p50 {a['p50']:.0f} p99 {a['p99']:.0f} p99.9 {a['p99_9']:.0f}", f"e2e p99 {e.get('p99', 0):.0f}"]
+try:
+    s = json.load(open(path + ".status.json"))
+    parts.append(f"daemon's own p99 {s['ack_latency_us']['p99']}, forces p99 {s['journal_force_us']['p99']}")
+except (OSError, ValueError, KeyError):
+    pass
+parts.append(f"daemon CPU {r['daemon']['cpu_percent_of_core']['mean']:.0f} % of a core")
+if r["exit_code"] != 0 or not r["all_acked"]:
+    parts.append("FAILED: see " + path + ".txt")
+print(f"{label}: " + "; ".join(parts))
+PY
+  done
+done
+
+echo
+python3 - "$out" "$PAIRS" "$RATE" <<'PY'
+import json, statistics, sys
+out, pairs, rate = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+def runs(side):
+    rs = []
+    for pair in range(1, pairs + 1):
+        try:
+            r = json.load(open(f"{out}/ab-{side}-{pair}.json"))
+        except (OSError, ValueError):
+            continue
+        if r["exit_code"] == 0 and r["all_acked"]:
+            rs.append(r)
+    return rs
+def mmm(values):
+    return " / ".join(f"{v:,.0f}" for v in (min(values), statistics.median(values), max(values))) if values else "n/a"
+print(f"Open loop {rate:,}/s with a stream subscriber, µs; min / median / max over the runs that succeeded:")
+print()
+print("| side | runs | ACK p50 | ACK p99 | ACK p99.9 | e2e p99 | daemon CPU, % of a core |")
+print("|---|---:|---|---|---|---|---|")
+for side in ("a", "b"):
+    rs = runs(side)
+    ack = lambda k: [r["latency_us"]["ack"][k] for r in rs]
+    print(f"| {side.upper()} | {len(rs)} | {mmm(ack('p50'))} | {mmm(ack('p99'))} | {mmm(ack('p99_9'))} "
+          f"| {mmm([r['latency_us']['e2e']['p99'] for r in rs if r['latency_us'].get('e2e')])} "
+          f"| {mmm([r['daemon']['cpu_percent_of_core']['mean'] for r in rs])} |")
+PY
