@@ -5,7 +5,7 @@
 # ./watchpostd (built from that tree's sources) on a fresh data directory, driven by this checkout's
 # load generator in open loop (2 connections) with a WebSocket subscriber on /v1/stream. Prints a line
 # per run, then min / median / max per side.
-#   bench/run-ab.sh ../before .          PAIRS (3) pairs at RATE (100000)/s, A first in each pair
+#   bench/run-ab.sh ../before .          PAIRS (3) pairs at RATE (100000)/s, A first in odd pairs, B in even
 # Environment: PAIRS (3); RATE (100000); WARMUP (10 s), DURATION (30 s) per run; CONFIG (each tree's
 # config/watchpost.yml; a path relative to each tree, or an absolute one for one file for both).
 # Results (JSON, table, HdrHistogram log and /v1/status per run) go to bench/target/results/ab-*.
@@ -32,7 +32,8 @@ trap '[ -z "$daemon_pid" ] || kill "$daemon_pid" 2>/dev/null || true; rm -rf "$d
 echo "A = $side_a ($(git -C "$side_a" rev-parse --short HEAD 2>/dev/null || echo '?')), B = $side_b ($(git -C "$side_b" rev-parse --short HEAD 2>/dev/null || echo '?'))"
 
 for pair in $(seq 1 "$PAIRS"); do
-  for side in a b; do
+  order="a b"; [ $((pair % 2)) = 0 ] && order="b a"   # neither side always runs second
+  for side in $order; do
     root=$side_a; [ "$side" = b ] && root=$side_b
     name="ab-$side-$pair"
     start_watchpostd "$root" "$CONFIG" "$data/d" "$out/ab-daemon.log"

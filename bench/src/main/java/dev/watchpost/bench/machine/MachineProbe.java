@@ -125,7 +125,7 @@ public final class MachineProbe implements Callable<Integer> {
         return sink == 42 ? -mean : mean; // the sink is used, so the calls are not optimised away
     }
 
-    /** Ping-pong: each side parks until its turn comes; every turn is an unpark of a parked thread. */
+    /** Ping-pong: each side parks until its turn comes, and the other side unparks it when it does. */
     private Histogram handOvers() throws InterruptedException {
         Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
         int warmup = Math.min(20_000, handOvers);
@@ -137,7 +137,6 @@ public final class MachineProbe implements Callable<Integer> {
             }
         }, "probe-pong");
         turn.ping = Thread.currentThread();
-        turn.pong = pong;
         pong.start();
         for (int i = 0; i < warmup + handOvers; i++) {
             long start = System.nanoTime();
@@ -154,7 +153,6 @@ public final class MachineProbe implements Callable<Integer> {
     private static final class Turn {
         volatile int holder;
         volatile Thread ping;
-        volatile Thread pong;
 
         void pass(int to, Thread thread) {
             holder = to;
