@@ -227,23 +227,40 @@ final class StreamSubscriber {
         }
     }
 
+    private static void release(ByteBuf page, int references) {
+        if (references > 0) {
+            page.release(references);
+        }
+    }
+
     private void drainOutbox() {
         int sent = 0;
         for (;;) {
             StreamRecord record;
+            // Consecutive records of one page give their references back in one release: one atomic
+            // decrement per run on a count the publish thread increments from the other core.
+            ByteBuf copied = null;
+            int copiedReferences = 0;
             while (!closed && (record = outbox.peek()) != null) {
                 ByteBuf out = bufferWithRoom(record.length);
                 if (out == null) {
+                    release(copied, copiedReferences);
                     counters.add(Counter.STREAM_MESSAGES_SENT, sent);
                     return; // still scheduled: channelWritabilityChanged drains on
                 }
                 // Noted before the write: anything written later (a close frame) goes out after it.
                 lastSent = record.seq;
                 NettyBytes.append(record.page, record.offset, record.length, out);
-                record.page.release();
+                if (record.page != copied) {
+                    release(copied, copiedReferences);
+                    copied = record.page;
+                    copiedReferences = 0;
+                }
+                copiedReferences++;
                 outbox.remove();
                 sent++;
             }
+            release(copied, copiedReferences);
             writeFilled();
             if (sent > 0) {
                 channel.flush();

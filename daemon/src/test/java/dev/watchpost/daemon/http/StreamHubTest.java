@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.util.ReferenceCountUtil;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -192,6 +193,39 @@ class StreamHubTest {
         assertEquals(2L * events, counters.get(Counter.STREAM_MESSAGES_SENT));
         assertTrue(hub.pageCount() <= 2, "pages made: " + hub.pageCount());
         assertEquals(0, hub.pagesHeld());
+    }
+
+    @Test
+    void shouldFreeEveryPageAtCloseWithTheReferencesTakenAheadForTheCurrentOne() {
+        EmbeddedChannel slow = new EmbeddedChannel();
+        EmbeddedChannel fast = new EmbeddedChannel();
+        live(slow, StreamFilter.ALL, StreamSubscriber.LIVE_ONLY, false);
+        live(fast, StreamFilter.ALL, StreamSubscriber.LIVE_ONLY, true);
+        long seq = publishUntilCutOff(fast); // the slow one's records are given back unsent, the fast one's written
+        for (int i = 0; i < 2_000; i++) { // pages filled and made current again, several times over
+            publish(++seq, 3, CAMERA_A, 200);
+            if (seq % 8 == 0) {
+                hub.endOfBatch();
+                fast.runPendingTasks();
+                releaseOutbound(fast);
+            }
+        }
+        hub.endOfBatch();
+        fast.runPendingTasks();
+        releaseOutbound(fast);
+        slow.runPendingTasks();
+        for (Object out; (out = slow.readOutbound()) != null; ) {
+            ReferenceCountUtil.release(out); // what it had, then its close frame
+        }
+        List<ByteBuf> pages = hub.pagesMade();
+        assertEquals(0, hub.pagesHeld());
+
+        hub.close();
+
+        assertTrue(pages.size() >= 2, "pages made: " + pages.size());
+        for (ByteBuf page : pages) {
+            assertEquals(0, page.refCnt(), "a page still referenced after close");
+        }
     }
 
     @Test
