@@ -51,9 +51,9 @@ import java.util.concurrent.TimeUnit;
  * at those bytes, and the page one reference per record; the client's event loop copies the bytes into
  * its write buffer and gives the reference back. A page whose references are all back is filled again,
  * so the live path allocates nothing once the hub has as many pages as its clients hold at once. The
- * references are taken ahead for the current page, 1,024 at a time, and given back
- * a run of records at a time: the count sits between two cores, and an atomic per event on it was 4–6 %
- * of each side's time at 100,000 events/s.
+ * references are taken ahead for the current page, 1,024 at a time, and given back a run of records at
+ * a time: the count sits between two cores, and an atomic per event on it was 4–6 % of each side's time
+ * at 100,000 events/s.
  *
  * <p>Single writer: only the publish thread touches the list of subscribers and the pages. The I/O
  * threads ask for changes through a queue that the publish thread applies at the end of each batch,
