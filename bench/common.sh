@@ -51,6 +51,10 @@ start_watchpostd() {
 # Stops the daemon start_watchpostd started, and waits for it to exit.
 stop_watchpostd() { kill -TERM "$daemon_pid"; wait "$daemon_pid" || true; daemon_pid=; }
 
+# That daemon's /v1/status after a run, beside its results as $out/$1.status.json (its
+# ack_latency_us and journal_force_us cover the last minute).
+keep_status() { curl -sf "127.0.0.1:$http_port/v1/status" >"$out/$1.status.json" || true; }
+
 # One load generator run against that daemon, sampling its CPU and RSS: $1 names the results in $out
 # ($1.json, $1.txt, $1.hlog), then the generator's options. Its exit code is in the JSON; the caller goes on.
 load_watchpostd() {

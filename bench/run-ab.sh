@@ -39,7 +39,7 @@ for pair in $(seq 1 "$PAIRS"); do
     start_watchpostd "$root" "$CONFIG" "$data/d" "$out/ab-daemon.log"
     load_watchpostd "$name" --rate "$RATE" --connections 2 --warmup "$WARMUP" --duration "$DURATION" \
       --stream "ws://127.0.0.1:$http_port/v1/stream"
-    curl -sf "127.0.0.1:$http_port/v1/status" >"$out/$name.status.json" || true
+    keep_status "$name"
     stop_watchpostd
     python3 - "$out/$name" "${side^^} pair $pair" <<'PY'
 import json, sys

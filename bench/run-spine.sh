@@ -57,8 +57,6 @@ set_setting "$big_config" capacity "${BIG_CAPACITY:-25000000}" BIG_CAPACITY
 
 
 start_daemon() { start_watchpostd "$here" "${1:-$config}" "$data/d" "$out/daemon.log"; }   # $1: the configuration file, $config when absent
-# The daemon's /v1/status after a scenario, beside its results (its ack_latency_us covers the last minute).
-keep_status() { curl -sf "127.0.0.1:$http_port/v1/status" >"$out/$1.status.json" || true; }
 line() { python3 - "$@" <<'EOF'
 import json, sys
 label, path = sys.argv[1], sys.argv[2]
