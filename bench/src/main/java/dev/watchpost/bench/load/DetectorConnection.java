@@ -104,6 +104,7 @@ final class DetectorConnection {
     private long measuredSent;
     private long measuredNewSent;
     private long windowStalls;
+    private long writes;
 
     // reader thread
     private long lastAck;
@@ -300,13 +301,18 @@ final class DetectorConnection {
         }
     }
 
-    /** On the schedule: every event whose intended time has come, in as few writes as the buffer allows. */
+    /**
+     * On the schedule: every event whose intended time has come, in as few writes as the buffer allows;
+     * with a write interval, no sooner than that after the last write.
+     */
     private void sendOpenLoop() throws IOException {
         long limit = schedule.eventsBefore(timeline.measureEndNanos());
+        long interval = TimeUnit.MICROSECONDS.toNanos(settings.writeIntervalMicros());
+        long lastWrite = System.nanoTime() - interval;
         long seq = 0; // also the 0-based index of the next event
         while (!stopped() && seq < limit) {
             long now = System.nanoTime();
-            long next = schedule.intendedNanos(seq);
+            long next = Math.max(schedule.intendedNanos(seq), lastWrite + interval);
             if (next - now > 0) {
                 LockSupport.parkNanos(this, next - now);
                 continue;
@@ -344,6 +350,7 @@ final class DetectorConnection {
             }
             newSent += fresh;
             flush(seq);
+            lastWrite = now;
         }
     }
 
@@ -357,6 +364,7 @@ final class DetectorConnection {
 
     /** Publishes the batch up to {@code seq}, then writes it: one system call unless the socket is full. */
     private void flush(long seq) throws IOException {
+        writes++;
         sentSeq = seq;
         sendBuffer.flip();
         while (sendBuffer.hasRemaining()) {
@@ -639,6 +647,11 @@ final class DetectorConnection {
 
     long windowStalls() {
         return windowStalls;
+    }
+
+    /** Batches of events handed to the socket, each in one write unless the socket was full. */
+    long writes() {
+        return writes;
     }
 
     long[] nacksByCode() {

@@ -105,6 +105,12 @@ public final class LoadGenerator implements Callable<Integer> {
         description = "Most unacknowledged events per connection; in open loop a safety bound (default: ${DEFAULT-VALUE}).")
     int window;
 
+    @Option(names = "--write-interval", defaultValue = "0", paramLabel = "US",
+        description = "Open loop: each connection writes at most once per US microseconds, every event due by then in "
+            + "one write, as a detector that sends a video frame's events together does; latency still counts from "
+            + "each event's own intended send time (default: ${DEFAULT-VALUE}, each event as soon as it is due).")
+    long writeInterval;
+
     @Option(names = "--duplicates", defaultValue = "0", paramLabel = "F",
         description = "Share of events (0..1) that resend an earlier receipt_id (default: ${DEFAULT-VALUE}).")
     double duplicates;
@@ -361,6 +367,8 @@ public final class LoadGenerator implements Callable<Integer> {
         check(grace >= 0 && Double.isFinite(grace), "--grace must be >= 0, was " + grace);
         check(window >= 1 && window <= DetectorConnection.MAX_WINDOW,
             "--window must be 1.." + DetectorConnection.MAX_WINDOW + ", was " + window);
+        check(writeInterval >= 0 && writeInterval <= 1_000_000, "--write-interval must be 0..1000000 µs, was " + writeInterval);
+        check(writeInterval == 0 || rate > 0, "--write-interval paces the open loop: give a --rate above 0");
         check(duplicates >= 0 && duplicates <= 1, "--duplicates must be 0..1, was " + duplicates);
         check(invalid >= 0 && invalid <= 1, "--invalid must be 0..1, was " + invalid);
         check(duplicates + invalid <= 1, "--duplicates plus --invalid must be at most 1, was " + (duplicates + invalid));
@@ -377,7 +385,7 @@ public final class LoadGenerator implements Callable<Integer> {
         check(daemonPid == 0 || (daemonPid > 0 && Files.isReadable(Path.of("/proc", Long.toString(daemonPid), "stat"))),
             "--daemon-pid: no process " + daemonPid + " to sample (/proc/" + daemonPid + "/stat is not readable)");
         return new LoadSettings(host, port, connections, rate, duration, warmup, ramp == -1 ? warmup / 2 : ramp, grace,
-            window, duplicates, invalid, motionShare, labelBytes, payloadBytes, token, seed, json, histogramLog, stream, daemonPid);
+            window, writeInterval, duplicates, invalid, motionShare, labelBytes, payloadBytes, token, seed, json, histogramLog, stream, daemonPid);
     }
 
     private void check(boolean ok, String message) {

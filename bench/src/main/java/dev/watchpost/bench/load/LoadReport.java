@@ -44,6 +44,7 @@ final class LoadReport {
     private long measuredSent;
     private long measuredAcked;
     private long windowStalls;
+    private long writes;
     private long newSent;
     private long measuredNewSent;
     private long welcomeMaxFrame = -1;
@@ -84,6 +85,7 @@ final class LoadReport {
             measuredSent += c.measuredSent();
             measuredAcked += c.measuredAcked();
             windowStalls += c.windowStalls();
+            writes += c.writes();
             newSent += c.newSent();
             measuredNewSent += c.measuredNewSent();
             if (c.welcomeMaxFrame() >= 0) {
@@ -158,6 +160,8 @@ final class LoadReport {
         if (windowStalls != 0) {
             row(out, "window stalls", windowStalls);
         }
+        out.printf(Locale.ROOT, "  %-44s %14d   %.1f events each%n", settings.writeIntervalMicros() > 0
+            ? "writes (at most one per " + settings.writeIntervalMicros() + " µs)" : "writes", writes, writes == 0 ? 0.0 : (double) sent / writes);
         if (stream != null) {
             row(out, "to be streamed (valid, receipt_id new)", newSent);
             row(out, "streamed (arrived on the WebSocket)", stream.received());
@@ -249,6 +253,7 @@ final class LoadReport {
             .put("ramp_s", round(settings.openLoop() ? settings.rampSeconds() : 0, 3))
             .put("grace_s", round(settings.graceSeconds(), 3))
             .put("window", settings.window())
+            .put("write_interval_us", settings.writeIntervalMicros())
             .put("duplicates", round(settings.duplicates(), 6))
             .put("invalid", round(settings.invalid(), 6))
             .put("motion_share", round(settings.motionShare(), 6))
@@ -272,7 +277,8 @@ final class LoadReport {
         codes(json.putObject("invalid_sent_by_code"), invalidByCode);
         json.put("unexpected_nacks", unexpectedNacks)
             .put("missing_nacks", missingNacks)
-            .put("window_stalls", windowStalls);
+            .put("window_stalls", windowStalls)
+            .put("writes", writes);
         json.putObject("measured")
             .put("seconds", round(measuredSeconds(), 3))
             .put("sent", measuredSent)

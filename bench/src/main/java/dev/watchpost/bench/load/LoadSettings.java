@@ -9,6 +9,7 @@ import java.nio.file.Path;
  * @param rate events/s over all connections; 0 for closed loop (as fast as the window allows)
  * @param rampSeconds open loop: the first seconds of the warm-up, over which the rate rises from 0
  * @param window most unacknowledged events per connection
+ * @param writeIntervalMicros open loop: the least time between two writes of a connection, 0 for none
  * @param labelBytes label size, or -1 for the natural labels
  * @param payloadBytes payload size, or -1 for the natural payloads
  * @param token HELLO token, or {@code null} to send no HELLO
@@ -27,6 +28,7 @@ record LoadSettings(
     double rampSeconds,
     double graceSeconds,
     int window,
+    long writeIntervalMicros,
     double duplicates,
     double invalid,
     double motionShare,

@@ -56,6 +56,33 @@ class LoadGeneratorStreamTest {
         assertEquals(report.get("measured").get("sent").asLong(), report.get("latency_us").get("ack").get("count").asLong());
         assertTrue(Files.readString(dir.resolve("run.hlog")).contains("Tag=" + LatencyIntervals.E2E_TAG + ","),
             "end-to-end intervals are in the log, tagged");
+        long writes = report.get("writes").asLong();
+        assertTrue(writes > 0 && writes <= report.get("sent").asLong(), "writes " + writes);
+    }
+
+    @Test
+    void shouldWriteAtMostOncePerWriteIntervalAndTimeEachEventFromItsIntendedSend() throws Exception {
+        JsonNode report = run("--rate", "4000", "--connections", "2", "--warmup", "0.5", "--duration", "1.5",
+            "--write-interval", "20000");
+
+        assertStreamedEverythingStored(report);
+        assertEquals(20000, report.get("settings").get("write_interval_us").asLong());
+        // 2 s of sending (warm-up and measurement), writes at least 20 ms apart: at most 101 per connection,
+        // 202 in all, where 8,000 events due one by one make thousands of writes without the interval.
+        long writes = report.get("writes").asLong();
+        assertTrue(writes > 0 && writes <= 2 * (2.0 / 0.020 + 1) * 1.25, "writes " + writes);
+        // An event waits for its connection's next write, and that wait counts: the send lag's median is
+        // of the order of half the interval, never 0.
+        assertTrue(report.get("latency_us").get("send_lag").get("p50").asDouble() >= 1000, report.get("latency_us")::toPrettyString);
+    }
+
+    @Test
+    void shouldRefuseAWriteIntervalOutsideTheOpenLoop() {
+        CommandLine cli = new CommandLine(new LoadGenerator());
+        cli.setErr(new java.io.PrintWriter(new java.io.StringWriter()));
+
+        assertEquals(2, cli.execute("--port", Integer.toString(daemon.tcpPort()), "--rate", "0", "--write-interval", "1000"));
+        assertEquals(2, cli.execute("--port", Integer.toString(daemon.tcpPort()), "--rate", "1000", "--write-interval", "-1"));
     }
 
     @Test
