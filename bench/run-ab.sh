@@ -7,11 +7,14 @@
 # per run, then min / median / max per side.
 #   bench/run-ab.sh ../before .          PAIRS (3) pairs at RATE (100000)/s, A first in odd pairs, B in even
 # Environment: PAIRS (3); RATE (100000); WARMUP (10 s), DURATION (30 s) per run; CONFIG (each tree's
-# config/watchpost.yml; a path relative to each tree, or an absolute one for one file for both).
+# config/watchpost.yml; a path relative to each tree, or an absolute one for one file for both);
+# LOAD_A, LOAD_B: more generator options for that side's runs (A and B may then be the same tree:
+# LOAD_A='--write-interval 1000' bench/run-ab.sh . .); SCHED_WAITS: seconds of bench/sched-waits.sh
+# (needs perf, as root) to record in each run, starting 5 s after its warm-up (0: none).
 # Results (JSON, table, HdrHistogram log and /v1/status per run) go to bench/target/results/ab-*.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-[ $# -eq 2 ] || { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+[ $# -eq 2 ] || { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 side_a="$(cd "$1" && pwd)"; side_b="$(cd "$2" && pwd)"
 cd "$here"
 source bench/common.sh
@@ -20,6 +23,9 @@ RATE=${RATE:-100000}
 WARMUP=${WARMUP:-10}
 DURATION=${DURATION:-30}
 CONFIG=${CONFIG:-config/watchpost.yml}
+LOAD_A=${LOAD_A:-}
+LOAD_B=${LOAD_B:-}
+SCHED_WAITS=${SCHED_WAITS:-0}
 out="$here/bench/target/results"; mkdir -p "$out"
 [ -f bench/target/benchmarks.jar ] || mvn -B -q -pl bench -am package -DskipTests
 for root in "$side_a" "$side_b"; do
@@ -29,16 +35,28 @@ done
 data=$(mktemp -d)
 daemon_pid=
 trap '[ -z "$daemon_pid" ] || kill "$daemon_pid" 2>/dev/null || true; rm -rf "$data"' EXIT
-echo "A = $side_a ($(git -C "$side_a" rev-parse --short HEAD 2>/dev/null || echo '?')), B = $side_b ($(git -C "$side_b" rev-parse --short HEAD 2>/dev/null || echo '?'))"
+echo "A = $side_a ($(git -C "$side_a" rev-parse --short HEAD 2>/dev/null || echo '?'))${LOAD_A:+ with $LOAD_A}," \
+  "B = $side_b ($(git -C "$side_b" rev-parse --short HEAD 2>/dev/null || echo '?'))${LOAD_B:+ with $LOAD_B}"
 
 for pair in $(seq 1 "$PAIRS"); do
   order="a b"; [ $((pair % 2)) = 0 ] && order="b a"   # neither side always runs second
   for side in $order; do
-    root=$side_a; [ "$side" = b ] && root=$side_b
+    root=$side_a; load=$LOAD_A
+    [ "$side" = b ] && root=$side_b && load=$LOAD_B
     name="ab-$side-$pair"
     start_watchpostd "$root" "$CONFIG" "$data/d" "$out/ab-daemon.log"
+    waits=
+    rm -f "$out/$name.waits.txt"
+    if [ "$SCHED_WAITS" != 0 ]; then
+      (sleep $((${WARMUP%.*} + 5))
+       bench/sched-waits.sh "$SCHED_WAITS" "$daemon_pid" "$(pgrep -f "LoadGenerator --port $tcp_port" | head -1)" \
+         >"$out/$name.waits.txt" 2>&1 || true) &
+      waits=$!
+    fi
+    # shellcheck disable=SC2086  # LOAD_A and LOAD_B are options, split on purpose
     load_watchpostd "$name" --rate "$RATE" --connections 2 --warmup "$WARMUP" --duration "$DURATION" \
-      --stream "ws://127.0.0.1:$http_port/v1/stream"
+      --stream "ws://127.0.0.1:$http_port/v1/stream" $load
+    [ -z "$waits" ] || wait "$waits"
     keep_status "$name"
     stop_watchpostd
     python3 - "$out/$name" "${side^^} pair $pair" <<'PY'
@@ -59,6 +77,13 @@ parts.append(f"daemon CPU {r['daemon']['cpu_percent_of_core']['mean']:.0f} % of 
 if r["exit_code"] != 0 or not r["all_acked"]:
     parts.append("FAILED: see " + path + ".txt")
 print(f"{label}: " + "; ".join(parts))
+try:
+    with open(path + ".waits.txt") as f:
+        for line in f:
+            if line.startswith(("every CPU", "waits of")) or "idle" in line.split(",")[-1]:
+                print("    " + line.rstrip())
+except OSError:
+    pass
 PY
   done
 done
