@@ -97,15 +97,15 @@ EOF
 }
 
 # The machine probe's readings, kept as machine-$1.txt, and a line of them: a hand-over's round trip
-# and what two threads lose with every core busy.
+# and what two threads lose with every core busy (and how many of their gaps end on a 100 ms grid).
 probe() {
   [ "$PROBE_SECONDS" -gt 0 ] || return 0
   java -cp bench/target/benchmarks.jar dev.watchpost.bench.machine.MachineProbe --seconds "$PROBE_SECONDS" \
     >"$out/machine-$1.txt" 2>&1 || { echo "machine probe $1 the runs: failed, see $out/machine-$1.txt"; return 0; }
   awk -v when="$1" '/^hand-over/ { p50 = $(NF - 9); p99 = $(NF - 5) }
     /^[0-9]/ { row = $0 }
-    END { split(row, f); printf "the box %s the runs: hand-over round trip p50 %s µs, p99 %s µs; %s threads spinning lose %s of the time, %s gaps of >= 5 ms, max %s ms (bench/run-machine.sh --seconds %s)\n",
-          when, p50, p99, f[1], f[8], f[5], f[7], '"$PROBE_SECONDS"' }' "$out/machine-$1.txt"
+    END { split(row, f); printf "the box %s the runs: hand-over round trip p50 %s µs, p99 %s µs; %s threads spinning lose %s of the time, %s gaps of >= 5 ms, max %s ms, %s of its gaps of >= 1 ms ending on a 100 ms grid (bench/run-machine.sh --seconds %s)\n",
+          when, p50, p99, f[1], f[8], f[5], f[7], f[9], '"$PROBE_SECONDS"' }' "$out/machine-$1.txt"
 }
 probe before
 

@@ -32,7 +32,9 @@ import java.util.concurrent.locks.LockSupport;
  *   hiccups    threads that only read the clock, counting each gap between two reads longer than
  *              100 µs: time the thread did not run. First one thread, then one per core: with every
  *              core busy a gap is either another thread of this box taking the core, or the host
- *              taking the virtual CPU (which a guest's steal time may not show)
+ *              taking the virtual CPU (which a guest's steal time may not show); and how many of the
+ *              gaps of 1 ms or more end in the same 2 ms of a 100 ms period, which a host's CPU quota
+ *              (CFS bandwidth control, period 100 ms) makes most of them do, chance about 2 %
  * </pre>
  *
  * The daemon's tail latency at moderate rates is made of these: each batch crosses three or four
@@ -42,6 +44,8 @@ import java.util.concurrent.locks.LockSupport;
     description = "Times a clock read, a system call and a hand-over between sleeping threads, and counts the gaps in spinning threads.")
 public final class MachineProbe implements Callable<Integer> {
     private static final long GAP_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
+    /** The period of the kernel's CFS bandwidth control by default, in ms. */
+    static final int QUOTA_PERIOD_MS = 100;
 
     @Option(names = "--calls", defaultValue = "2000000", description = "Clock reads and system calls timed (default: ${DEFAULT-VALUE}).")
     int calls;
@@ -82,8 +86,9 @@ public final class MachineProbe implements Callable<Integer> {
             us(roundTrips.getValueAtPercentile(50)), us(roundTrips.getValueAtPercentile(90)), us(roundTrips.getValueAtPercentile(99)),
             us(roundTrips.getValueAtPercentile(99.9)), us(roundTrips.getMaxValue()), roundTrips.getTotalCount());
         out.println();
-        out.printf(Locale.ROOT, "hiccups: gaps over 100 µs in threads that only read the clock, %d s each%n", seconds);
-        out.printf(Locale.ROOT, "%-9s %9s %9s %9s %9s %9s %10s %9s%n", "threads", "gaps/s", "≥ 1 ms", "≥ 2 ms", "≥ 5 ms", "≥ 10 ms", "max (ms)", "lost");
+        out.printf(Locale.ROOT, "hiccups: gaps over 100 µs in threads that only read the clock, %d s each; on the grid: of the gaps of%n"
+            + "≥ 1 ms, the share that end in the same 2 ms of a 100 ms period (about 2 %% by chance, most under a host's CPU quota)%n", seconds);
+        out.printf(Locale.ROOT, "%-9s %9s %9s %9s %9s %9s %10s %9s %12s%n", "threads", "gaps/s", "≥ 1 ms", "≥ 2 ms", "≥ 5 ms", "≥ 10 ms", "max (ms)", "lost", "on the grid");
         hiccups(1);
         if (busy > 1) {
             hiccups(busy);
@@ -176,9 +181,13 @@ public final class MachineProbe implements Callable<Integer> {
             started[i].start();
         }
         long gaps = 0, over1 = 0, over2 = 0, over5 = 0, over10 = 0, max = 0, lost = 0;
+        long[] phases = new long[QUOTA_PERIOD_MS];
         for (int i = 0; i < count; i++) {
             started[i].join();
             Spinner s = spinners[i];
+            for (int ms = 0; ms < QUOTA_PERIOD_MS; ms++) {
+                phases[ms] += s.phases[ms];
+            }
             gaps += s.gaps;
             over1 += s.over1;
             over2 += s.over2;
@@ -188,14 +197,29 @@ public final class MachineProbe implements Callable<Integer> {
             lost += s.lost;
         }
         double span = (double) TimeUnit.SECONDS.toNanos(seconds) * count;
-        out.printf(Locale.ROOT, "%-9d %9.1f %9d %9d %9d %9d %10.2f %8.2f%%%n", count, (double) gaps / seconds / count,
-            over1, over2, over5, over10, max / 1e6, 100 * lost / span);
+        String grid = over1 == 0 ? "-" : String.format(Locale.ROOT, "%.0f%%", 100.0 * busiestTwoMillis(phases) / over1);
+        out.printf(Locale.ROOT, "%-9d %9.1f %9d %9d %9d %9d %10.2f %8.2f%% %12s%n", count, (double) gaps / seconds / count,
+            over1, over2, over5, over10, max / 1e6, 100 * lost / span, grid);
+    }
+
+    /**
+     * Of moments counted by their millisecond within a {@link #QUOTA_PERIOD_MS} ms period, how many
+     * fall in the busiest two consecutive milliseconds (the period wrapping around).
+     */
+    static long busiestTwoMillis(long[] phases) {
+        long best = 0;
+        for (int ms = 0; ms < phases.length; ms++) {
+            best = Math.max(best, phases[ms] + phases[(ms + 1) % phases.length]);
+        }
+        return best;
     }
 
     /** Reads the clock until its end; counts and sizes the gaps between two reads. */
     private static final class Spinner implements Runnable {
         private final long end;
         long gaps, over1, over2, over5, over10, max, lost;
+        /** Gaps of 1 ms or more by the millisecond within the quota period in which they ended. */
+        final long[] phases = new long[QUOTA_PERIOD_MS];
 
         Spinner(long end) {
             this.end = end;
@@ -212,7 +236,10 @@ public final class MachineProbe implements Callable<Integer> {
                     gaps++;
                     lost += gap;
                     max = Math.max(max, gap);
-                    if (gap >= 1_000_000) over1++;
+                    if (gap >= 1_000_000) {
+                        over1++;
+                        phases[(int) Math.floorMod(now / 1_000_000, (long) QUOTA_PERIOD_MS)]++;
+                    }
                     if (gap >= 2_000_000) over2++;
                     if (gap >= 5_000_000) over5++;
                     if (gap >= 10_000_000) over10++;

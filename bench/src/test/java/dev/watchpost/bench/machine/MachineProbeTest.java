@@ -23,8 +23,22 @@ class MachineProbeTest {
         assertTrue(lines.stream().anyMatch(l -> l.matches("clock read +[0-9.]+ ns .*")), text::toString);
         assertTrue(lines.stream().anyMatch(l -> l.matches("system call +[0-9.]+ ns .*")), text::toString);
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("hand-over") && l.endsWith("(1,000)")), text::toString);
-        assertTrue(lines.stream().anyMatch(l -> l.matches("1 +[0-9.]+( +[0-9]+){4} +[0-9.]+ +[0-9.]+%")), text::toString);
-        assertTrue(lines.stream().anyMatch(l -> l.matches("3 +[0-9.]+( +[0-9]+){4} +[0-9.]+ +[0-9.]+%")), text::toString);
+        assertTrue(lines.stream().anyMatch(l -> l.matches("1 +[0-9.]+( +[0-9]+){4} +[0-9.]+ +[0-9.]+% +([0-9]+%|-)")), text::toString);
+        assertTrue(lines.stream().anyMatch(l -> l.matches("3 +[0-9.]+( +[0-9]+){4} +[0-9.]+ +[0-9.]+% +([0-9]+%|-)")), text::toString);
+    }
+
+    @Test
+    void shouldFindTheBusiestTwoMillisecondsOfThePeriodAcrossItsEnd() {
+        long[] phases = new long[MachineProbe.QUOTA_PERIOD_MS];
+        phases[3] = 2;
+        phases[41] = 5;
+        phases[42] = 4;
+        phases[99] = 6;
+        phases[0] = 4;
+
+        assertEquals(10, MachineProbe.busiestTwoMillis(phases), "99 and 0 are neighbours, as 41 and 42 are");
+        phases[42] = 6;
+        assertEquals(11, MachineProbe.busiestTwoMillis(phases));
     }
 
     @Test
