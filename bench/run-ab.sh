@@ -7,14 +7,15 @@
 # per run, then min / median / max per side.
 #   bench/run-ab.sh ../before .          PAIRS (3) pairs at RATE (100000)/s, A first in odd pairs, B in even
 # Environment: PAIRS (3); RATE (100000); WARMUP (10 s), DURATION (30 s) per run; CONFIG (each tree's
-# config/watchpost.yml; a path relative to each tree, or an absolute one for one file for both);
-# LOAD_A, LOAD_B: more generator options for that side's runs (A and B may then be the same tree:
-# LOAD_A='--write-interval 1000' bench/run-ab.sh . .); SCHED_WAITS: seconds of bench/sched-waits.sh
+# config/watchpost.yml; a path relative to each tree, or an absolute one for one file for both),
+# CONFIG_A, CONFIG_B: that side's own (CONFIG when unset); LOAD_A, LOAD_B: more generator options
+# for that side's runs (with either, A and B may be the same tree: LOAD_A='--write-interval 1000'
+# bench/run-ab.sh . .); SCHED_WAITS: seconds of bench/sched-waits.sh
 # (needs perf, as root) to record in each run, starting 5 s after its warm-up (0: none).
 # Results (JSON, table, HdrHistogram log and /v1/status per run) go to bench/target/results/ab-*.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-[ $# -eq 2 ] || { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+[ $# -eq 2 ] || { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 side_a="$(cd "$1" && pwd)"; side_b="$(cd "$2" && pwd)"
 cd "$here"
 source bench/common.sh
@@ -23,6 +24,8 @@ RATE=${RATE:-100000}
 WARMUP=${WARMUP:-10}
 DURATION=${DURATION:-30}
 CONFIG=${CONFIG:-config/watchpost.yml}
+CONFIG_A=${CONFIG_A:-$CONFIG}
+CONFIG_B=${CONFIG_B:-$CONFIG}
 LOAD_A=${LOAD_A:-}
 LOAD_B=${LOAD_B:-}
 SCHED_WAITS=${SCHED_WAITS:-0}
@@ -35,16 +38,16 @@ done
 data=$(mktemp -d)
 daemon_pid=
 trap '[ -z "$daemon_pid" ] || kill "$daemon_pid" 2>/dev/null || true; rm -rf "$data"' EXIT
-echo "A = $side_a ($(git -C "$side_a" rev-parse --short HEAD 2>/dev/null || echo '?'))${LOAD_A:+ with $LOAD_A}," \
-  "B = $side_b ($(git -C "$side_b" rev-parse --short HEAD 2>/dev/null || echo '?'))${LOAD_B:+ with $LOAD_B}"
+echo "A = $side_a ($(git -C "$side_a" rev-parse --short HEAD 2>/dev/null || echo '?')), $CONFIG_A${LOAD_A:+, with $LOAD_A};" \
+  "B = $side_b ($(git -C "$side_b" rev-parse --short HEAD 2>/dev/null || echo '?')), $CONFIG_B${LOAD_B:+, with $LOAD_B}"
 
 for pair in $(seq 1 "$PAIRS"); do
   order="a b"; [ $((pair % 2)) = 0 ] && order="b a"   # neither side always runs second
   for side in $order; do
-    root=$side_a; load=$LOAD_A
-    [ "$side" = b ] && root=$side_b && load=$LOAD_B
+    root=$side_a; config=$CONFIG_A; load=$LOAD_A
+    [ "$side" = b ] && root=$side_b && config=$CONFIG_B && load=$LOAD_B
     name="ab-$side-$pair"
-    start_watchpostd "$root" "$CONFIG" "$data/d" "$out/ab-daemon.log"
+    start_watchpostd "$root" "$config" "$data/d" "$out/ab-daemon.log"
     waits=
     rm -f "$out/$name.waits.txt"
     if [ "$SCHED_WAITS" != 0 ]; then

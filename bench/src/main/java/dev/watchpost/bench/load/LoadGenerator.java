@@ -385,7 +385,8 @@ public final class LoadGenerator implements Callable<Integer> {
         check(daemonPid == 0 || (daemonPid > 0 && Files.isReadable(Path.of("/proc", Long.toString(daemonPid), "stat"))),
             "--daemon-pid: no process " + daemonPid + " to sample (/proc/" + daemonPid + "/stat is not readable)");
         return new LoadSettings(host, port, connections, rate, duration, warmup, ramp == -1 ? warmup / 2 : ramp, grace,
-            window, writeInterval, duplicates, invalid, motionShare, labelBytes, payloadBytes, token, seed, json, histogramLog, stream, daemonPid);
+            window, writeInterval, duplicates, invalid, motionShare, labelBytes, payloadBytes, token, seed, json, histogramLog,
+            stream, daemonPid);
     }
 
     private void check(boolean ok, String message) {

@@ -160,8 +160,9 @@ final class LoadReport {
         if (windowStalls != 0) {
             row(out, "window stalls", windowStalls);
         }
-        out.printf(Locale.ROOT, "  %-44s %14d   %.1f events each%n", settings.writeIntervalMicros() > 0
-            ? "writes (at most one per " + settings.writeIntervalMicros() + " µs)" : "writes", writes, writes == 0 ? 0.0 : (double) sent / writes);
+        String writesRow = settings.writeIntervalMicros() > 0
+            ? "writes (at most one per " + settings.writeIntervalMicros() + " µs)" : "writes";
+        out.printf(Locale.ROOT, "  %-44s %14d   %.1f events each%n", writesRow, writes, writes == 0 ? 0.0 : (double) sent / writes);
         if (stream != null) {
             row(out, "to be streamed (valid, receipt_id new)", newSent);
             row(out, "streamed (arrived on the WebSocket)", stream.received());
