@@ -83,7 +83,7 @@ print(f"{label}: " + "; ".join(parts))
 try:
     with open(path + ".waits.txt") as f:
         for line in f:
-            if line.startswith(("every CPU", "waits of")) or "idle" in line.split(",")[-1]:
+            if line.startswith(("every CPU", "waits of")) or "of the scheduler's trace" in line:
                 print("    " + line.rstrip())
 except OSError:
     pass
