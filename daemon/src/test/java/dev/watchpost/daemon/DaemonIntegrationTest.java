@@ -87,6 +87,58 @@ class DaemonIntegrationTest {
     }
 
     @Test
+    void shouldWriteTheAnswersThemselvesWhileTheIoThreadWaitsAndKeepThemInOrderWhenTheSocketIsFull() throws Exception {
+        start("");
+        try (DetectorClient detector = DetectorClient.connect("127.0.0.1", daemon.tcpPort(), TIMEOUT, 4096)) {
+            // One event at a time: the I/O thread waits for input when each is answered, and the ack
+            // thread writes the ACK itself.
+            int valid = 0;
+            while (daemon.counters().get(Counter.TCP_ANSWERS_DIRECT) == 0 && valid < 100) {
+                byte[] event = TestEvents.valid(UUID.randomUUID());
+                assertTrue(detector.awaitAck(detector.send(event, 0, event.length)));
+                valid++;
+            }
+            assertTrue(daemon.counters().get(Counter.TCP_ANSWERS_DIRECT) > 0, "no answer was written directly");
+
+            // Then 6 MB of NACKs (about 50 bytes each) left unread: more than the daemon's side of a
+            // socket holds (4 MiB at most here), so that the ack thread finds it full and hands the rest
+            // over, and goes on writing directly only once what it handed over is out.
+            long firstInvalid = detector.nextSeq();
+            int invalid = 120_000;
+            for (int i = 0; i < invalid; i++) {
+                byte[] frame = TestEvents.frame(UUID.randomUUID(), 2.0f, TestEvents.CAMERA);
+                detector.send(frame, 0, frame.length);
+                if (i % 500 == 499) {
+                    detector.flush();
+                }
+            }
+            long queued = daemon.counters().get(Counter.TCP_ANSWERS_QUEUED);
+            assertTrue(queued > 0, "nothing was handed to the I/O thread");
+
+            assertTrue(detector.awaitAck(firstInvalid + invalid - 1));
+            assertEquals(invalid, detector.nacks().size());
+            for (int i = 0; i < invalid; i++) {
+                assertEquals(firstInvalid + i, detector.nacks().get(i).seq(), "NACKs in the order of their events");
+                assertEquals(NackCode.BAD_CONFIDENCE, detector.nacks().get(i).nackCode());
+            }
+
+            // Read out, the socket has room again: once the I/O thread has seen the last of what it was
+            // handed written, the answers go directly again (the counter moves just after the write, so
+            // it is read again after the next answer).
+            long direct = daemon.counters().get(Counter.TCP_ANSWERS_DIRECT);
+            int more = 0;
+            while (daemon.counters().get(Counter.TCP_ANSWERS_DIRECT) == direct && more < 100) {
+                byte[] event = TestEvents.valid(UUID.randomUUID());
+                assertTrue(detector.awaitAck(detector.send(event, 0, event.length)));
+                more++;
+            }
+            assertTrue(daemon.counters().get(Counter.TCP_ANSWERS_DIRECT) > direct, "direct again once the hand-over drained");
+            assertEquals(invalid, detector.nacks().size(), "no NACK for a valid event");
+            assertEquals(valid + more, daemon.counters().get(Counter.EVENTS_STORED));
+        }
+    }
+
+    @Test
     void shouldAckWhatWasReadThenNackABadHeaderAndClose() throws Exception {
         start("");
         try (DetectorClient detector = detector()) {

@@ -13,6 +13,8 @@ public enum Counter {
     TCP_IDLE_TIMEOUTS("tcp_idle_timeouts", "TCP connections closed after the idle timeout (I/O thread)"),
     TCP_FRAMES_RECEIVED("tcp_frames_received", "frames read from TCP, of any type (I/O thread)"),
     TCP_BACKPRESSURE_PAUSES("tcp_backpressure_pauses", "times a TCP connection stopped reading because the ring was full (I/O thread)"),
+    TCP_ANSWERS_DIRECT("tcp_answers_direct", "batches of ACKs/NACKs the ack thread wrote to a detector's socket itself, the I/O thread waiting for input (ack thread)"),
+    TCP_ANSWERS_QUEUED("tcp_answers_queued", "batches of ACKs/NACKs handed to the TCP I/O thread to write, in part or whole (ack thread)"),
     UDP_FRAMES_RECEIVED("udp_frames_received", "UDP datagrams received (UDP thread)"),
     UDP_FRAMES_DROPPED("udp_frames_dropped", "UDP datagrams dropped: bad header or ring full (UDP thread)"),
     HTTP_REQUESTS("http_requests", "HTTP requests received (HTTP thread)"),

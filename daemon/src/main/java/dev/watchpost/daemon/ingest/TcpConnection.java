@@ -15,16 +15,21 @@ import dev.watchpost.ringbuffer.codec.NackCode;
 import dev.watchpost.ringbuffer.codec.Protocol;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.unix.FileDescriptor;
 import io.netty.handler.timeout.IdleStateEvent;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One detector's TCP connection: frames in, ACK/NACK out (protocol v1).
@@ -37,7 +42,14 @@ import java.util.concurrent.TimeUnit;
  * behind every frame already read, so the ACK for all of them goes out first, then the NACK.
  *
  * <p>The answer side ({@link Origin}) runs on the pipeline's ack thread: it collects NACKs and the
- * highest handled seq during a batch and writes them, with one flush, at the batch's end.
+ * highest handled seq during a batch and writes them at the batch's end. On the native transport it
+ * writes them to the socket itself while the I/O thread waits for input ({@link LoopLock}: then no
+ * channel of that thread is being written or closed), instead of handing them over, which would wake
+ * that thread to send them: on a busy 2-core box the wait for it to get a core was a large part of an
+ * ACK's time. The answers go the I/O thread's way when it is busy (it is awake then; the hand-over
+ * costs no wake-up), when the socket has no room for all of them, for the last ones before a close,
+ * and while anything handed over before is still unwritten ({@link #queuedWrites}), so that the bytes
+ * leave in the order they were made.
  *
  * <pre>
  *   stream:  [hdr|EVENT seq 1][hdr|EVENT seq 2][hdr|HEARTBEAT][hdr|EVENT seq 3]...
@@ -67,9 +79,16 @@ final class TcpConnection extends ChannelInboundHandlerAdapter implements Origin
     private long pendingCloseSeq;
     private byte[] description = "tcp".getBytes(StandardCharsets.US_ASCII);
 
+    /** The I/O thread's lock and this connection's socket, when the ack thread may write to it; set before the first frame is read. */
+    private LoopLock loopLock;
+    private FileDescriptor socket;
+    /** Writes handed to Netty and not yet written, where the ack thread writes too: while any is, it does not. */
+    private final AtomicInteger queuedWrites = new AtomicInteger();
+    private final ChannelFutureListener writtenListener = future -> queuedWrites.decrementAndGet();
+
     // ack thread state
-    private final ByteBuffer answerScratch = ByteBuffer.allocate(Protocol.HEADER_LENGTH + 4 + 256).order(ByteOrder.LITTLE_ENDIAN);
-    private ByteBuf answers;
+    /** The batch's answers (NACKs, then the ACK) until its end: bytes 0 .. position. */
+    private ByteBuffer answers = ByteBuffer.allocateDirect(256).order(ByteOrder.LITTLE_ENDIAN);
     private long handledSeq;
     private long ackedSeq;
     private boolean closeAfterFlush;
@@ -89,6 +108,11 @@ final class TcpConnection extends ChannelInboundHandlerAdapter implements Origin
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        LoopLock lock = LoopLock.current();
+        if (lock != null && ctx.channel() instanceof EpollSocketChannel epoll) {
+            loopLock = lock;
+            socket = epoll.fd();
+        }
         if (ctx.channel().remoteAddress() instanceof InetSocketAddress remote) {
             description = ("tcp " + remote.getAddress().getHostAddress() + ":" + remote.getPort()).getBytes(StandardCharsets.UTF_8);
         }
@@ -105,6 +129,7 @@ final class TcpConnection extends ChannelInboundHandlerAdapter implements Origin
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        assert loopLock == null || loopLock.isHeldByCurrentThread() : "the I/O thread reads without its loop lock";
         ByteBuf in = (ByteBuf) msg;
         if (closing) {
             in.release();
@@ -221,7 +246,8 @@ final class TcpConnection extends ChannelInboundHandlerAdapter implements Origin
         authenticated = true;
         // The HELLO has been read; its scratch buffer now carries the WELCOME.
         int n = ControlFrames.writeWelcome(helloScratch, 0, Protocol.MAX_FRAME_LENGTH, settings.ackIntervalUs());
-        ctx.writeAndFlush(ctx.alloc().buffer(n).writeBytes(helloScratch.array(), 0, n));
+        // Counted before any event of this connection is published: the ack thread sees it queued.
+        queue(ctx.alloc().buffer(n).writeBytes(helloScratch.array(), 0, n), false);
         return true;
     }
 
@@ -309,7 +335,7 @@ final class TcpConnection extends ChannelInboundHandlerAdapter implements Origin
 
     @Override
     public boolean onHandled(EventSlot slot) {
-        boolean first = answers == null && !closeAfterFlush && handledSeq == ackedSeq;
+        boolean first = answers.position() == 0 && !closeAfterFlush && handledSeq == ackedSeq;
         if (slot.kind() == EventSlot.KIND_CLOSE) {
             closeAfterFlush = true;
             if (slot.nack() != null) {
@@ -320,53 +346,107 @@ final class TcpConnection extends ChannelInboundHandlerAdapter implements Origin
             return first;
         }
         if (slot.nack() != null) {
-            int n = ControlFrames.writeNack(answerScratch, 0, slot.originSeq(), slot.nack());
-            answers().writeBytes(answerScratch.array(), 0, n);
+            roomFor(nackLength(slot.nack()));
+            answers.position(answers.position() + ControlFrames.writeNack(answers, answers.position(), slot.originSeq(), slot.nack()));
             nacksPending++;
         }
         handledSeq = slot.originSeq();
         return first;
     }
 
-    private ByteBuf answers() {
-        if (answers == null) {
-            answers = ctx.alloc().buffer(64);
+    private static int nackLength(NackCode code) {
+        return ControlFrames.NACK_MESSAGE_OFFSET + code.reasonUtf8().length;
+    }
+
+    /** Makes room in {@link #answers} for {@code bytes} more. */
+    private void roomFor(int bytes) {
+        if (answers.remaining() < bytes) {
+            ByteBuffer grown = ByteBuffer.allocateDirect(Math.max(answers.capacity() * 2, answers.position() + bytes)).order(ByteOrder.LITTLE_ENDIAN);
+            answers.flip();
+            answers = grown.put(answers);
         }
-        return answers;
     }
 
     @Override
     public void flush() {
         int acks = 0;
         if (handledSeq > ackedSeq) {
-            int n = ControlFrames.writeAck(answerScratch, 0, handledSeq);
-            answers().writeBytes(answerScratch.array(), 0, n);
+            roomFor(ControlFrames.ACK_LENGTH);
+            answers.position(answers.position() + ControlFrames.writeAck(answers, answers.position(), handledSeq));
             ackedSeq = handledSeq;
             acks = 1;
         }
         int nacks = nacksPending;
         if (closeAfterFlush && closeNack != null) {
-            int n = ControlFrames.writeNack(answerScratch, 0, closeNackSeq, closeNack);
-            answers().writeBytes(answerScratch.array(), 0, n);
+            roomFor(nackLength(closeNack));
+            answers.position(answers.position() + ControlFrames.writeNack(answers, answers.position(), closeNackSeq, closeNack));
             nacks++;
         }
         counters.add(Counter.ACKS_SENT, acks);
         counters.add(Counter.NACKS_SENT, nacks);
         nacksPending = 0;
-        Channel channel = ctx.channel();
-        ByteBuf out = answers;
-        answers = null;
-        if (out != null) {
-            if (closeAfterFlush) {
-                channel.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
-            } else {
-                channel.writeAndFlush(out, channel.voidPromise());
-            }
-        } else if (closeAfterFlush) {
-            channel.close();
+        answers.flip();
+        if (answers.hasRemaining() && !closeAfterFlush) {
+            writeDirect();
         }
+        if (answers.hasRemaining()) {
+            counters.increment(Counter.TCP_ANSWERS_QUEUED);
+            queue(ctx.alloc().buffer(answers.remaining()).writeBytes(answers), closeAfterFlush);
+        } else if (closeAfterFlush) {
+            ctx.channel().close();
+        }
+        answers.clear();
         if (closeAfterFlush) {
             closeNack = null;
+        }
+    }
+
+    /**
+     * Writes what the socket takes of the answers, if the I/O thread is waiting for input and nothing
+     * handed to it is unwritten; the rest stays in {@link #answers} for it. A connection found closed
+     * or broken takes them all: they cannot reach the detector, which sends again what was not
+     * acknowledged.
+     */
+    private void writeDirect() {
+        if (loopLock == null || queuedWrites.get() != 0 || !loopLock.tryLock()) {
+            return;
+        }
+        try {
+            if (!ctx.channel().isOpen()) {
+                answers.position(answers.limit());
+                return;
+            }
+            answers.position(answers.position() + socket.write(answers, answers.position(), answers.limit()));
+            if (!answers.hasRemaining()) {
+                counters.increment(Counter.TCP_ANSWERS_DIRECT);
+            }
+        } catch (IOException e) {
+            answers.position(answers.limit());
+            ctx.channel().close();
+        } finally {
+            loopLock.unlock();
+        }
+    }
+
+    /**
+     * Hands {@code out} to Netty, which writes it on the I/O thread; then closes the connection if
+     * {@code close}. Where the ack thread writes too, it is counted in {@link #queuedWrites} until written.
+     */
+    private void queue(ByteBuf out, boolean close) {
+        Channel channel = ctx.channel();
+        if (loopLock == null && !close) {
+            channel.writeAndFlush(out, channel.voidPromise());
+            return;
+        }
+        ChannelFuture written;
+        if (loopLock != null) {
+            queuedWrites.incrementAndGet();
+            written = channel.writeAndFlush(out).addListener(writtenListener);
+        } else {
+            written = channel.writeAndFlush(out);
+        }
+        if (close) {
+            written.addListener(ChannelFutureListener.CLOSE);
         }
     }
 

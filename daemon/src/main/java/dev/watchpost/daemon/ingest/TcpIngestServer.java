@@ -42,7 +42,7 @@ public final class TcpIngestServer implements AutoCloseable {
     }
 
     public TcpIngestServer start() throws InterruptedException {
-        group = Transports.newGroup(1, "watchpost-tcp");
+        group = Transports.newLockedGroup(1, "watchpost-tcp");
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(Transports.serverChannel())

@@ -28,6 +28,13 @@ public final class Transports {
                 nativeEpoll() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
     }
 
+    /** As {@link #newGroup(int, String)}, its native loops locked by a {@link LoopLock} each: for the detector connections. */
+    static EventLoopGroup newLockedGroup(int threads, String name) {
+        DefaultThreadFactory threadFactory = new DefaultThreadFactory(name, true);
+        return new MultiThreadIoEventLoopGroup(threads, threadFactory,
+                nativeEpoll() ? LoopLock.wrap(EpollIoHandler.newFactory()) : NioIoHandler.newFactory());
+    }
+
     public static Class<? extends ServerSocketChannel> serverChannel() {
         return nativeEpoll() ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     }

@@ -50,7 +50,19 @@ public final class DetectorClient implements AutoCloseable {
     }
 
     public static DetectorClient connect(String host, int port, Duration timeout) throws IOException {
+        return connect(host, port, timeout, 0);
+    }
+
+    /**
+     * @param receiveBufferBytes the socket's receive buffer (SO_RCVBUF), fixed before it connects; 0
+     *                           leaves it to the system. A small one, with answers left unread, makes
+     *                           the daemon's side of the connection fill up as on a slow link.
+     */
+    public static DetectorClient connect(String host, int port, Duration timeout, int receiveBufferBytes) throws IOException {
         Socket socket = new Socket();
+        if (receiveBufferBytes > 0) {
+            socket.setReceiveBufferSize(receiveBufferBytes);
+        }
         socket.setTcpNoDelay(true);
         socket.connect(new InetSocketAddress(host, port), (int) timeout.toMillis());
         socket.setSoTimeout((int) timeout.toMillis());
