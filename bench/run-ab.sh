@@ -83,7 +83,7 @@ except (OSError, ValueError):
     print(f"{label}: no result"); sys.exit()
 a, e = r["latency_us"]["ack"], r["latency_us"].get("e2e") or {}
 parts = [f"events/s acked {r['measured']['acked_per_s']:,.0f}", f"ACK us p50 {a['p50']:.0f} p99 {a['p99']:.0f} p99.9 {a['p99_9']:.0f}"]
-if e:
+if e.get("count"):
     parts.append(f"e2e p99 {e['p99']:.0f}")
 try:
     s = json.load(open(path + ".status.json"))
@@ -131,6 +131,6 @@ for side in ("a", "b"):
     ack = lambda k: [r["latency_us"]["ack"][k] for r in rs]
     print(f"| {side.upper()} | {len(rs)} | {mmm([r['measured']['acked_per_s'] for r in rs])} "
           f"| {mmm(ack('p50'))} | {mmm(ack('p99'))} | {mmm(ack('p99_9'))} "
-          f"| {mmm([r['latency_us']['e2e']['p99'] for r in rs if r['latency_us'].get('e2e')])} "
+          f"| {mmm([r['latency_us']['e2e']['p99'] for r in rs if (r['latency_us'].get('e2e') or {}).get('count')])} "
           f"| {mmm([r['daemon']['cpu_percent_of_core']['mean'] for r in rs])} |")
 PY

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.watchpost.daemon.config.ConfigLoader;
 import dev.watchpost.daemon.config.WatchpostConfig;
+import dev.watchpost.daemon.http.SseSocket;
 import dev.watchpost.ringbuffer.Counter;
 import dev.watchpost.ringbuffer.client.DetectorClient;
 import dev.watchpost.ringbuffer.codec.NackCode;
@@ -23,6 +24,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -136,6 +139,78 @@ class DaemonIntegrationTest {
             assertEquals(invalid, detector.nacks().size(), "no NACK for a valid event");
             assertEquals(valid + more, daemon.counters().get(Counter.EVENTS_STORED));
         }
+    }
+
+    @Test
+    void shouldStreamFromThePublishThreadWhileTheHttpThreadWaitsAndKeepEveryEventInOrderWhenTheSocketIsFull() throws Exception {
+        start("");
+        try (DetectorClient detector = detector();
+             SseSocket stream = new SseSocket(daemon.httpPort(), "/v1/stream?from_seq=1&include=duplicates", 4096)) {
+            assertTrue(stream.head().startsWith("HTTP/1.1 200 OK\r\n"));
+            // One event at a time over TCP, each read as it arrives: the HTTP thread waits for input when
+            // the event is published, and the publish thread writes it to the stream's socket itself.
+            long seq = 0;
+            while (daemon.counters().get(Counter.STREAM_DRAINS_DIRECT) == 0 && seq < 100) {
+                sendAndAwaitAck(detector);
+                assertEquals(++seq, chunkSeq(stream.nextChunk()));
+            }
+            assertTrue(daemon.counters().get(Counter.STREAM_DRAINS_DIRECT) > 0, "no outbox was written directly");
+
+            // Then about 6 MB of events left unread: more than the daemon's side of the socket holds (4 MiB
+            // at most here), so that the publish thread finds it full and hands the rest over.
+            sendMany(detector, 14_000);
+            assertTrue(daemon.counters().get(Counter.STREAM_DRAINS_QUEUED) > 0, "nothing was handed to the HTTP thread");
+            // Read while more events come: the socket has room again while the HTTP thread still has
+            // bytes to write, and the publish thread must not write past them. (16,000 events in all stay
+            // within the default outbox of 16,384: the client is never cut off.)
+            long before = seq;
+            int behind = 2_000;
+            FutureTask<Long> reader = new FutureTask<>(() -> {
+                long read = before;
+                for (int i = 0; i < 14_000 + behind; i++) {
+                    assertEquals(++read, chunkSeq(stream.nextChunk()), "every event once, in the order stored");
+                }
+                return read;
+            });
+            new Thread(reader, "stream-reader").start();
+            sendMany(detector, behind);
+            seq = reader.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+
+            // Read out: once nothing handed over is unwritten, the publish thread writes directly again.
+            long direct = daemon.counters().get(Counter.STREAM_DRAINS_DIRECT);
+            int more = 0;
+            while (daemon.counters().get(Counter.STREAM_DRAINS_DIRECT) == direct && more++ < 100) {
+                sendAndAwaitAck(detector);
+                assertEquals(++seq, chunkSeq(stream.nextChunk()));
+            }
+            assertTrue(daemon.counters().get(Counter.STREAM_DRAINS_DIRECT) > direct, "direct again once the hand-over drained");
+            assertEquals(seq, daemon.counters().get(Counter.EVENTS_STORED));
+            assertEquals(0, daemon.counters().get(Counter.STREAM_CLIENTS_CUT_OFF));
+        }
+    }
+
+    /** Sends {@code count} events, flushing every 500, and waits for the ACK of the last. */
+    private static void sendMany(DetectorClient detector, int count) throws Exception {
+        long last = 0;
+        for (int i = 0; i < count; i++) {
+            byte[] event = TestEvents.valid(UUID.randomUUID());
+            last = detector.send(event, 0, event.length);
+            if (i % 500 == 499) {
+                detector.flush();
+            }
+        }
+        assertTrue(detector.awaitAck(last));
+    }
+
+    private static void sendAndAwaitAck(DetectorClient detector) throws Exception {
+        byte[] event = TestEvents.valid(UUID.randomUUID());
+        assertTrue(detector.awaitAck(detector.send(event, 0, event.length)));
+    }
+
+    /** The seq of a Server-Sent Events chunk ({@code id: <seq>}, then the data). */
+    private static long chunkSeq(String chunk) {
+        assertTrue(chunk != null && chunk.startsWith("id: "), chunk);
+        return Long.parseLong(chunk.substring(4, chunk.indexOf('\n')));
     }
 
     @Test

@@ -126,7 +126,7 @@ public final class HttpServer implements AutoCloseable {
     /** Binds {@code bind:port} (port 0: an ephemeral one, see {@link #port}). */
     public HttpServer start() throws InterruptedException {
         boss = Transports.newGroup(1, "watchpost-http-accept");
-        worker = Transports.newGroup(1, "watchpost-http");
+        worker = Transports.newLockedGroup(1, "watchpost-http");
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(boss, worker)
                 .channel(Transports.serverChannel())

@@ -1,14 +1,19 @@
 package dev.watchpost.daemon.http;
 
 import dev.watchpost.daemon.NettyBytes;
+import dev.watchpost.daemon.ingest.DirectSocket;
 import dev.watchpost.ringbuffer.Counter;
 import dev.watchpost.ringbuffer.Counters;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.util.concurrent.SingleThreadEventExecutor;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -25,8 +30,9 @@ import java.util.concurrent.locks.LockSupport;
  * <ul>
  *   <li>the publish thread ({@link StreamHub}) is the outbox's only producer, and the only user of the
  *       fields marked "publish thread";</li>
- *   <li>the channel's event loop is the outbox's only consumer: {@link #drain}, the start, the close
- *       and the release of what is left all run there, and it alone touches the write buffer;</li>
+ *   <li>the channel's event loop is the outbox's consumer: {@link #drain}, the start, the close and
+ *       the release of what is left all run there, and it alone touches the write buffer — but for
+ *       the publish thread's direct drains (below), made holding the loop's lock;</li>
  *   <li>a replay thread writes the journal part of a {@code from_seq} stream before the subscriber
  *       goes live, waiting for the channel's writability between writes.</li>
  * </ul>
@@ -41,6 +47,13 @@ import java.util.concurrent.locks.LockSupport;
  * before the subscriber is live). The producer offers during a batch and at the batch's end schedules
  * a drain only when it flips the flag from false; the drain clears the flag once the outbox is empty
  * and checks the outbox again, so no record is left without a drain to take it.
+ *
+ * <p>Direct drains: where the event loop is locked ({@link DirectSocket}, the native transport), the
+ * publish thread, instead of scheduling a drain, makes it itself while the loop waits for I/O and
+ * nothing written before is still queued in the channel — waking the loop to do it would make the
+ * event wait for that thread to get a core. Holding the loop's lock it may touch the loop's fields
+ * (the loop touches them only while it holds the lock); it writes the socket itself, and whatever the
+ * socket does not take, and every record it does not, goes to the loop the usual way, in order.
  */
 final class StreamSubscriber {
     /** {@link #fromSeq} of a live-only subscriber. */
@@ -106,6 +119,8 @@ final class StreamSubscriber {
     private ByteBuf filling;
 
     // any thread
+    /** The socket the publish thread may drain to itself while the loop waits; set when live (event loop). */
+    private volatile DirectSocket directSocket;
     private volatile boolean closed;
     private volatile Thread replayThread;
 
@@ -126,12 +141,76 @@ final class StreamSubscriber {
 
     // ---- publish thread
 
-    /** Schedules a drain on the event loop unless one is queued, running or held. Publish thread. */
+    /**
+     * Drains the outbox, unless a drain is queued, running or held: itself when the event loop waits
+     * for I/O, else on the event loop. Publish thread.
+     */
     void scheduleDrain() {
         // getAndSet is a full fence: the offers before it are visible to a drain that sees the flag cleared.
         if (!drainScheduled.getAndSet(true)) {
-            execute(drainTask);
+            if (drainDirect()) {
+                counters.increment(Counter.STREAM_DRAINS_DIRECT);
+            } else {
+                counters.increment(Counter.STREAM_DRAINS_QUEUED);
+                execute(drainTask);
+            }
         }
+    }
+
+    /**
+     * Writes the outbox to the socket if the event loop waits for I/O and nothing written before is
+     * queued in the channel; true when it wrote all of it (the flag cleared), false when the event loop
+     * must drain: it could not, or the socket took only part (the rest of that write is handed over
+     * first), or a record is larger than the write buffer. Publish thread.
+     */
+    private boolean drainDirect() {
+        DirectSocket socket = directSocket;
+        if (socket == null || !socket.tryLock()) {
+            return false;
+        }
+        int sent = 0;
+        try {
+            if (closed || !live || draining || filling != null || !channel.isOpen() || !nothingQueued()) {
+                return false;
+            }
+            StreamRecord next;
+            while ((next = outbox.peek()) != null && next.length <= WRITE_BUFFER_BYTES) {
+                if (writeBuffer == null) {
+                    writeBuffer = channel.alloc().directBuffer(WRITE_BUFFER_BYTES, WRITE_BUFFER_BYTES);
+                }
+                ByteBuf out = writeBuffer.clear();
+                sent += fill(out);
+                ByteBuffer bytes = out.internalNioBuffer(out.readerIndex(), out.readableBytes());
+                int written = socket.write(bytes, bytes.position(), bytes.limit());
+                if (written < out.readableBytes()) {
+                    out.skipBytes(written);
+                    channel.writeAndFlush(out.retain(), channel.voidPromise());
+                    return false;
+                }
+            }
+            if (next != null) {
+                return false;
+            }
+            drainScheduled.set(false);
+            return true;
+        } catch (IOException e) {
+            channel.close(); // reset by the client, say: the event loop's drain gives the rest back
+            return false;
+        } finally {
+            counters.add(Counter.STREAM_MESSAGES_SENT, sent);
+            socket.unlock();
+        }
+    }
+
+    /** Nothing written to the channel is waiting to be written, nor any task for its loop. Under the loop's lock. */
+    private boolean nothingQueued() {
+        if (writeBuffer != null && writeBuffer.refCnt() > 1) {
+            return false; // still the channel's
+        }
+        ChannelOutboundBuffer queued = channel.unsafe().outboundBuffer();
+        // A write handed to the loop from another thread counts in the pending bytes from its submission.
+        return queued != null && queued.isEmpty() && queued.totalPendingWriteBytes() == 0
+                && channel.eventLoop() instanceof SingleThreadEventExecutor loop && loop.pendingTasks() == 0;
     }
 
     /**
@@ -204,6 +283,7 @@ final class StreamSubscriber {
         }
         live = true;
         lastSent = Math.max(lastSent, liveStart - 1);
+        directSocket = DirectSocket.of(channel);
         drain();
     }
 
@@ -237,30 +317,14 @@ final class StreamSubscriber {
         int sent = 0;
         for (;;) {
             StreamRecord record;
-            // Consecutive records of one page give their references back in one release: one atomic
-            // decrement per run on a count the publish thread increments from the other core.
-            ByteBuf copied = null;
-            int copiedReferences = 0;
             while (!closed && (record = outbox.peek()) != null) {
                 ByteBuf out = bufferWithRoom(record.length);
                 if (out == null) {
-                    release(copied, copiedReferences);
                     counters.add(Counter.STREAM_MESSAGES_SENT, sent);
                     return; // still scheduled: channelWritabilityChanged drains on
                 }
-                // Noted before the write: anything written later (a close frame) goes out after it.
-                lastSent = record.seq;
-                NettyBytes.append(record.page, record.offset, record.length, out);
-                if (record.page != copied) {
-                    release(copied, copiedReferences);
-                    copied = record.page;
-                    copiedReferences = 0;
-                }
-                copiedReferences++;
-                outbox.remove();
-                sent++;
+                sent += fill(out);
             }
-            release(copied, copiedReferences);
             writeFilled();
             if (sent > 0) {
                 channel.flush();
@@ -276,6 +340,34 @@ final class StreamSubscriber {
                 return;
             }
         }
+    }
+
+    /**
+     * Copies records from the outbox into {@code out} while the next one fits (the first must: the
+     * caller made room for it); the number copied. Event loop, or the publish thread holding the loop's lock.
+     */
+    private int fill(ByteBuf out) {
+        int copied = 0;
+        // Consecutive records of one page give their references back in one release: one atomic
+        // decrement per run on a count the publish thread increments from the other core.
+        ByteBuf page = null;
+        int references = 0;
+        StreamRecord record;
+        while ((record = outbox.peek()) != null && record.length <= out.writableBytes()) {
+            // Noted before the write: anything written later (a close frame) goes out after it.
+            lastSent = record.seq;
+            NettyBytes.append(record.page, record.offset, record.length, out);
+            if (record.page != page) {
+                release(page, references);
+                page = record.page;
+                references = 0;
+            }
+            references++;
+            outbox.remove();
+            copied++;
+        }
+        release(page, references);
+        return copied;
     }
 
     /**

@@ -19,8 +19,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.unix.FileDescriptor;
 import io.netty.handler.timeout.IdleStateEvent;
 
 import java.io.IOException;
@@ -43,7 +41,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>The answer side ({@link Origin}) runs on the pipeline's ack thread: it collects NACKs and the
  * highest handled seq during a batch and writes them at the batch's end. On the native transport it
- * writes them to the socket itself while the I/O thread waits for input ({@link LoopLock}: then no
+ * writes them to the socket itself while the I/O thread waits for input ({@link DirectSocket}: then no
  * channel of that thread is being written or closed), instead of handing them over, which would wake
  * that thread to send them: on a busy 2-core box the wait for it to get a core was a large part of an
  * ACK's time. The answers go the I/O thread's way when it is busy (it is awake then; the hand-over
@@ -79,9 +77,8 @@ final class TcpConnection extends ChannelInboundHandlerAdapter implements Origin
     private long pendingCloseSeq;
     private byte[] description = "tcp".getBytes(StandardCharsets.US_ASCII);
 
-    /** The I/O thread's lock and this connection's socket, when the ack thread may write to it; set before the first frame is read. */
-    private LoopLock loopLock;
-    private FileDescriptor socket;
+    /** This connection's socket, when the ack thread may write to it; set before the first frame is read. */
+    private DirectSocket socket;
     /** Writes handed to Netty and not yet written, where the ack thread writes too: while any is, it does not. */
     private final AtomicInteger queuedWrites = new AtomicInteger();
     private final ChannelFutureListener writtenListener = future -> queuedWrites.decrementAndGet();
@@ -108,11 +105,7 @@ final class TcpConnection extends ChannelInboundHandlerAdapter implements Origin
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        LoopLock lock = LoopLock.current();
-        if (lock != null && ctx.channel() instanceof EpollSocketChannel epoll) {
-            loopLock = lock;
-            socket = epoll.fd();
-        }
+        socket = DirectSocket.of(ctx.channel());
         if (ctx.channel().remoteAddress() instanceof InetSocketAddress remote) {
             description = ("tcp " + remote.getAddress().getHostAddress() + ":" + remote.getPort()).getBytes(StandardCharsets.UTF_8);
         }
@@ -129,7 +122,7 @@ final class TcpConnection extends ChannelInboundHandlerAdapter implements Origin
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        assert loopLock == null || loopLock.isHeldByCurrentThread() : "the I/O thread reads without its loop lock";
+        assert socket == null || socket.isLockHeldByCurrentThread() : "the I/O thread reads without its loop lock";
         ByteBuf in = (ByteBuf) msg;
         if (closing) {
             in.release();
@@ -408,7 +401,7 @@ final class TcpConnection extends ChannelInboundHandlerAdapter implements Origin
      * acknowledged.
      */
     private void writeDirect() {
-        if (loopLock == null || queuedWrites.get() != 0 || !loopLock.tryLock()) {
+        if (socket == null || queuedWrites.get() != 0 || !socket.tryLock()) {
             return;
         }
         try {
@@ -424,7 +417,7 @@ final class TcpConnection extends ChannelInboundHandlerAdapter implements Origin
             answers.position(answers.limit());
             ctx.channel().close();
         } finally {
-            loopLock.unlock();
+            socket.unlock();
         }
     }
 
@@ -434,12 +427,12 @@ final class TcpConnection extends ChannelInboundHandlerAdapter implements Origin
      */
     private void queue(ByteBuf out, boolean close) {
         Channel channel = ctx.channel();
-        if (loopLock == null && !close) {
+        if (socket == null && !close) {
             channel.writeAndFlush(out, channel.voidPromise());
             return;
         }
         ChannelFuture written;
-        if (loopLock != null) {
+        if (socket != null) {
             queuedWrites.incrementAndGet();
             written = channel.writeAndFlush(out).addListener(writtenListener);
         } else {

@@ -23,16 +23,22 @@ public final class Transports {
     }
 
     public static EventLoopGroup newGroup(int threads, String name) {
-        DefaultThreadFactory threadFactory = new DefaultThreadFactory(name, true);
-        return new MultiThreadIoEventLoopGroup(threads, threadFactory,
-                nativeEpoll() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        return newGroup(threads, name, false);
     }
 
-    /** As {@link #newGroup(int, String)}, its native loops locked by a {@link LoopLock} each: for the detector connections. */
-    static EventLoopGroup newLockedGroup(int threads, String name) {
+    /**
+     * As {@link #newGroup(int, String)}, its native loops locked by a {@link LoopLock} each, so that
+     * another thread may write to their sockets while they wait for I/O ({@link DirectSocket}): the
+     * detector connections and the HTTP server's.
+     */
+    public static EventLoopGroup newLockedGroup(int threads, String name) {
+        return newGroup(threads, name, true);
+    }
+
+    private static EventLoopGroup newGroup(int threads, String name, boolean locked) {
         DefaultThreadFactory threadFactory = new DefaultThreadFactory(name, true);
-        return new MultiThreadIoEventLoopGroup(threads, threadFactory,
-                nativeEpoll() ? LoopLock.wrap(EpollIoHandler.newFactory()) : NioIoHandler.newFactory());
+        return new MultiThreadIoEventLoopGroup(threads, threadFactory, !nativeEpoll() ? NioIoHandler.newFactory()
+                : locked ? LoopLock.wrap(EpollIoHandler.newFactory()) : EpollIoHandler.newFactory());
     }
 
     public static Class<? extends ServerSocketChannel> serverChannel() {

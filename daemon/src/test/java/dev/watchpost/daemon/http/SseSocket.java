@@ -12,12 +12,12 @@ import java.nio.charset.StandardCharsets;
  * A Server-Sent Events client of the stream on a plain socket, for tests that look at the bytes: it
  * reads the response head, then one HTTP chunk at a time, checking each chunk's framing.
  */
-final class SseSocket implements AutoCloseable {
+public final class SseSocket implements AutoCloseable {
     private final Socket socket;
     private final DataInputStream in;
 
     /** Connects and asks for {@code path}; with {@code receiveBuffer} > 0, a receive buffer that small. */
-    SseSocket(int port, String path, int receiveBuffer) throws IOException {
+    public SseSocket(int port, String path, int receiveBuffer) throws IOException {
         socket = new Socket();
         if (receiveBuffer > 0) {
             socket.setReceiveBufferSize(receiveBuffer);
@@ -32,7 +32,7 @@ final class SseSocket implements AutoCloseable {
     }
 
     /** The response head, up to and with the blank line. */
-    String head() throws IOException {
+    public String head() throws IOException {
         StringBuilder head = new StringBuilder();
         while (!head.toString().endsWith("\r\n\r\n")) {
             head.append((char) in.readUnsignedByte());
@@ -41,7 +41,7 @@ final class SseSocket implements AutoCloseable {
     }
 
     /** The next chunk's data, or null for the last chunk (size 0), after which the response has ended. */
-    String nextChunk() throws IOException {
+    public String nextChunk() throws IOException {
         String sizeLine = line();
         if (!sizeLine.matches("[0-9a-f]+")) {
             throw new AssertionError("not a chunk size in lower-case hex: '" + sizeLine + "'");
@@ -57,7 +57,7 @@ final class SseSocket implements AutoCloseable {
     }
 
     /** Whether the server has closed the connection: the next read finds the end of the stream. */
-    boolean atEnd() throws IOException {
+    public boolean atEnd() throws IOException {
         return in.read() < 0;
     }
 
