@@ -11,10 +11,10 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A lock an I/O thread (a TCP one, the HTTP one) holds whenever it is not waiting for I/O: while it
- * reads, writes, runs its tasks, closes a channel. Another thread that takes it ({@link #tryLock}) knows that for as long
- * as it holds it no channel of that loop is being read, written or closed, and may write to an open
- * one's socket itself ({@link DirectSocket}); the ack thread does, for the ACKs, and the publish thread
- * for the live stream.
+ * reads, writes, runs its tasks, closes a channel. Another thread that takes it ({@link #tryLock})
+ * knows that for as long as it holds it no channel of that loop is being read, written or closed, and
+ * may write to an open one's socket itself ({@link DirectSocket}); the ack thread does, for the ACKs,
+ * and the publish thread for the live stream.
  *
  * <p>It wraps the loop's {@link IoHandler} (Netty's native epoll one): the lock is taken when the loop
  * starts and let go only around the wait for I/O, which the wrapped handler marks by asking its
