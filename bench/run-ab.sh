@@ -7,7 +7,8 @@
 # per run, then min / median / max per side.
 #   bench/run-ab.sh ../before .          PAIRS (3) pairs at RATE (100000)/s, A first in odd pairs, B in even
 #   RATE=0 STREAM=0 CAPACITY=25000000 LOAD='--window 8192' bench/run-ab.sh ../before .   the closed loop
-# Environment: PAIRS (3); RATE (100000; 0: closed loop); STREAM (1; 0: no subscriber); WARMUP (10 s),
+# Environment: PAIRS (3); RATE (100000; 0: closed loop); STREAM (1; 0: no subscriber); SUBSCRIBERS (1:
+# how many hold the stream, the first timed); WARMUP (10 s),
 # DURATION (30 s) per run; CONFIG (each tree's config/watchpost.yml; a path relative to each tree, or
 # an absolute one for one file for both), CONFIG_A, CONFIG_B: that side's own (CONFIG when unset);
 # CAPACITY: dedup.capacity for both (a closed loop records more receipts than the default 10 M);
@@ -17,7 +18,7 @@
 # Results (JSON, table, HdrHistogram log and /v1/status per run) go to bench/target/results/ab-*.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-[ $# -eq 2 ] || { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+[ $# -eq 2 ] || { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 side_a="$(cd "$1" && pwd)"; side_b="$(cd "$2" && pwd)"
 cd "$here"
 source bench/common.sh
@@ -32,6 +33,7 @@ LOAD=${LOAD:-}
 LOAD_A=${LOAD_A:-}
 LOAD_B=${LOAD_B:-}
 STREAM=${STREAM:-1}
+SUBSCRIBERS=${SUBSCRIBERS:-1}
 CAPACITY=${CAPACITY:-}
 SCHED_WAITS=${SCHED_WAITS:-0}
 out="$here/bench/target/results"; mkdir -p "$out"
@@ -68,7 +70,7 @@ for pair in $(seq 1 "$PAIRS"); do
       waits=$!
     fi
     # shellcheck disable=SC2086  # LOAD_A and LOAD_B are options, split on purpose
-    stream=(); [ "$STREAM" = 0 ] || stream=(--stream "ws://127.0.0.1:$http_port/v1/stream")
+    stream=(); [ "$STREAM" = 0 ] || stream=(--stream "ws://127.0.0.1:$http_port/v1/stream" --stream-subscribers "$SUBSCRIBERS")
     load_watchpostd "$name" --rate "$RATE" --connections 2 --warmup "$WARMUP" --duration "$DURATION" \
       "${stream[@]}" $LOAD $load
     [ -z "$waits" ] || wait "$waits"

@@ -153,6 +153,11 @@ public final class LoadGenerator implements Callable<Integer> {
             + "(default: off).")
     URI stream;
 
+    @Option(names = "--stream-subscribers", defaultValue = "1", paramLabel = "N",
+        description = "With --stream, hold N subscribers on it, as N dashboards would: the first times end-to-end "
+            + "latency, the others only take the stream; every one must receive every stored event (default: ${DEFAULT-VALUE}).")
+    int streamSubscribers;
+
     @Option(names = "--daemon-pid", defaultValue = "0", paramLabel = "PID",
         description = "Sample this process (the daemon, on this box) from /proc once a second during the measurement: "
             + "CPU (utime + stime) and RSS; 0 = off (default: ${DEFAULT-VALUE}).")
@@ -195,13 +200,23 @@ public final class LoadGenerator implements Callable<Integer> {
         }
 
         StreamReceiver receiver = null;
+        List<StreamReceiver> others = new ArrayList<>();
         if (settings.stream() != null) {
             try {
                 receiver = StreamReceiver.open(settings.stream(), runMsb, open);
+                while (others.size() < settings.streamSubscribers() - 1) {
+                    others.add(StreamReceiver.open(settings.stream(), runMsb, open));
+                }
             } catch (IOException e) {
                 err.println("watchpost-load: " + e.getMessage());
                 for (DetectorConnection c : open) {
                     c.close();
+                }
+                if (receiver != null) {
+                    receiver.close();
+                }
+                for (StreamReceiver other : others) {
+                    other.close();
                 }
                 if (log != null) {
                     log.close();
@@ -220,6 +235,9 @@ public final class LoadGenerator implements Callable<Integer> {
         if (receiver != null) {
             receiver.start(timeline);
         }
+        for (StreamReceiver other : others) {
+            other.start(timeline);
+        }
         LatencyIntervals intervals = new LatencyIntervals(open, receiver, timeline, log, describe(settings));
         err.printf(Locale.ROOT, "watchpost-load: %d connection%s to %s:%d, %s, %s s warm-up, %s s measured%n",
             settings.connections(), settings.connections() == 1 ? "" : "s", settings.host(), settings.port(),
@@ -229,12 +247,15 @@ public final class LoadGenerator implements Callable<Integer> {
             c.start(timeline);
         }
 
-        long end = run(open, receiver, timeline, intervals, settings, err);
+        long end = run(open, receiver, others, timeline, intervals, settings, err);
         for (DetectorConnection c : open) {
             c.close();
         }
         if (receiver != null) {
             receiver.close();
+        }
+        for (StreamReceiver other : others) {
+            other.close();
         }
         if (sampler != null) {
             sampler.stop();
@@ -244,7 +265,7 @@ public final class LoadGenerator implements Callable<Integer> {
             log.close();
         }
 
-        LoadReport report = new LoadReport(settings, timeline, open, intervals, receiver, sampler);
+        LoadReport report = new LoadReport(settings, timeline, open, intervals, receiver, others, sampler);
         report.printTable(System.out);
         int exit = report.exitCode();
         if (settings.json() != null) {
@@ -264,9 +285,10 @@ public final class LoadGenerator implements Callable<Integer> {
      * measurement is over; prints progress on stderr.
      *
      * @param receiver the stream receiver, or {@code null}
+     * @param others the other stream subscribers (none without a stream)
      * @return the end of the last collected interval
      */
-    private static long run(List<DetectorConnection> connections, StreamReceiver receiver, Timeline timeline,
+    private static long run(List<DetectorConnection> connections, StreamReceiver receiver, List<StreamReceiver> others, Timeline timeline,
                             LatencyIntervals intervals, LoadSettings settings, PrintStream err) {
         long graceEnd = timeline.measureEndNanos() + Timeline.secondsToNanos(settings.graceSeconds());
         // Ticks fall on measureStart + k seconds; the first is the first one after runStart.
@@ -286,7 +308,7 @@ public final class LoadGenerator implements Callable<Integer> {
         while (true) {
             long now = System.nanoTime();
             if (now - graceEnd >= 0
-                || (now - timeline.measureEndNanos() >= 0 && allFinished(connections) && streamComplete(receiver, connections))
+                || (now - timeline.measureEndNanos() >= 0 && allFinished(connections) && streamComplete(receiver, others, connections))
                 || allFailed(connections)) {
                 return lastTick;
             }
@@ -336,13 +358,18 @@ public final class LoadGenerator implements Callable<Integer> {
     }
 
     /** True without a stream, or when every event sent that the daemon stores has arrived (or the stream failed). */
-    private static boolean streamComplete(StreamReceiver receiver, List<DetectorConnection> connections) {
+    private static boolean streamComplete(StreamReceiver receiver, List<StreamReceiver> others, List<DetectorConnection> connections) {
         if (receiver == null) {
             return true;
         }
         long expected = 0;
         for (DetectorConnection c : connections) {
             expected += c.newSent();
+        }
+        for (StreamReceiver other : others) {
+            if (!other.complete(expected)) {
+                return false;
+            }
         }
         return receiver.complete(expected);
     }
@@ -382,11 +409,13 @@ public final class LoadGenerator implements Callable<Integer> {
             "--token must be at most " + HelloFrame.MAX_TOKEN_LENGTH + " bytes of UTF-8");
         check(stream == null || ("ws".equalsIgnoreCase(stream.getScheme()) && stream.getHost() != null),
             "--stream must be a ws:// URL such as ws://127.0.0.1:7780/v1/stream, was " + stream);
+        check(streamSubscribers >= 1 && streamSubscribers <= 64, "--stream-subscribers must be 1..64, was " + streamSubscribers);
+        check(streamSubscribers == 1 || stream != null, "--stream-subscribers needs --stream");
         check(daemonPid == 0 || (daemonPid > 0 && Files.isReadable(Path.of("/proc", Long.toString(daemonPid), "stat"))),
             "--daemon-pid: no process " + daemonPid + " to sample (/proc/" + daemonPid + "/stat is not readable)");
         return new LoadSettings(host, port, connections, rate, duration, warmup, ramp == -1 ? warmup / 2 : ramp, grace,
             window, writeInterval, duplicates, invalid, motionShare, labelBytes, payloadBytes, token, seed, json, histogramLog,
-            stream, daemonPid);
+            stream, streamSubscribers, daemonPid);
     }
 
     private void check(boolean ok, String message) {

@@ -30,6 +30,8 @@ final class LoadReport {
     private final Histogram sendLag;
     private final Histogram e2eLatency;
     private final StreamReceiver stream;
+    /** The other subscribers of the stream, untimed (dashboards); none without a stream. */
+    private final List<StreamReceiver> others;
     private final ProcessSampler sampler;
 
     private long sent;
@@ -56,10 +58,11 @@ final class LoadReport {
      * Call after every connection, the stream receiver and the sampler have been closed.
      *
      * @param stream the stream receiver, or {@code null}
+     * @param others the other subscribers of the stream
      * @param sampler the daemon's sampler, or {@code null}
      */
     LoadReport(LoadSettings settings, Timeline timeline, List<DetectorConnection> connections, LatencyIntervals latency,
-               StreamReceiver stream, ProcessSampler sampler) {
+               StreamReceiver stream, List<StreamReceiver> others, ProcessSampler sampler) {
         this.settings = settings;
         this.timeline = timeline;
         this.ackLatency = latency.totalAck();
@@ -67,6 +70,7 @@ final class LoadReport {
         this.sendLag = latency.totalSendLag();
         this.e2eLatency = latency.totalE2e();
         this.stream = stream;
+        this.others = others;
         this.sampler = sampler;
         for (DetectorConnection c : connections) {
             long cSent = c.sent();
@@ -109,16 +113,32 @@ final class LoadReport {
 
     /**
      * Without a stream, true; with one: every event the daemon stores (valid, receipt_id not sent
-     * before) arrived, once, in order, with no journal seq skipped, and the stream did not fail.
+     * before) arrived at every subscriber, once, in order, with no journal seq skipped, and no
+     * subscriber's stream failed.
      */
     boolean allStreamed() {
-        return stream == null || (stream.error() == null && streamMissing() == 0 && stream.outOfOrder() == 0
-            && stream.seqBreaks() == 0);
+        if (stream == null) {
+            return true;
+        }
+        for (StreamReceiver other : others) {
+            if (!streamedAll(other)) {
+                return false;
+            }
+        }
+        return streamedAll(stream);
     }
 
-    /** Events the daemon stores that were sent but did not arrive on the stream. */
+    private boolean streamedAll(StreamReceiver subscriber) {
+        return subscriber.error() == null && missing(subscriber) == 0 && subscriber.outOfOrder() == 0 && subscriber.seqBreaks() == 0;
+    }
+
+    /** Events the daemon stores that were sent but did not arrive on the (timed) stream. */
     long streamMissing() {
-        return stream == null ? 0 : newSent - stream.received();
+        return stream == null ? 0 : missing(stream);
+    }
+
+    private long missing(StreamReceiver subscriber) {
+        return newSent - subscriber.received();
     }
 
     int exitCode() {
@@ -171,6 +191,10 @@ final class LoadReport {
             rowIfAny(out, "stream: journal seq not previous + 1", stream.seqBreaks());
             rowIfAny(out, "stream: send time no longer known", stream.withoutSendTime());
             rowIfAny(out, "stream: events of other producers (the daemon's derived events too)", stream.foreign());
+            if (!others.isEmpty()) {
+                row(out, "other subscribers (untimed)", others.size());
+                row(out, "  that streamed every event, once, in order", others.stream().filter(this::streamedAll).count());
+            }
         }
         out.println();
         out.printf(Locale.ROOT, "  %-44s %14s%n", "measured period", fmt(measuredSeconds()) + " s");
@@ -209,8 +233,17 @@ final class LoadReport {
             if (allStreamed()) {
                 out.printf(Locale.ROOT, "OK: all %d events to be streamed arrived on the stream%n", newSent);
             } else {
-                out.printf(Locale.ROOT, "FAILED: %d of %d events to be streamed arrived on the stream%s%n",
-                    stream.received(), newSent, stream.error() != null ? "; " + stream.error() : "");
+                if (!streamedAll(stream)) {
+                    out.printf(Locale.ROOT, "FAILED: %d of %d events to be streamed arrived on the stream%s%n",
+                        stream.received(), newSent, stream.error() != null ? "; " + stream.error() : "");
+                }
+                for (int i = 0; i < others.size(); i++) {
+                    StreamReceiver other = others.get(i);
+                    if (!streamedAll(other)) {
+                        out.printf(Locale.ROOT, "FAILED: subscriber %d of %d: %d of %d events to be streamed arrived%s%n", i + 2,
+                            others.size() + 1, other.received(), newSent, other.error() != null ? "; " + other.error() : "");
+                    }
+                }
             }
         }
     }
@@ -263,6 +296,7 @@ final class LoadReport {
             .put("hello", settings.token() != null)
             .put("seed", settings.seed())
             .put("stream", settings.stream() == null ? null : settings.stream().toString())
+            .put("stream_subscribers", settings.streamSubscribers())
             .put("daemon_pid", settings.daemonPid());
         if (welcomeMaxFrame >= 0) {
             json.putObject("welcome")
@@ -294,7 +328,7 @@ final class LoadReport {
         }
         if (stream != null) {
             latency(latency.putObject("e2e"), e2eLatency);
-            json.putObject("stream")
+            ObjectNode streamed = json.putObject("stream")
                 .put("url", stream.uri().toString())
                 .put("expected", newSent)
                 .put("received", stream.received())
@@ -306,7 +340,17 @@ final class LoadReport {
                 .put("foreign", stream.foreign())
                 .put("receiver_cpu_s", round(stream.cpuSeconds(), 3))
                 .put("receiver_open_s", round(stream.openSeconds(), 3))
-                .put("error", stream.error());
+                .put("error", stream.error())
+                .put("subscribers", others.size() + 1);
+            ArrayNode untimed = streamed.putArray("others");
+            for (StreamReceiver other : others) {
+                untimed.addObject()
+                    .put("received", other.received())
+                    .put("missing", missing(other))
+                    .put("out_of_order", other.outOfOrder())
+                    .put("seq_breaks", other.seqBreaks())
+                    .put("error", other.error());
+            }
         }
         if (sampler != null) {
             ObjectNode daemon = json.putObject("daemon");

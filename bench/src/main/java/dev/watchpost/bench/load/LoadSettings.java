@@ -16,6 +16,7 @@ import java.nio.file.Path;
  * @param json where to write the results as JSON, or {@code null}
  * @param histogramLog where to write the interval histogram log, or {@code null}
  * @param stream the daemon's {@code /v1/stream} WebSocket to receive every event from, or {@code null}
+ * @param streamSubscribers how many subscribers hold the stream (the first one times end-to-end latency)
  * @param daemonPid the daemon's process id, whose CPU and memory are sampled, or 0
  */
 record LoadSettings(
@@ -39,6 +40,7 @@ record LoadSettings(
     Path json,
     Path histogramLog,
     URI stream,
+    int streamSubscribers,
     long daemonPid) {
 
     boolean openLoop() {

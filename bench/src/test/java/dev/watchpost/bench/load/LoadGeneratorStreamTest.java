@@ -86,6 +86,38 @@ class LoadGeneratorStreamTest {
     }
 
     @Test
+    void shouldHoldSeveralSubscribersAndCheckThatEveryOneReceivesEveryStoredEvent() throws Exception {
+        JsonNode report = run("--rate", "4000", "--connections", "2", "--warmup", "0.5", "--duration", "1.5",
+            "--stream-subscribers", "4");
+
+        assertStreamedEverythingStored(report);
+        assertEquals(4, report.get("settings").get("stream_subscribers").asInt());
+        assertEquals(4, report.get("stream").get("subscribers").asInt());
+        assertEquals(4, daemon.counters().get(Counter.STREAM_CLIENTS_OPENED));
+        JsonNode others = report.get("stream").get("others");
+        assertEquals(3, others.size());
+        for (JsonNode other : others) {
+            assertEquals(report.get("stream").get("expected").asLong(), other.get("received").asLong());
+            assertEquals(0, other.get("missing").asLong());
+            assertEquals(0, other.get("out_of_order").asLong());
+            assertEquals(0, other.get("seq_breaks").asLong());
+            assertTrue(other.get("error").isNull());
+        }
+    }
+
+    @Test
+    void shouldRefuseStreamSubscribersWithoutAStreamOrOutOfRange() {
+        CommandLine cli = new CommandLine(new LoadGenerator());
+        cli.setErr(new java.io.PrintWriter(new java.io.StringWriter()));
+        String port = Integer.toString(daemon.tcpPort());
+        String stream = "ws://127.0.0.1:" + daemon.httpPort() + "/v1/stream";
+
+        assertEquals(2, cli.execute("--port", port, "--rate", "1000", "--stream-subscribers", "2"));
+        assertEquals(2, cli.execute("--port", port, "--rate", "1000", "--stream", stream, "--stream-subscribers", "0"));
+        assertEquals(2, cli.execute("--port", port, "--rate", "1000", "--stream", stream, "--stream-subscribers", "65"));
+    }
+
+    @Test
     void shouldTimeEveryStoredEventOnTheStreamInClosedLoopAndMissNone() throws Exception {
         JsonNode report = run("--rate", "0", "--connections", "1", "--window", "128", "--warmup", "0.3", "--duration", "1",
             "--duplicates", "0.05");
