@@ -199,24 +199,20 @@ public final class LoadGenerator implements Callable<Integer> {
             }
         }
 
-        StreamReceiver receiver = null;
-        List<StreamReceiver> others = new ArrayList<>();
+        // The stream's subscribers, none without a stream; the first one times end-to-end latency.
+        List<StreamReceiver> subscribers = new ArrayList<>();
         if (settings.stream() != null) {
             try {
-                receiver = StreamReceiver.open(settings.stream(), runMsb, open);
-                while (others.size() < settings.streamSubscribers() - 1) {
-                    others.add(StreamReceiver.open(settings.stream(), runMsb, open));
+                while (subscribers.size() < settings.streamSubscribers()) {
+                    subscribers.add(StreamReceiver.open(settings.stream(), runMsb, open));
                 }
             } catch (IOException e) {
                 err.println("watchpost-load: " + e.getMessage());
                 for (DetectorConnection c : open) {
                     c.close();
                 }
-                if (receiver != null) {
-                    receiver.close();
-                }
-                for (StreamReceiver other : others) {
-                    other.close();
+                for (StreamReceiver subscriber : subscribers) {
+                    subscriber.close();
                 }
                 if (log != null) {
                     log.close();
@@ -232,11 +228,9 @@ public final class LoadGenerator implements Callable<Integer> {
             sampler = new ProcessSampler(settings.daemonPid(), timeline, clockTicks, Runtime.getRuntime().availableProcessors());
             sampler.start();
         }
-        if (receiver != null) {
-            receiver.start(timeline);
-        }
-        for (StreamReceiver other : others) {
-            other.start(timeline);
+        StreamReceiver receiver = subscribers.isEmpty() ? null : subscribers.get(0);
+        for (StreamReceiver subscriber : subscribers) {
+            subscriber.start(timeline);
         }
         LatencyIntervals intervals = new LatencyIntervals(open, receiver, timeline, log, describe(settings));
         err.printf(Locale.ROOT, "watchpost-load: %d connection%s to %s:%d, %s, %s s warm-up, %s s measured%n",
@@ -247,15 +241,12 @@ public final class LoadGenerator implements Callable<Integer> {
             c.start(timeline);
         }
 
-        long end = run(open, receiver, others, timeline, intervals, settings, err);
+        long end = run(open, subscribers, timeline, intervals, settings, err);
         for (DetectorConnection c : open) {
             c.close();
         }
-        if (receiver != null) {
-            receiver.close();
-        }
-        for (StreamReceiver other : others) {
-            other.close();
+        for (StreamReceiver subscriber : subscribers) {
+            subscriber.close();
         }
         if (sampler != null) {
             sampler.stop();
@@ -265,7 +256,7 @@ public final class LoadGenerator implements Callable<Integer> {
             log.close();
         }
 
-        LoadReport report = new LoadReport(settings, timeline, open, intervals, receiver, others, sampler);
+        LoadReport report = new LoadReport(settings, timeline, open, intervals, subscribers, sampler);
         report.printTable(System.out);
         int exit = report.exitCode();
         if (settings.json() != null) {
@@ -284,11 +275,10 @@ public final class LoadGenerator implements Callable<Integer> {
      * is finished (and every stored event has arrived on the stream) or the grace period after the
      * measurement is over; prints progress on stderr.
      *
-     * @param receiver the stream receiver, or {@code null}
-     * @param others the other stream subscribers (none without a stream)
+     * @param subscribers the stream's subscribers, the first timed (none without a stream)
      * @return the end of the last collected interval
      */
-    private static long run(List<DetectorConnection> connections, StreamReceiver receiver, List<StreamReceiver> others, Timeline timeline,
+    private static long run(List<DetectorConnection> connections, List<StreamReceiver> subscribers, Timeline timeline,
                             LatencyIntervals intervals, LoadSettings settings, PrintStream err) {
         long graceEnd = timeline.measureEndNanos() + Timeline.secondsToNanos(settings.graceSeconds());
         // Ticks fall on measureStart + k seconds; the first is the first one after runStart.
@@ -308,7 +298,7 @@ public final class LoadGenerator implements Callable<Integer> {
         while (true) {
             long now = System.nanoTime();
             if (now - graceEnd >= 0
-                || (now - timeline.measureEndNanos() >= 0 && allFinished(connections) && streamComplete(receiver, others, connections))
+                || (now - timeline.measureEndNanos() >= 0 && allFinished(connections) && streamComplete(subscribers, connections))
                 || allFailed(connections)) {
                 return lastTick;
             }
@@ -332,7 +322,7 @@ public final class LoadGenerator implements Callable<Integer> {
                 double seconds = (lastTick - lastProgress) / 1e9;
                 double at = (lastTick - timeline.measureStartNanos()) / 1e9;
                 String e2e = "";
-                if (receiver != null) {
+                if (!subscribers.isEmpty()) {
                     Histogram e = intervals.takeE2eSinceProgress(e2eProgress);
                     e2e = String.format(Locale.ROOT, " | e2e µs p50 %.0f p99 %.0f max %.0f",
                         LoadReport.micros(e.getValueAtPercentile(50)), LoadReport.micros(e.getValueAtPercentile(99)),
@@ -357,21 +347,18 @@ public final class LoadGenerator implements Callable<Integer> {
         return true;
     }
 
-    /** True without a stream, or when every event sent that the daemon stores has arrived (or the stream failed). */
-    private static boolean streamComplete(StreamReceiver receiver, List<StreamReceiver> others, List<DetectorConnection> connections) {
-        if (receiver == null) {
-            return true;
-        }
+    /** True without a stream, or when every event sent that the daemon stores has arrived at every subscriber (or its stream failed). */
+    private static boolean streamComplete(List<StreamReceiver> subscribers, List<DetectorConnection> connections) {
         long expected = 0;
         for (DetectorConnection c : connections) {
             expected += c.newSent();
         }
-        for (StreamReceiver other : others) {
-            if (!other.complete(expected)) {
+        for (StreamReceiver subscriber : subscribers) {
+            if (!subscriber.complete(expected)) {
                 return false;
             }
         }
-        return receiver.complete(expected);
+        return true;
     }
 
     private static boolean allFailed(List<DetectorConnection> connections) {

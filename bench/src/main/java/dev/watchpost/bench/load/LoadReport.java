@@ -57,20 +57,19 @@ final class LoadReport {
     /**
      * Call after every connection, the stream receiver and the sampler have been closed.
      *
-     * @param stream the stream receiver, or {@code null}
-     * @param others the other subscribers of the stream
+     * @param subscribers the stream's subscribers, the first timed (none without a stream)
      * @param sampler the daemon's sampler, or {@code null}
      */
     LoadReport(LoadSettings settings, Timeline timeline, List<DetectorConnection> connections, LatencyIntervals latency,
-               StreamReceiver stream, List<StreamReceiver> others, ProcessSampler sampler) {
+               List<StreamReceiver> subscribers, ProcessSampler sampler) {
         this.settings = settings;
         this.timeline = timeline;
         this.ackLatency = latency.totalAck();
         this.ackLatencyFromSend = latency.totalFromSend();
         this.sendLag = latency.totalSendLag();
         this.e2eLatency = latency.totalE2e();
-        this.stream = stream;
-        this.others = others;
+        this.stream = subscribers.isEmpty() ? null : subscribers.get(0);
+        this.others = subscribers.isEmpty() ? List.of() : subscribers.subList(1, subscribers.size());
         this.sampler = sampler;
         for (DetectorConnection c : connections) {
             long cSent = c.sent();
