@@ -13,12 +13,14 @@
 # an absolute one for one file for both), CONFIG_A, CONFIG_B: that side's own (CONFIG when unset);
 # CAPACITY: dedup.capacity for both (a closed loop records more receipts than the default 10 M);
 # LOAD: more generator options for every run; LOAD_A, LOAD_B: for that side's runs (with either, A
-# and B may be the same tree: LOAD_A='--write-interval 1000' bench/run-ab.sh . .); SCHED_WAITS: seconds of bench/sched-waits.sh
+# and B may be the same tree: LOAD_A='--write-interval 1000' bench/run-ab.sh . .); JAVA_OPTS_A, JAVA_OPTS_B:
+# that side's daemon's JVM options instead of the launcher's default (WATCHPOSTD_JAVA_OPTS, when set, for
+# both); SCHED_WAITS: seconds of bench/sched-waits.sh
 # (needs perf, as root) to record in each run, starting 5 s after its warm-up (0: none).
 # Results (JSON, table, HdrHistogram log and /v1/status per run) go to bench/target/results/ab-*.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-[ $# -eq 2 ] || { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+[ $# -eq 2 ] || { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 side_a="$(cd "$1" && pwd)"; side_b="$(cd "$2" && pwd)"
 cd "$here"
 source bench/common.sh
@@ -32,6 +34,8 @@ CONFIG_B=${CONFIG_B:-$CONFIG}
 LOAD=${LOAD:-}
 LOAD_A=${LOAD_A:-}
 LOAD_B=${LOAD_B:-}
+JAVA_OPTS_A=${JAVA_OPTS_A:-${WATCHPOSTD_JAVA_OPTS:-}}
+JAVA_OPTS_B=${JAVA_OPTS_B:-${WATCHPOSTD_JAVA_OPTS:-}}
 STREAM=${STREAM:-1}
 SUBSCRIBERS=${SUBSCRIBERS:-1}
 CAPACITY=${CAPACITY:-}
@@ -45,14 +49,14 @@ done
 data=$(mktemp -d)
 daemon_pid=
 trap '[ -z "$daemon_pid" ] || kill "$daemon_pid" 2>/dev/null || true; rm -rf "$data"' EXIT
-echo "A = $side_a ($(git -C "$side_a" rev-parse --short HEAD 2>/dev/null || echo '?')), $CONFIG_A${LOAD_A:+, with $LOAD_A};" \
-  "B = $side_b ($(git -C "$side_b" rev-parse --short HEAD 2>/dev/null || echo '?')), $CONFIG_B${LOAD_B:+, with $LOAD_B}"
+echo "A = $side_a ($(git -C "$side_a" rev-parse --short HEAD 2>/dev/null || echo '?')), $CONFIG_A${LOAD_A:+, with $LOAD_A}${JAVA_OPTS_A:+, JVM $JAVA_OPTS_A};" \
+  "B = $side_b ($(git -C "$side_b" rev-parse --short HEAD 2>/dev/null || echo '?')), $CONFIG_B${LOAD_B:+, with $LOAD_B}${JAVA_OPTS_B:+, JVM $JAVA_OPTS_B}"
 
 for pair in $(seq 1 "$PAIRS"); do
   order="a b"; [ $((pair % 2)) = 0 ] && order="b a"   # neither side always runs second
   for side in $order; do
-    root=$side_a; config=$CONFIG_A; load=$LOAD_A
-    [ "$side" = b ] && root=$side_b && config=$CONFIG_B && load=$LOAD_B
+    root=$side_a; config=$CONFIG_A; load=$LOAD_A; java_opts=$JAVA_OPTS_A
+    [ "$side" = b ] && root=$side_b && config=$CONFIG_B && load=$LOAD_B && java_opts=$JAVA_OPTS_B
     name="ab-$side-$pair"
     if [ -n "$CAPACITY" ]; then
       [[ $config = /* ]] || config="$root/$config"
@@ -60,7 +64,7 @@ for pair in $(seq 1 "$PAIRS"); do
       set_setting "$data/$side.yml" capacity "$CAPACITY" CAPACITY
       config="$data/$side.yml"
     fi
-    start_watchpostd "$root" "$config" "$data/d" "$out/ab-daemon.log"
+    WATCHPOSTD_JAVA_OPTS=$java_opts start_watchpostd "$root" "$config" "$data/d" "$out/ab-daemon.log"
     waits=
     rm -f "$out/$name.waits.txt"
     if [ "$SCHED_WAITS" != 0 ]; then
@@ -99,7 +103,7 @@ print(f"{label}: " + "; ".join(parts))
 try:
     with open(path + ".waits.txt") as f:
         for line in f:
-            if line.startswith(("every CPU", "waits of")) or "of the scheduler's trace" in line:
+            if line.startswith(("every CPU", "waits of", "process ")) or "of the scheduler's trace" in line:
                 print("    " + line.rstrip())
 except OSError:
     pass

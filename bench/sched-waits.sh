@@ -11,7 +11,10 @@
 #   - where in a 100 ms period those gaps, and the waits of 2 ms or more, ended: the share that
 #     ends in the busiest 2 ms of the period. Moments at random put about 2 % there; a CPU quota
 #     on the host (CFS bandwidth control, whose period is 100 ms by default) stops the guest's
-#     vCPUs until its next period and puts most of them there.
+#     vCPUs until its next period and puts most of them there;
+#   - what the first process's threads (the daemon's, say) waited behind: of their waits of 0.5 ms
+#     or more, the time each thread (its name, all processes) ran meanwhile on the CPU the waiting
+#     thread then ran on, and how much of that waiting another CPU spent idle.
 #   bench/sched-waits.sh [SECONDS] PID...        SECONDS (the recording) defaults to 5
 # The first second of the recording is left out of the figures (perf's own start-up). The trace
 # (about 15 MB a second under load) is deleted afterwards.
@@ -27,7 +30,7 @@ perf sched record -k mono -o "$trace/sched.data" -- sleep "$seconds" >/dev/null 
   || { cat "$trace/record.err" >&2; exit 1; }
 perf sched timehist -i "$trace/sched.data" >"$trace/timehist.txt" 2>/dev/null
 exec python3 - "$trace/timehist.txt" "$@" <<'PY'
-import collections, re, sys
+import bisect, collections, re, sys
 
 path, pids = sys.argv[1], set(sys.argv[2:])
 # timehist: time, [cpu], comm[tid/pid], wait time, sch delay, run time (ms); a row per switch-out
@@ -112,4 +115,41 @@ print(f"every CPU idle at once for 1 ms or more: {len(gaps)} times, {1e3 * sum(b
       + (f"; {same_phase([b for a, b in stalled])}" if stalled else ""))
 long_ends = [b for a, b in waits if b - a >= 2e-3]
 print(f"waits of 2 ms or more: {same_phase(long_ends)}" if long_ends else "waits of 2 ms or more: none")
+
+# What the first process's long waits were spent behind: who ran on the CPU the waiting thread then
+# got (the one it was queued on), and how long some other CPU sat idle meanwhile.
+ran = collections.defaultdict(list)  # cpu -> (start, end, name) of every stretch on it, in order
+for at, cpu, task, delay, run in rows:
+    ran[cpu].append((at - run, at, re.sub(r"\[\d+(/\d+)?\]$", "", task).strip()))
+ran_starts = {cpu: [s for s, _, _ in stretches] for cpu, stretches in ran.items()}
+
+def ran_between(cpu, a, b):
+    behind = collections.Counter()
+    i = max(0, bisect.bisect_left(ran_starts[cpu], a) - 1)
+    for s, e, name in ran[cpu][i:]:
+        if s >= b:
+            break
+        if min(e, b) > max(s, a):
+            behind[name] += min(e, b) - max(s, a)
+    return behind
+
+first = sys.argv[2]
+behind = collections.Counter()
+other_idle = waited = 0.0
+count = 0
+for at, cpu, task, delay, run in rows:
+    m = re.search(r"\[(\d+)/(\d+)\]$", task)
+    if m is None or m.group(2) != first or delay < 5e-4:
+        continue
+    a, b = at - run - delay, at - run
+    count += 1
+    waited += delay
+    behind.update(ran_between(cpu, a, b))
+    other_idle += max((ran_between(c, a, b)["<idle>"] for c in cpus if c != cpu), default=0.0)
+if count:
+    top = ", ".join(f"{name} {1e3 * t:.0f}" for name, t in behind.most_common(8))
+    print(f"process {first}'s waits of 0.5 ms or more: {count}, {1e3 * waited:.0f} ms; behind (ms on that CPU): {top}; "
+          f"another CPU idle meanwhile: {1e3 * other_idle:.0f} ms")
+else:
+    print(f"process {first}'s waits of 0.5 ms or more: none")
 PY
