@@ -96,13 +96,7 @@ class AlertDeliveryDaemonTest {
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("timed out waiting for " + what);
-            }
-            Thread.sleep(20); // polling a condition with a deadline, not waiting a guessed time
-        }
+        Conditions.await(what, TIMEOUT, condition);
     }
 
     private JsonNode status() {

@@ -159,7 +159,10 @@ class DaemonIntegrationTest {
             // Then about 6 MB of events left unread: more than the daemon's side of the socket holds (4 MiB
             // at most here), so that the publish thread finds it full and hands the rest over.
             sendMany(detector, 14_000);
-            assertTrue(daemon.counters().get(Counter.STREAM_DRAINS_QUEUED) > 0, "nothing was handed to the HTTP thread");
+            // The last batch's ACKs go out before the batch is published: its drain, which may be the one
+            // that finds the socket full, can come after the ACK the sending awaited.
+            Conditions.await("a drain handed to the HTTP thread", TIMEOUT,
+                () -> daemon.counters().get(Counter.STREAM_DRAINS_QUEUED) > 0);
             // Read while more events come: the socket has room again while the HTTP thread still has
             // bytes to write, and the publish thread must not write past them. (16,000 events in all stay
             // within the default outbox of 16,384: the client is never cut off.)
